@@ -1,0 +1,207 @@
+import { ConfigError, type ConfigIssue } from './errors.ts';
+
+/**
+ * Config is declared as a schema of fields, each bound to one environment variable. `loadConfig` parses
+ * every field, collects every problem (not just the first), applies defaults and returns a frozen, typed
+ * object. Only entry points (main.ts, the CLI) pass `process.env` in; everything else receives the result.
+ */
+
+export interface Field<T> {
+  readonly env: string;
+  readonly description: string;
+  readonly default?: T;
+  readonly secret?: boolean;
+  parse(raw: string): T;
+}
+
+type Spec<T> = { env: string; description: string; default?: T; secret?: boolean };
+
+class Invalid extends Error {}
+
+export const field = {
+  string(spec: Spec<string> & { pattern?: RegExp }): Field<string> {
+    return {
+      ...spec,
+      parse(raw) {
+        if (spec.pattern && !spec.pattern.test(raw)) throw new Invalid(`must match ${spec.pattern}`);
+        return raw;
+      },
+    };
+  },
+  optionalString(spec: Omit<Spec<string | undefined>, 'default'>): Field<string | undefined> {
+    return { ...spec, default: undefined, parse: (raw) => (raw === '' ? undefined : raw) };
+  },
+  int(spec: Spec<number> & { min?: number; max?: number }): Field<number> {
+    return {
+      ...spec,
+      parse(raw) {
+        if (!/^-?\d+$/.test(raw.trim())) throw new Invalid(`must be an integer, got "${raw}"`);
+        const n = Number(raw);
+        if (spec.min !== undefined && n < spec.min) throw new Invalid(`must be >= ${spec.min}, got ${n}`);
+        if (spec.max !== undefined && n > spec.max) throw new Invalid(`must be <= ${spec.max}, got ${n}`);
+        return n;
+      },
+    };
+  },
+  number(spec: Spec<number> & { min?: number; max?: number }): Field<number> {
+    return {
+      ...spec,
+      parse(raw) {
+        const n = Number(raw);
+        if (raw.trim() === '' || !Number.isFinite(n)) throw new Invalid(`must be a number, got "${raw}"`);
+        if (spec.min !== undefined && n < spec.min) throw new Invalid(`must be >= ${spec.min}, got ${n}`);
+        if (spec.max !== undefined && n > spec.max) throw new Invalid(`must be <= ${spec.max}, got ${n}`);
+        return n;
+      },
+    };
+  },
+  bool(spec: Spec<boolean>): Field<boolean> {
+    return {
+      ...spec,
+      parse(raw) {
+        const v = raw.trim().toLowerCase();
+        if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+        if (['0', 'false', 'no', 'off'].includes(v)) return false;
+        throw new Invalid(`must be true or false, got "${raw}"`);
+      },
+    };
+  },
+  oneOf<const V extends string>(spec: Spec<V> & { values: readonly V[] }): Field<V> {
+    return {
+      ...spec,
+      parse(raw) {
+        if (!(spec.values as readonly string[]).includes(raw)) {
+          throw new Invalid(`must be one of ${spec.values.join(', ')}, got "${raw}"`);
+        }
+        return raw as V;
+      },
+    };
+  },
+  url(spec: Spec<string> & { protocols: readonly string[] }): Field<string> {
+    return {
+      ...spec,
+      parse(raw) {
+        let u: URL;
+        try {
+          u = new URL(raw);
+        } catch {
+          throw new Invalid(`must be a URL, got "${raw}"`);
+        }
+        if (!spec.protocols.includes(u.protocol)) {
+          throw new Invalid(`must use ${spec.protocols.join(' or ')}, got "${u.protocol}"`);
+        }
+        return raw.replace(/\/+$/, '');
+      },
+    };
+  },
+  /** host:port,host:port */
+  hostList(spec: Spec<readonly string[]>): Field<readonly string[]> {
+    return {
+      ...spec,
+      parse(raw) {
+        const hosts = raw.split(',').map((s) => s.trim()).filter(Boolean);
+        if (hosts.length === 0) throw new Invalid('must list at least one host:port');
+        for (const h of hosts) {
+          const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(h);
+          if (!m || Number(m[2]) > 65535) throw new Invalid(`"${h}" is not host:port`);
+        }
+        return Object.freeze(hosts);
+      },
+    };
+  },
+} as const;
+
+export type Schema = Record<string, Field<unknown>>;
+export type ConfigOf<S extends Schema> = { readonly [K in keyof S]: S[K] extends Field<infer T> ? T : never };
+
+export function loadConfig<S extends Schema>(
+  schema: S,
+  env: Readonly<Record<string, string | undefined>>,
+  check?: (config: ConfigOf<S>) => ConfigIssue[],
+): ConfigOf<S> {
+  const issues: ConfigIssue[] = [];
+  const out: Record<string, unknown> = {};
+  for (const [key, f] of Object.entries(schema)) {
+    const raw = env[f.env];
+    if (raw === undefined || raw === '') {
+      if ('default' in f) {
+        out[key] = f.default;
+      } else {
+        issues.push({ field: f.env, problem: `is required (${f.description})` });
+      }
+      continue;
+    }
+    try {
+      out[key] = f.parse(raw);
+    } catch (err) {
+      if (!(err instanceof Invalid)) throw err;
+      issues.push({ field: f.env, problem: err.message });
+    }
+  }
+  if (issues.length === 0 && check) issues.push(...check(out as ConfigOf<S>));
+  if (issues.length > 0) throw new ConfigError(issues);
+  return Object.freeze(out) as ConfigOf<S>;
+}
+
+/** Lines for `--help`: every variable, its default and meaning. Secrets show no default. */
+export function describeConfig(schema: Schema): string {
+  return Object.values(schema)
+    .map((f) => {
+      const def = f.secret ? '' : 'default' in f && f.default !== undefined ? ` (default: ${String(f.default)})` : '';
+      return `  ${f.env.padEnd(34)} ${f.description}${def}`;
+    })
+    .join('\n');
+}
+
+/** The connection settings every process shares. Services spread this into their own schema. */
+export const connectionSchema = {
+  kafkaBrokers: field.hostList({ env: 'KAFKA_BROKERS', description: 'Kafka bootstrap servers', default: ['127.0.0.1:9092'] }),
+  kafkaClientId: field.string({ env: 'KAFKA_CLIENT_ID', description: 'Kafka client id prefix', default: 'riskstream' }),
+  kafkaSaslMechanism: field.oneOf({
+    env: 'KAFKA_SASL_MECHANISM',
+    description: 'SASL mechanism: none, scram-sha-256 or scram-sha-512',
+    values: ['none', 'scram-sha-256', 'scram-sha-512'] as const,
+    default: 'none',
+  }),
+  kafkaSaslUsername: field.optionalString({ env: 'KAFKA_SASL_USERNAME', description: 'SASL/SCRAM user' }),
+  kafkaSaslPassword: field.optionalString({ env: 'KAFKA_SASL_PASSWORD', description: 'SASL/SCRAM password', secret: true }),
+  kafkaTls: field.bool({ env: 'KAFKA_TLS', description: 'connect to Kafka over TLS', default: false }),
+  kafkaTlsCaFile: field.optionalString({ env: 'KAFKA_TLS_CA_FILE', description: 'PEM CA bundle for Kafka TLS' }),
+  schemaRegistryUrl: field.url({
+    env: 'SCHEMA_REGISTRY_URL',
+    description: 'Confluent-compatible schema registry base URL',
+    protocols: ['http:', 'https:'],
+    default: 'http://127.0.0.1:8081/apis/ccompat/v7',
+  }),
+  schemaRegistryUsername: field.optionalString({ env: 'SCHEMA_REGISTRY_USERNAME', description: 'registry basic-auth user' }),
+  schemaRegistryPassword: field.optionalString({ env: 'SCHEMA_REGISTRY_PASSWORD', description: 'registry basic-auth password', secret: true }),
+  redisUrl: field.url({
+    env: 'REDIS_URL',
+    description: 'Redis URL (rediss:// for TLS)',
+    protocols: ['redis:', 'rediss:'],
+    default: 'redis://127.0.0.1:6379',
+  }),
+  redisUsername: field.optionalString({ env: 'REDIS_USERNAME', description: 'Redis ACL user' }),
+  redisPassword: field.optionalString({ env: 'REDIS_PASSWORD', description: 'Redis ACL password', secret: true }),
+  redisTlsCaFile: field.optionalString({ env: 'REDIS_TLS_CA_FILE', description: 'PEM CA bundle for rediss://' }),
+  logLevel: field.oneOf({
+    env: 'LOG_LEVEL',
+    description: 'pino log level',
+    values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const,
+    default: 'info',
+  }),
+} as const;
+
+export type ConnectionConfig = ConfigOf<typeof connectionSchema>;
+
+/** Cross-field rules that a single field cannot express; returns issues so loadConfig callers can merge. */
+export function checkConnectionConfig(c: ConnectionConfig): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  if (c.kafkaSaslMechanism !== 'none' && (!c.kafkaSaslUsername || !c.kafkaSaslPassword)) {
+    issues.push({ field: 'KAFKA_SASL_USERNAME/KAFKA_SASL_PASSWORD', problem: `are required when KAFKA_SASL_MECHANISM=${c.kafkaSaslMechanism}` });
+  }
+  if (c.redisPassword === undefined && c.redisUsername !== undefined) {
+    issues.push({ field: 'REDIS_PASSWORD', problem: 'is required when REDIS_USERNAME is set' });
+  }
+  return issues;
+}
