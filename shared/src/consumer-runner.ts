@@ -1,0 +1,314 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Registry } from 'prom-client';
+import { dlqRecord } from './dlq.ts';
+import { AppError, toAppError } from './errors.ts';
+import type { Logger } from './logger.ts';
+import { pipelineMetrics, type PipelineMetrics } from './metrics.ts';
+import { createIdempotentProducer, sendRecords, type OutputRecord } from './producer.ts';
+import type { TopicCodec } from './schema-registry.ts';
+import { TOPIC_KEYS, type TopicKey } from './topics.ts';
+
+/**
+ * The one consumer loop of the repo. Services supply a handler; the runner does the rest:
+ *
+ *   fetch -> split into micro-batches -> decode -> validate -> handler -> produce outputs + DLQ records
+ *   -> commit offsets (only after every output is acknowledged) -> resolve -> heartbeat
+ *
+ * Failure policy:
+ *  - decode/validation failures and non-retriable handler failures go to the DLQ with their coordinates;
+ *    the good records around them carry on.
+ *  - retriable failures (a dependency is down) are retried with capped exponential backoff, forever,
+ *    without committing, heartbeating so the group keeps the partition; shutdown interrupts the wait.
+ *  - a crash of the kafkajs consumer restarts it; uncommitted records are fetched again.
+ *
+ * Delivery modes:
+ *  - 'at-least-once': outputs acked, then offsets committed. A crash between the two redelivers.
+ *  - 'transactional': per input partition a transactional producer (transactional.id derived from
+ *    group, topic and partition, so a restarted instance fences its zombie) writes outputs, DLQ records
+ *    and the consumed offsets in one Kafka transaction. read_committed consumers see each output once.
+ */
+
+export interface InputMessage<T> {
+  readonly topic: TopicKey;
+  readonly topicName: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly timestamp: string;
+  readonly key: Buffer | null;
+  readonly headers: KafkaMessage['headers'];
+  readonly raw: Buffer | null;
+  readonly value: T;
+}
+
+export interface HandlerContext {
+  /** Keeps group membership alive during long work; cheap to call often (kafkajs throttles it). */
+  heartbeat(): Promise<void>;
+  /** Aborted when the runner is asked to stop. */
+  readonly signal: AbortSignal;
+}
+
+export interface Rejection<T> {
+  readonly message: InputMessage<T>;
+  readonly error: AppError;
+}
+
+export interface HandlerResult<T> {
+  readonly outputs: readonly OutputRecord[];
+  /** Records the handler refuses (non-retriable, per record); they go to the DLQ. */
+  readonly rejected?: readonly Rejection<T>[];
+}
+
+export type BatchHandler<T> = (messages: readonly InputMessage<T>[], ctx: HandlerContext) => Promise<HandlerResult<T>>;
+
+export interface RunnerOptions<T> {
+  readonly service: string;
+  readonly kafka: Kafka;
+  readonly codec: TopicCodec;
+  readonly groupId: string;
+  readonly inputs: readonly TopicKey[];
+  readonly handler: BatchHandler<T>;
+  /** Turns a decoded value into the handler's type; throw ValidationError to dead-letter it. */
+  readonly validate?: (topic: TopicKey, value: unknown) => T;
+  /** What the DLQ keeps of a rejected record; ingest masks card numbers here. Default: the raw bytes. */
+  readonly dlqPayload?: (raw: Buffer | null, topic: TopicKey) => Buffer;
+  readonly mode?: 'at-least-once' | 'transactional';
+  readonly microBatchSize?: number;
+  readonly fromBeginning?: boolean;
+  readonly retry?: { readonly initialMs?: number; readonly maxMs?: number };
+  readonly sessionTimeoutMs?: number;
+  readonly registry: Registry;
+  readonly logger: Logger;
+}
+
+export interface ConsumerRunner {
+  start(): Promise<void>;
+  /** Finishes the in-flight micro-batch, commits it, then disconnects. Idempotent. */
+  stop(): Promise<void>;
+  isReady(): boolean;
+  readonly groupId: string;
+}
+
+interface Decoded<T> {
+  ok: InputMessage<T>[];
+  rejected: Rejection<unknown>[];
+}
+
+export function createConsumerRunner<T>(options: RunnerOptions<T>): ConsumerRunner {
+  const log = options.logger.child({ component: 'consumer-runner', groupId: options.groupId });
+  const metrics = pipelineMetrics(options.registry);
+  const mode = options.mode ?? 'at-least-once';
+  const microBatchSize = options.microBatchSize ?? 500;
+  const initialBackoff = options.retry?.initialMs ?? 100;
+  const maxBackoff = options.retry?.maxMs ?? 5000;
+  const topicKeyByName = new Map<string, TopicKey>(options.inputs.map((k) => [options.codec.names[k], k]));
+  const abort = new AbortController();
+
+  let consumer: Consumer | undefined;
+  let sharedProducer: Producer | undefined;
+  const txProducers = new Map<string, Producer>();
+  let joined = false;
+  let stopping: Promise<void> | undefined;
+
+  async function decodeAll(topic: TopicKey, partition: number, msgs: readonly KafkaMessage[]): Promise<Decoded<T>> {
+    const ok: InputMessage<T>[] = [];
+    const rejected: Rejection<unknown>[] = [];
+    const topicName = options.codec.names[topic];
+    for (const m of msgs) {
+      const base = { topic, topicName, partition, offset: m.offset, timestamp: m.timestamp, key: m.key, headers: m.headers, raw: m.value };
+      let value: unknown;
+      try {
+        value = await options.codec.decode(topic, m.value);
+      } catch (err) {
+        const e = toAppError(err);
+        if (e.retriable) throw e;
+        rejected.push({ message: { ...base, value: undefined }, error: e });
+        continue;
+      }
+      try {
+        ok.push({ ...base, value: options.validate ? options.validate(topic, value) : (value as T) });
+      } catch (err) {
+        const e = toAppError(err);
+        if (e.retriable) throw e;
+        rejected.push({ message: { ...base, value }, error: e });
+      }
+    }
+    return { ok, rejected };
+  }
+
+  /** Retries `fn` while it fails with retriable errors; heartbeats during waits; stops on shutdown. */
+  async function withRetry<R>(what: string, heartbeat: () => Promise<void>, fn: () => Promise<R>): Promise<R> {
+    let delay = initialBackoff;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        const e = toAppError(err);
+        if (!e.retriable) throw e;
+        if (abort.signal.aborted) throw new AppError('SHUTDOWN', `${what} interrupted by shutdown`, { cause: e });
+        metrics.retries.inc({ code: e.code });
+        log.warn({ err: e, code: e.code, attempt, delayMs: delay }, `${what} failed; retrying`);
+        const until = Date.now() + delay;
+        while (Date.now() < until && !abort.signal.aborted) {
+          await heartbeat().catch(() => undefined);
+          await sleep(Math.min(1000, until - Date.now()));
+        }
+        delay = Math.min(maxBackoff, delay * 2);
+      }
+    }
+  }
+
+  async function runHandler(messages: InputMessage<T>[], ctx: HandlerContext): Promise<{ outputs: OutputRecord[]; rejected: Rejection<unknown>[] }> {
+    if (messages.length === 0) return { outputs: [], rejected: [] };
+    try {
+      const r = await withRetry('handler', ctx.heartbeat, () => options.handler(messages, ctx));
+      return { outputs: [...r.outputs], rejected: [...(r.rejected ?? [])] };
+    } catch (err) {
+      const e = toAppError(err);
+      if (e.code === 'SHUTDOWN') throw e;
+      if (messages.length === 1) return { outputs: [], rejected: [{ message: messages[0]!, error: e }] };
+      // One bad record must not sink its neighbours: run the batch record by record to isolate it.
+      log.warn({ err: e, code: e.code, size: messages.length }, 'handler failed on a batch; isolating records');
+      const outputs: OutputRecord[] = [];
+      const rejected: Rejection<unknown>[] = [];
+      for (const m of messages) {
+        const r = await runHandler([m], ctx);
+        outputs.push(...r.outputs);
+        rejected.push(...r.rejected);
+      }
+      return { outputs, rejected };
+    }
+  }
+
+  function toDlq(r: Rejection<unknown>): OutputRecord {
+    const m = r.message;
+    const payload = options.dlqPayload ? options.dlqPayload(m.raw, m.topic) : (m.raw ?? Buffer.alloc(0));
+    metrics.dlq.inc({ topic: m.topicName, code: r.error.code });
+    log.warn({ code: r.error.code, topic: m.topicName, partition: m.partition, offset: m.offset }, 'record dead-lettered');
+    return dlqRecord(m, r.error, options.service, payload);
+  }
+
+  async function producerForPartition(topicName: string, partition: number): Promise<Producer> {
+    const id = `${options.groupId}.${topicName}.${partition}`;
+    let p = txProducers.get(id);
+    if (!p) {
+      p = createIdempotentProducer(options.kafka, id);
+      await p.connect();
+      txProducers.set(id, p);
+    }
+    return p;
+  }
+
+  async function commit(
+    topicName: string,
+    partition: number,
+    nextOffset: string,
+    records: OutputRecord[],
+    heartbeat: () => Promise<void>,
+  ): Promise<void> {
+    if (mode === 'at-least-once') {
+      await withRetry('produce', heartbeat, () => sendRecords(sharedProducer!, options.codec, records, metrics));
+      await consumer!.commitOffsets([{ topic: topicName, partition, offset: nextOffset }]);
+      return;
+    }
+    await withRetry('transaction', heartbeat, async () => {
+      const producer = await producerForPartition(topicName, partition);
+      const tx = await producer.transaction();
+      try {
+        await sendRecords(tx, options.codec, records);
+        await tx.sendOffsets({ consumerGroupId: options.groupId, topics: [{ topic: topicName, partitions: [{ partition, offset: nextOffset }] }] });
+        await tx.commit();
+      } catch (err) {
+        await tx.abort().catch((abortErr: unknown) => log.warn({ err: abortErr }, 'transaction abort failed'));
+        throw err;
+      }
+      for (const r of records) metrics.produced.inc({ topic: options.codec.names[r.topic] });
+    });
+  }
+
+  async function eachBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, heartbeat, resolveOffset, isRunning, isStale } = payload;
+    const topic = topicKeyByName.get(batch.topic);
+    if (!topic) throw new AppError('TOPIC_UNKNOWN', `subscribed to unexpected topic ${batch.topic}`);
+    const ctx: HandlerContext = { heartbeat, signal: abort.signal };
+    for (let i = 0; i < batch.messages.length; i += microBatchSize) {
+      if (!isRunning() || isStale() || abort.signal.aborted) return;
+      const chunk = batch.messages.slice(i, i + microBatchSize);
+      const last = chunk[chunk.length - 1]!;
+      const started = process.hrtime.bigint();
+      metrics.inFlight.inc();
+      // Long handlers (a retrain, a Redis outage) must not cost us the partition.
+      const beat = setInterval(() => void heartbeat().catch(() => undefined), 1000);
+      try {
+        const decoded = await withRetry('decode', heartbeat, () => decodeAll(topic, batch.partition, chunk));
+        const handled = await runHandler(decoded.ok, ctx);
+        const records = [...handled.outputs, ...[...decoded.rejected, ...handled.rejected].map(toDlq)];
+        const nextOffset = (BigInt(last.offset) + 1n).toString();
+        await commit(batch.topic, batch.partition, nextOffset, records, heartbeat);
+        resolveOffset(last.offset);
+        metrics.consumed.inc({ topic: batch.topic }, chunk.length);
+        metrics.batchSize.observe({ topic: batch.topic }, chunk.length);
+        metrics.lag.set({ topic: batch.topic, partition: String(batch.partition) }, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(nextOffset))));
+      } catch (err) {
+        const e = toAppError(err);
+        if (e.code === 'SHUTDOWN') return;
+        throw err;
+      } finally {
+        clearInterval(beat);
+        metrics.inFlight.dec();
+        metrics.batchDuration.observe({ topic: batch.topic }, Number(process.hrtime.bigint() - started) / 1e9);
+      }
+      await heartbeat().catch(() => undefined);
+    }
+  }
+
+  return {
+    groupId: options.groupId,
+    isReady: () => joined && !abort.signal.aborted,
+    async start() {
+      if (!options.inputs.every((k) => TOPIC_KEYS.includes(k))) throw new AppError('TOPIC_UNKNOWN', 'unknown input topic key');
+      consumer = options.kafka.consumer({
+        groupId: options.groupId,
+        sessionTimeout: options.sessionTimeoutMs ?? 30000,
+        heartbeatInterval: 3000,
+        allowAutoTopicCreation: false,
+        readUncommitted: false,
+        retry: {
+          restartOnFailure: async (err: Error) => {
+            metrics.crashes.inc();
+            log.error({ err }, 'consumer crashed; restarting');
+            return !abort.signal.aborted;
+          },
+        },
+      });
+      consumer.on(consumer.events.GROUP_JOIN, (e) => {
+        joined = true;
+        log.info({ assignment: e.payload.memberAssignment }, 'joined group');
+      });
+      consumer.on(consumer.events.CRASH, (e) => {
+        joined = false;
+        log.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crash');
+      });
+      if (mode === 'at-least-once') {
+        sharedProducer = createIdempotentProducer(options.kafka);
+        await sharedProducer.connect();
+      }
+      await consumer.connect();
+      await consumer.subscribe({ topics: options.inputs.map((k) => options.codec.names[k]), fromBeginning: options.fromBeginning ?? true });
+      await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch });
+    },
+    stop() {
+      stopping ??= (async () => {
+        abort.abort();
+        // kafkajs waits for the running eachBatch, which returns at the next micro-batch boundary.
+        await consumer?.disconnect();
+        await sharedProducer?.disconnect();
+        await Promise.all([...txProducers.values()].map((p) => p.disconnect()));
+        joined = false;
+        log.info('stopped');
+      })();
+      return stopping;
+    },
+  };
+}
+

@@ -1,0 +1,77 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Registry } from 'prom-client';
+import type { Logger } from './logger.ts';
+
+export type ReadinessCheck = () => Promise<{ ready: boolean; detail?: Record<string, unknown> }>;
+
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
+
+export interface HttpServerOptions {
+  registry: Registry;
+  /** /readyz answers 200 only when every check is ready. */
+  readiness?: Record<string, ReadinessCheck>;
+  /** Extra routes ("POST /transactions"); the service's own API. */
+  routes?: Record<string, RouteHandler>;
+  logger?: Logger;
+}
+
+/**
+ * Builds (does not listen) the HTTP server every service exposes: /metrics, /healthz (the process is
+ * alive and its event loop answers), /readyz (dependencies and consumer are ready).
+ */
+export function createHttpServer(options: HttpServerOptions): Server {
+  const routes: Record<string, RouteHandler> = {
+    'GET /metrics': async (_req, res) => {
+      const body = await options.registry.metrics();
+      res.writeHead(200, { 'content-type': options.registry.contentType });
+      res.end(body);
+    },
+    'GET /healthz': (_req, res) => sendJson(res, 200, { status: 'ok' }),
+    'GET /readyz': async (_req, res) => {
+      const results: Record<string, unknown> = {};
+      let ready = true;
+      for (const [name, check] of Object.entries(options.readiness ?? {})) {
+        try {
+          const r = await check();
+          results[name] = r.detail ? { ready: r.ready, ...r.detail } : { ready: r.ready };
+          ready &&= r.ready;
+        } catch (err) {
+          results[name] = { ready: false, error: (err as Error).message };
+          ready = false;
+        }
+      }
+      sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks: results });
+    },
+    ...options.routes,
+  };
+  return createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    const route = routes[`${req.method} ${path}`];
+    if (!route) {
+      sendJson(res, 404, { error: 'NOT_FOUND', message: `no route ${req.method} ${path}` });
+      return;
+    }
+    Promise.resolve(route(req, res)).catch((err: unknown) => {
+      options.logger?.error({ err, code: (err as { code?: string }).code }, 'http route failed');
+      if (!res.headersSent) sendJson(res, 500, { error: 'INTERNAL', message: 'internal error' });
+      else res.end();
+    });
+  });
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+export function listen(server: Server, port: number, host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const addr = server.address();
+      resolve(typeof addr === 'object' && addr ? addr.port : port);
+    });
+  });
+}

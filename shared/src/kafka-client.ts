@@ -1,0 +1,37 @@
+import { readFileSync } from 'node:fs';
+import { Kafka, logLevel, type KafkaConfig, type SASLOptions, type LogEntry } from 'kafkajs';
+import type { ConnectionConfig } from './config.ts';
+import type { Logger } from './logger.ts';
+
+/** Builds the one kafkajs client a process uses; SASL/SCRAM and TLS come from config, off by default. */
+export function createKafka(config: ConnectionConfig, clientId: string, logger?: Logger): Kafka {
+  const kafkaConfig: KafkaConfig = {
+    clientId: `${config.kafkaClientId}-${clientId}`,
+    brokers: [...config.kafkaBrokers],
+    connectionTimeout: 3000,
+    requestTimeout: 30000,
+    retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 5000 },
+    logLevel: logLevel.WARN,
+    ...(logger ? { logCreator: () => (entry: LogEntry) => forwardKafkaLog(logger, entry) } : {}),
+  };
+  if (config.kafkaTls) {
+    kafkaConfig.ssl = config.kafkaTlsCaFile ? { ca: [readFileSync(config.kafkaTlsCaFile, 'utf8')] } : true;
+  }
+  if (config.kafkaSaslMechanism !== 'none') {
+    kafkaConfig.sasl = {
+      mechanism: config.kafkaSaslMechanism,
+      username: config.kafkaSaslUsername ?? '',
+      password: config.kafkaSaslPassword ?? '',
+    } as SASLOptions;
+  }
+  return new Kafka(kafkaConfig);
+}
+
+function forwardKafkaLog(logger: Logger, { level, log }: LogEntry): void {
+  const { message, ...extra } = log;
+  const fields = { kafka: extra };
+  if (level === logLevel.ERROR) logger.error(fields, message);
+  else if (level === logLevel.WARN) logger.warn(fields, message);
+  else if (level === logLevel.INFO) logger.info(fields, message);
+  else logger.debug(fields, message);
+}

@@ -1,0 +1,47 @@
+import type { Kafka } from 'kafkajs';
+import { DependencyError } from './errors.ts';
+import { TOPICS, TOPIC_KEYS, type TopicKey, type TopicNames } from './topics.ts';
+
+export interface EnsureTopicsResult {
+  created: string[];
+  existing: string[];
+}
+
+/**
+ * Creates every catalog topic that does not exist yet. Idempotent: existing topics are left as they are
+ * (partition counts are never changed behind the operator's back, since that would break key ordering).
+ */
+export async function ensureTopics(
+  kafka: Kafka,
+  names: TopicNames,
+  options: { keys?: readonly TopicKey[]; replicationFactor?: number } = {},
+): Promise<EnsureTopicsResult> {
+  const keys = options.keys ?? TOPIC_KEYS;
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    const existingNames = new Set(await admin.listTopics());
+    const missing = keys.filter((k) => !existingNames.has(names[k]));
+    if (missing.length > 0) {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((k) => ({
+          topic: names[k],
+          numPartitions: TOPICS[k].partitions,
+          replicationFactor: options.replicationFactor ?? 1,
+          configEntries: Object.entries(TOPICS[k].config).map(([name, value]) => ({ name, value })),
+        })),
+      });
+    }
+    return {
+      created: missing.map((k) => names[k]),
+      existing: keys.filter((k) => existingNames.has(names[k])).map((k) => names[k]),
+    };
+  } catch (err) {
+    // createTopics races with a concurrent creator: TOPIC_ALREADY_EXISTS means someone else won.
+    if ((err as { type?: string }).type === 'TOPIC_ALREADY_EXISTS') return ensureTopics(kafka, names, options);
+    throw new DependencyError('kafka', `ensureTopics failed: ${(err as Error).message}`, err);
+  } finally {
+    await admin.disconnect();
+  }
+}
