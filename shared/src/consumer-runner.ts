@@ -204,11 +204,14 @@ export function createConsumerRunner<T>(options: RunnerOptions<T>): ConsumerRunn
     partition: number,
     nextOffset: string,
     records: OutputRecord[],
-    heartbeat: () => Promise<void>,
+    payload: EachBatchPayload,
   ): Promise<void> {
+    const heartbeat = payload.heartbeat;
     if (mode === 'at-least-once') {
       await withRetry('produce', heartbeat, () => sendRecords(sharedProducer!, options.codec, records, metrics));
-      await consumer!.commitOffsets([{ topic: topicName, partition, offset: nextOffset }]);
+      // Not consumer.commitOffsets: kafkajs turns that into a no-op once stop() began, which would drop
+      // the commit of the batch we are draining. The batch payload's commit goes straight to the group.
+      await payload.commitOffsetsIfNecessary({ topics: [{ topic: topicName, partitions: [{ partition, offset: nextOffset }] }] });
       return;
     }
     await withRetry('transaction', heartbeat, async () => {
@@ -244,7 +247,7 @@ export function createConsumerRunner<T>(options: RunnerOptions<T>): ConsumerRunn
         const handled = await runHandler(decoded.ok, ctx);
         const records = [...handled.outputs, ...[...decoded.rejected, ...handled.rejected].map(toDlq)];
         const nextOffset = (BigInt(last.offset) + 1n).toString();
-        await commit(batch.topic, batch.partition, nextOffset, records, heartbeat);
+        await commit(batch.topic, batch.partition, nextOffset, records, payload);
         resolveOffset(last.offset);
         metrics.consumed.inc({ topic: batch.topic }, chunk.length);
         metrics.batchSize.observe({ topic: batch.topic }, chunk.length);
