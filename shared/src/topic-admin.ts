@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kafka } from 'kafkajs';
 import { DependencyError } from './errors.ts';
 import { TOPICS, TOPIC_KEYS, type TopicKey, type TopicNames } from './topics.ts';
@@ -14,7 +15,7 @@ export interface EnsureTopicsResult {
 export async function ensureTopics(
   kafka: Kafka,
   names: TopicNames,
-  options: { keys?: readonly TopicKey[]; replicationFactor?: number } = {},
+  options: { keys?: readonly TopicKey[]; replicationFactor?: number; attempt?: number } = {},
 ): Promise<EnsureTopicsResult> {
   const keys = options.keys ?? TOPIC_KEYS;
   const admin = kafka.admin();
@@ -38,8 +39,14 @@ export async function ensureTopics(
       existing: keys.filter((k) => existingNames.has(names[k])).map((k) => names[k]),
     };
   } catch (err) {
-    // createTopics races with a concurrent creator: TOPIC_ALREADY_EXISTS means someone else won.
-    if ((err as { type?: string }).type === 'TOPIC_ALREADY_EXISTS') return ensureTopics(kafka, names, options);
+    // createTopics races with a concurrent creator (TOPIC_ALREADY_EXISTS: someone else won), and
+    // waitForLeaders can see metadata that lags the creation (UNKNOWN_TOPIC_OR_PARTITION, retriable).
+    const attempt = options.attempt ?? 1;
+    const e = err as { type?: string; retriable?: boolean };
+    if ((e.type === 'TOPIC_ALREADY_EXISTS' || e.retriable === true) && attempt < 5) {
+      await sleep(200 * attempt);
+      return ensureTopics(kafka, names, { ...options, attempt: attempt + 1 });
+    }
     throw new DependencyError('kafka', `ensureTopics failed: ${(err as Error).message}`, err);
   } finally {
     await admin.disconnect();
