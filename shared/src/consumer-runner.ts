@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer, TopicMessages } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { dlqRecord } from './dlq.ts';
 import { AppError, toAppError } from './errors.ts';
 import type { Logger } from './logger.ts';
 import { pipelineMetrics, type PipelineMetrics } from './metrics.ts';
-import { createIdempotentProducer, sendRecords, type OutputRecord } from './producer.ts';
+import { createIdempotentProducer, encodeRecords, sendEncoded, type OutputRecord } from './producer.ts';
 import type { TopicCodec } from './schema-registry.ts';
 import { TOPIC_KEYS, type TopicKey } from './topics.ts';
 
@@ -158,18 +158,26 @@ export function createConsumerRunner<T>(options: RunnerOptions<T>): ConsumerRunn
     }
   }
 
-  async function runHandler(messages: InputMessage<T>[], ctx: HandlerContext): Promise<{ outputs: OutputRecord[]; rejected: Rejection<unknown>[] }> {
+  /**
+   * Runs the handler and encodes its outputs. Encoding is inside the isolation scope on purpose: an
+   * output that does not fit its schema is a per-record failure, and must dead-letter that record
+   * rather than crash-loop the partition.
+   */
+  async function runHandler(messages: InputMessage<T>[], ctx: HandlerContext): Promise<{ outputs: TopicMessages[]; rejected: Rejection<unknown>[] }> {
     if (messages.length === 0) return { outputs: [], rejected: [] };
     try {
-      const r = await withRetry('handler', ctx.heartbeat, () => options.handler(messages, ctx));
-      return { outputs: [...r.outputs], rejected: [...(r.rejected ?? [])] };
+      const r = await withRetry('handler', ctx.heartbeat, async () => {
+        const result = await options.handler(messages, ctx);
+        return { outputs: await encodeRecords(options.codec, result.outputs), rejected: [...(result.rejected ?? [])] };
+      });
+      return r;
     } catch (err) {
       const e = toAppError(err);
       if (e.code === 'SHUTDOWN') throw e;
       if (messages.length === 1) return { outputs: [], rejected: [{ message: messages[0]!, error: e }] };
       // One bad record must not sink its neighbours: run the batch record by record to isolate it.
       log.warn({ err: e, code: e.code, size: messages.length }, 'handler failed on a batch; isolating records');
-      const outputs: OutputRecord[] = [];
+      const outputs: TopicMessages[] = [];
       const rejected: Rejection<unknown>[] = [];
       for (const m of messages) {
         const r = await runHandler([m], ctx);
@@ -203,12 +211,12 @@ export function createConsumerRunner<T>(options: RunnerOptions<T>): ConsumerRunn
     topicName: string,
     partition: number,
     nextOffset: string,
-    records: OutputRecord[],
+    records: TopicMessages[],
     payload: EachBatchPayload,
   ): Promise<void> {
     const heartbeat = payload.heartbeat;
     if (mode === 'at-least-once') {
-      await withRetry('produce', heartbeat, () => sendRecords(sharedProducer!, options.codec, records, metrics));
+      await withRetry('produce', heartbeat, () => sendEncoded(sharedProducer!, records, metrics));
       // Not consumer.commitOffsets: kafkajs turns that into a no-op once stop() began, which would drop
       // the commit of the batch we are draining. The batch payload's commit goes straight to the group.
       await payload.commitOffsetsIfNecessary({ topics: [{ topic: topicName, partitions: [{ partition, offset: nextOffset }] }] });
@@ -218,14 +226,17 @@ export function createConsumerRunner<T>(options: RunnerOptions<T>): ConsumerRunn
       const producer = await producerForPartition(topicName, partition);
       const tx = await producer.transaction();
       try {
-        await sendRecords(tx, options.codec, records);
+        await sendEncoded(tx, records);
         await tx.sendOffsets({ consumerGroupId: options.groupId, topics: [{ topic: topicName, partitions: [{ partition, offset: nextOffset }] }] });
         await tx.commit();
       } catch (err) {
         await tx.abort().catch((abortErr: unknown) => log.warn({ err: abortErr }, 'transaction abort failed'));
+        // A fenced or broken transactional producer is replaced, not reused.
+        txProducers.delete(`${options.groupId}.${topicName}.${partition}`);
+        await producer.disconnect().catch(() => undefined);
         throw err;
       }
-      for (const r of records) metrics.produced.inc({ topic: options.codec.names[r.topic] });
+      for (const tm of records) metrics.produced.inc({ topic: tm.topic }, tm.messages.length);
     });
   }
 
@@ -245,7 +256,8 @@ export function createConsumerRunner<T>(options: RunnerOptions<T>): ConsumerRunn
       try {
         const decoded = await withRetry('decode', heartbeat, () => decodeAll(topic, batch.partition, chunk));
         const handled = await runHandler(decoded.ok, ctx);
-        const records = [...handled.outputs, ...[...decoded.rejected, ...handled.rejected].map(toDlq)];
+        const dlq = [...decoded.rejected, ...handled.rejected].map(toDlq);
+        const records = [...handled.outputs, ...(await encodeRecords(options.codec, dlq))];
         const nextOffset = (BigInt(last.offset) + 1n).toString();
         await commit(batch.topic, batch.partition, nextOffset, records, payload);
         resolveOffset(last.offset);
@@ -265,40 +277,58 @@ export function createConsumerRunner<T>(options: RunnerOptions<T>): ConsumerRunn
     }
   }
 
+  /**
+   * kafkajs restarts its consumer itself after retriable crashes. After a non-retriable one (a fenced
+   * producer, a bug in a commit path) it gives up and the service would sit idle with a live process;
+   * we rebuild the consumer instead, after a pause, so uncommitted records are fetched again.
+   */
+  async function launch(): Promise<void> {
+    const c = options.kafka.consumer({
+      groupId: options.groupId,
+      sessionTimeout: options.sessionTimeoutMs ?? 30000,
+      heartbeatInterval: 3000,
+      allowAutoTopicCreation: false,
+      readUncommitted: false,
+      retry: {
+        restartOnFailure: async (err: Error) => {
+          log.error({ err }, 'consumer crashed; kafkajs restarts it');
+          return !abort.signal.aborted;
+        },
+      },
+    });
+    consumer = c;
+    c.on(c.events.GROUP_JOIN, (e) => {
+      joined = true;
+      log.info({ assignment: e.payload.memberAssignment }, 'joined group');
+    });
+    c.on(c.events.CRASH, (e) => {
+      joined = false;
+      metrics.crashes.inc();
+      log.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crash');
+      if (e.payload.restart || abort.signal.aborted) return;
+      void (async () => {
+        await c.disconnect().catch(() => undefined);
+        await sleep(maxBackoff, undefined, { signal: abort.signal }).catch(() => undefined);
+        if (abort.signal.aborted || consumer !== c) return;
+        log.warn('rebuilding the consumer after a non-retriable crash');
+        await launch().catch((err: unknown) => log.error({ err }, 'consumer rebuild failed'));
+      })();
+    });
+    await c.connect();
+    await c.subscribe({ topics: options.inputs.map((k) => options.codec.names[k]), fromBeginning: options.fromBeginning ?? true });
+    await c.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch });
+  }
+
   return {
     groupId: options.groupId,
     isReady: () => joined && !abort.signal.aborted,
     async start() {
       if (!options.inputs.every((k) => TOPIC_KEYS.includes(k))) throw new AppError('TOPIC_UNKNOWN', 'unknown input topic key');
-      consumer = options.kafka.consumer({
-        groupId: options.groupId,
-        sessionTimeout: options.sessionTimeoutMs ?? 30000,
-        heartbeatInterval: 3000,
-        allowAutoTopicCreation: false,
-        readUncommitted: false,
-        retry: {
-          restartOnFailure: async (err: Error) => {
-            metrics.crashes.inc();
-            log.error({ err }, 'consumer crashed; restarting');
-            return !abort.signal.aborted;
-          },
-        },
-      });
-      consumer.on(consumer.events.GROUP_JOIN, (e) => {
-        joined = true;
-        log.info({ assignment: e.payload.memberAssignment }, 'joined group');
-      });
-      consumer.on(consumer.events.CRASH, (e) => {
-        joined = false;
-        log.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crash');
-      });
       if (mode === 'at-least-once') {
         sharedProducer = createIdempotentProducer(options.kafka);
         await sharedProducer.connect();
       }
-      await consumer.connect();
-      await consumer.subscribe({ topics: options.inputs.map((k) => options.codec.names[k]), fromBeginning: options.fromBeginning ?? true });
-      await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch });
+      await launch();
     },
     stop() {
       stopping ??= (async () => {

@@ -95,7 +95,7 @@ export class DependencyError extends AppError {
 export class SchemaRegistryError extends AppError {
   readonly subject: string;
   constructor(subject: string, message: string, cause?: unknown) {
-    super('SCHEMA_REGISTRY_FAILED', `${subject}: ${message}`, { cause, retriable: true });
+    super('SCHEMA_REGISTRY_FAILED', `${subject}: ${message}`, { cause, retriable: false });
     this.subject = subject;
   }
 }

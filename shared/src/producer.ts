@@ -48,7 +48,23 @@ export async function encodeRecords(codec: TopicCodec, records: readonly OutputR
   return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
 }
 
-/** Sends records and resolves only when every partition leader acknowledged them (acks=-1). */
+/** Sends encoded messages and resolves only when every partition leader acknowledged them (acks=-1). */
+export async function sendEncoded(sender: Producer | Transaction, topicMessages: readonly TopicMessages[], metrics?: PipelineMetrics): Promise<void> {
+  if (topicMessages.length === 0) return;
+  try {
+    await sender.sendBatch({ topicMessages: [...topicMessages], acks: -1 });
+  } catch (err) {
+    // Fencing means another instance owns this transactional id now: not retriable by us.
+    const type = (err as { type?: string }).type;
+    if (type === 'INVALID_PRODUCER_EPOCH' || type === 'PRODUCER_FENCED') {
+      throw new AppError('HANDLER_FAILED', `producer fenced: ${(err as Error).message}`, { cause: err });
+    }
+    throw new DependencyError('kafka', `produce failed: ${(err as Error).message}`, err);
+  }
+  if (metrics) for (const tm of topicMessages) metrics.produced.inc({ topic: tm.topic }, tm.messages.length);
+}
+
+/** Encodes and sends records (acks=-1). */
 export async function sendRecords(
   sender: Producer | Transaction,
   codec: TopicCodec,
@@ -56,11 +72,5 @@ export async function sendRecords(
   metrics?: PipelineMetrics,
 ): Promise<void> {
   if (records.length === 0) return;
-  const topicMessages = await encodeRecords(codec, records);
-  try {
-    await sender.sendBatch({ topicMessages, acks: -1 });
-  } catch (err) {
-    throw new DependencyError('kafka', `produce failed: ${(err as Error).message}`, err);
-  }
-  if (metrics) for (const tm of topicMessages) metrics.produced.inc({ topic: tm.topic }, tm.messages.length);
+  await sendEncoded(sender, await encodeRecords(codec, records), metrics);
 }

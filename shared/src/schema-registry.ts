@@ -23,11 +23,19 @@ export function createSchemaRegistryClient(config: ConnectionConfig): SchemaRegi
   return new SchemaRegistry({ host: config.schemaRegistryUrl, ...(auth ? { auth } : {}), retry: { retries: 3 } });
 }
 
-/** True when a registry failure is worth retrying (network, 5xx) rather than a refusal (4xx). */
+/**
+ * True when a registry failure is worth retrying (network, 5xx) rather than a refusal (4xx). The client
+ * reports a dropped connection as "status 400: socket hang up", so the message is checked as well.
+ */
 function isTransient(err: unknown): boolean {
+  if (isNetworkFailure(err)) return true;
   const status = (err as { status?: unknown }).status;
   if (typeof status === 'number') return status >= 500;
   return true;
+}
+
+function isNetworkFailure(err: unknown): boolean {
+  return isNetworkError(err) || /socket hang up|ECONNREFUSED|ECONNRESET|ETIMEDOUT/.test((err as Error).message ?? '');
 }
 
 /**
@@ -97,7 +105,8 @@ export class TopicCodec {
         if (typeof status === 'number' && status === 404) {
           throw new DecodeError(topic, `unknown schema id ${value.readUInt32BE(1)}`, err);
         }
-        if (typeof status === 'number' || isNetworkError(err)) {
+        // Only a registry we could not reach is worth a retry; anything else about this record is final.
+        if (isNetworkFailure(err) || (typeof status === 'number' && status >= 500)) {
           throw new DependencyError('schema-registry', (err as Error).message, err);
         }
         throw new DecodeError(topic, `corrupt Avro body: ${(err as Error).message}`, err);

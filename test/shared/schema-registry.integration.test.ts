@@ -54,5 +54,9 @@ test('integration: a record with an unknown schema id is a non-retriable DecodeE
   const bogus = Buffer.concat([Buffer.from([0, 0x7f, 0xff, 0xff, 0xf0]), Buffer.from([2, 4, 6])]);
   await assert.rejects(env.codec.decode('transactionsScored', bogus), { code: 'DECODE_FAILED', retriable: false });
   await assert.rejects(env.codec.decode('transactionsScored', Buffer.from('{"a":1}')), { code: 'DECODE_FAILED' });
+  const header = Buffer.alloc(5);
+  header.writeUInt32BE(env.codec.schemaId('transactionsScored'), 1);
+  const corrupt = Buffer.concat([header, Buffer.from([0xff, 0xff, 0xff])]);
+  await assert.rejects(env.codec.decode('transactionsScored', corrupt), { code: 'DECODE_FAILED', retriable: false });
   assert.deepEqual(await env.codec.decode('transactionsRaw', Buffer.from('{"a":1}')), { a: 1 }, 'raw topic accepts JSON');
 });

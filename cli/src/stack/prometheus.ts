@@ -1,0 +1,157 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { StackError } from '@riskstream/shared';
+import { ASSETS_DIR, endpointOfUrl, renderTemplate, type Component, type Endpoint, type PrepareContext } from './components.ts';
+import { probeHttp } from './http-probe.ts';
+import type { LaunchSpec } from './process-supervisor.ts';
+import type { StackConfig } from './stack-config.ts';
+
+/**
+ * Prometheus and Alertmanager from the Debian packages, run as our own processes with our own configs (the
+ * packages' systemd services are never used). Both configs are rendered from templates in
+ * cli/stack/prometheus/ and hot-reloaded when they change, so editing a template needs no restart.
+ */
+
+const PROMETHEUS_BIN = '/usr/bin/prometheus';
+const ALERTMANAGER_BIN = '/usr/bin/prometheus-alertmanager';
+
+function address(e: Endpoint): string {
+  return `${e.host}:${e.port}`;
+}
+
+export interface PrometheusConfigValues {
+  readonly prometheus: Endpoint;
+  readonly alertmanager: Endpoint;
+  readonly rulesDir: string;
+}
+
+export function renderPrometheusConfig(template: string, v: PrometheusConfigValues): string {
+  return renderTemplate('prometheus', template, {
+    PROMETHEUS_ADDRESS: address(v.prometheus),
+    ALERTMANAGER_ADDRESS: address(v.alertmanager),
+    RULES_DIR: v.rulesDir,
+  });
+}
+
+export function renderAlertmanagerConfig(template: string, webhookUrl: string): string {
+  return renderTemplate('alertmanager', template, { WEBHOOK_URL: webhookUrl });
+}
+
+interface Rendered {
+  readonly path: string;
+  readonly text: string;
+}
+
+function prometheusFiles(ctx: PrepareContext): Rendered & { rulesDir: string; dataDir: string } {
+  const dir = ctx.dir.componentDir('prometheus');
+  const rulesDir = join(dir, 'rules');
+  mkdirSync(rulesDir, { recursive: true });
+  const text = renderPrometheusConfig(readFileSync(join(ASSETS_DIR, 'prometheus', 'prometheus.yml'), 'utf8'), {
+    prometheus: endpointOfUrl(ctx.config.prometheusUrl),
+    alertmanager: endpointOfUrl(ctx.config.alertmanagerUrl),
+    rulesDir,
+  });
+  return { path: join(dir, 'prometheus.yml'), text, rulesDir, dataDir: join(dir, 'data') };
+}
+
+function alertmanagerFiles(ctx: PrepareContext): Rendered & { dataDir: string } {
+  const dir = ctx.dir.componentDir('alertmanager');
+  const text = renderAlertmanagerConfig(
+    readFileSync(join(ASSETS_DIR, 'prometheus', 'alertmanager.yml'), 'utf8'),
+    ctx.config.alertWebhookUrl,
+  );
+  return { path: join(dir, 'alertmanager.yml'), text, dataDir: join(dir, 'data') };
+}
+
+/** Writes the file when its content changed; true when it did. */
+function writeIfChanged(file: Rendered): boolean {
+  if (existsSync(file.path) && readFileSync(file.path, 'utf8') === file.text) return false;
+  writeFileSync(file.path, file.text);
+  return true;
+}
+
+export function prometheusComponent(config: StackConfig): Component {
+  const endpoint = endpointOfUrl(config.prometheusUrl);
+  return {
+    name: 'prometheus',
+    description: 'Prometheus (metrics, alert rules)',
+    endpoint,
+    url: config.prometheusUrl,
+    configEnv: 'PROMETHEUS_URL',
+    stopGraceMs: 15_000,
+    probe: () => probeHttp(`${config.prometheusUrl}/-/ready`),
+    async prepare(ctx): Promise<LaunchSpec> {
+      await ctx.systemPackages.ensure(ctx.progress);
+      const files = prometheusFiles(ctx);
+      writeIfChanged(files);
+      return {
+        command: PROMETHEUS_BIN,
+        args: [
+          `--config.file=${files.path}`,
+          `--storage.tsdb.path=${files.dataDir}`,
+          `--web.listen-address=127.0.0.1:${endpoint.port}`,
+          // /-/reload, so a changed config or rule file is picked up without a restart.
+          '--web.enable-lifecycle',
+        ],
+        cwd: ctx.dir.componentDir('prometheus'),
+      };
+    },
+    async refresh(ctx) {
+      if (!writeIfChanged(prometheusFiles(ctx))) return undefined;
+      await postReload('prometheus', config.prometheusUrl);
+      return 'config changed, reloaded';
+    },
+  };
+}
+
+export function alertmanagerComponent(config: StackConfig): Component {
+  const endpoint = endpointOfUrl(config.alertmanagerUrl);
+  return {
+    name: 'alertmanager',
+    description: 'Alertmanager (routes alerts to the riskstream webhook)',
+    endpoint,
+    url: config.alertmanagerUrl,
+    configEnv: 'ALERTMANAGER_URL',
+    stopGraceMs: 10_000,
+    probe: () => probeHttp(`${config.alertmanagerUrl}/-/ready`),
+    async prepare(ctx): Promise<LaunchSpec> {
+      await ctx.systemPackages.ensure(ctx.progress);
+      const files = alertmanagerFiles(ctx);
+      writeIfChanged(files);
+      return {
+        command: ALERTMANAGER_BIN,
+        args: [
+          `--config.file=${files.path}`,
+          `--storage.path=${files.dataDir}`,
+          `--web.listen-address=127.0.0.1:${endpoint.port}`,
+          // Empty disables the gossip cluster: one instance, and no second port to collide with.
+          '--cluster.listen-address=',
+        ],
+        cwd: ctx.dir.componentDir('alertmanager'),
+      };
+    },
+    async refresh(ctx) {
+      if (!writeIfChanged(alertmanagerFiles(ctx))) return undefined;
+      await postReload('alertmanager', config.alertmanagerUrl);
+      return 'config changed, reloaded';
+    },
+  };
+}
+
+/** POST /-/reload; a rejected config surfaces here rather than as a silent keep-the-old-one. */
+function postReload(component: string, baseUrl: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${baseUrl}/-/reload`, { method: 'POST', agent: false, timeout: 5000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () =>
+        res.statusCode === 200 ? resolve() : reject(new StackError(component, `config reload rejected (${res.statusCode}): ${body.trim()}`)),
+      );
+    });
+    req.on('timeout', () => req.destroy(new Error('no answer within 5 s')));
+    req.on('error', (err) => reject(new StackError(component, `config reload failed: ${err.message}`, err)));
+    req.end();
+  });
+}
