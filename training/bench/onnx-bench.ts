@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { predictBatch } from '@riskstream/shared/model';
 import { exportOnnx } from '../src/export/onnx-export.ts';
 import { loadOnnxModel, scoreRows } from '../src/export/onnx-session.ts';
-import { randomMatrix, randomTreeEnsemble } from '../../test/training/export/random-model.ts';
+import { randomMatrix, randomTreeEnsemble } from './random-model.ts';
 
 const FEATURES = 24;
 const PARITY_ROWS = 100_000;

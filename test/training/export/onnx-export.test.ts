@@ -5,7 +5,7 @@ import { predictBatch } from '@riskstream/shared/model';
 import type { TreeEnsembleModel } from '@riskstream/shared/model';
 import { ONNX_METADATA_KEYS, exportOnnx, readOnnxMetadata } from '../../../training/src/export/onnx-export.ts';
 import { loadOnnxModel, scoreRows } from '../../../training/src/export/onnx-session.ts';
-import { randomLinearModel, randomTreeEnsemble } from './random-model.ts';
+import { randomLinearModel, randomTreeEnsemble } from '../../../training/bench/random-model.ts';
 
 const leaf = (v: number) => ({
   feature: Int32Array.from([-1]),

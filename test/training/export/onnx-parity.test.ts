@@ -4,7 +4,7 @@ import { predictBatch } from '@riskstream/shared/model';
 import type { Model } from '@riskstream/shared/model';
 import { exportOnnx } from '../../../training/src/export/onnx-export.ts';
 import { loadOnnxModel, scoreRows } from '../../../training/src/export/onnx-session.ts';
-import { randomLinearModel, randomMatrix, randomTreeEnsemble } from './random-model.ts';
+import { randomLinearModel, randomMatrix, randomTreeEnsemble } from '../../../training/bench/random-model.ts';
 
 const ROWS = 100_000;
 const TOLERANCE = 1e-5;

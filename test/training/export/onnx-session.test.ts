@@ -7,7 +7,7 @@ import onnxProto from 'onnx-proto';
 import { ModelError } from '@riskstream/shared';
 import { exportOnnx } from '../../../training/src/export/onnx-export.ts';
 import { loadOnnxModel, onnxLoads, scoreRows } from '../../../training/src/export/onnx-session.ts';
-import { randomMatrix, randomTreeEnsemble } from './random-model.ts';
+import { randomMatrix, randomTreeEnsemble } from '../../../training/bench/random-model.ts';
 
 const proto = onnxProto.onnx;
 const model = randomTreeEnsemble({ features: 4, trees: 10, maxDepth: 3, seed: 11, calibrated: true });

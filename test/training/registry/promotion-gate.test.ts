@@ -6,7 +6,7 @@ import { onnxLoads } from '../../../training/src/export/onnx-session.ts';
 import { evaluateGate } from '../../../training/src/registry/promotion-gate.ts';
 import type { GateInput } from '../../../training/src/registry/promotion-gate.ts';
 import { ModelRegistry } from '../../../training/src/registry/model-registry.ts';
-import { mulberry32 } from '../export/random-model.ts';
+import { mulberry32 } from '../../../training/bench/random-model.ts';
 import { draft, smallModel, tempRoot } from './registry-fixtures.ts';
 
 /** Holdout with 5% positives; a model's quality is how much noise hides the label in its score. */
