@@ -15,9 +15,11 @@ import { readCsvDataset } from '../src/data/csv-reader.ts';
 import { splitDataset } from '../src/split.ts';
 import { trainGbdtWithHoldout } from '../src/models/gbdt-holdout.ts';
 import { treeMargins } from '../src/models/margins.ts';
+import { trainGbdt } from '../src/models/gbdt.ts';
 import { trainLogisticRegression } from '../src/models/logistic-regression.ts';
 import { rocAuc } from '../src/metrics/roc-auc.ts';
 import { predictBatch } from '@riskstream/shared/model';
+import { resolveGbdtOptions } from '../src/models/gbdt-options.ts';
 import type { GbdtOptions } from '../src/models/gbdt-options.ts';
 
 const { values } = parseArgs({
@@ -53,6 +55,20 @@ for (const seed of seeds) {
     testRows: test.rows,
   });
 }
+// Speed reference from the issue: 400 rounds, depth 4, all rows and features, no early stopping.
+const speedSplit = splitDataset(dataset, { testFraction: 0.3, seed: seeds[0] ?? 0 });
+const speedOptions: Partial<GbdtOptions> = {
+  growth: 'depthwise',
+  maxDepth: 4,
+  rounds: 400,
+  learningRate: 0.03,
+  subsample: 1,
+  colsample: 1,
+  earlyStoppingRounds: 0,
+};
+trainGbdt(speedSplit.train, { ...speedOptions, rounds: 20 }); // JIT warm-up
+const speedSeconds = trainGbdt(speedSplit.train, speedOptions).trainSeconds;
+
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 console.log(
   JSON.stringify(
@@ -63,11 +79,13 @@ console.log(
       protocol:
         `stratified 70/30 per seed; GBDT early-stops on a ${validFraction} stratified inner split of the 70%` +
         (refitRoundsFactor > 0 ? `, then refits on the whole 70% with ${refitRoundsFactor}x the best rounds` : ''),
-      gbdtOptions: perSeed.length > 0 ? gbdtOptions : {},
+      // Resolved options (defaults + --options); the seed is set per split.
+      gbdtOptions: { ...resolveGbdtOptions(gbdtOptions), seed: 'per split' },
       perSeed,
       meanGbdtAuc: Number(mean(perSeed.map((r) => r.gbdtAuc)).toFixed(5)),
       meanLogisticAuc: Number(mean(perSeed.map((r) => r.logisticAuc)).toFixed(5)),
       meanGbdtTrainSeconds: Number(mean(perSeed.map((r) => r.gbdtTrainSeconds)).toFixed(3)),
+      speed: { options: speedOptions, rows: speedSplit.train.rows, seconds: Number(speedSeconds.toFixed(3)) },
     },
     null,
     2,

@@ -1,0 +1,104 @@
+/**
+ * `npm run bench`: runs every benchmark script as its own process (so one's heap and JIT state cannot
+ * colour another's numbers), collects the JSON each prints on stdout, and writes them together with the
+ * machine description to bench/results/latest.json. Speed and memory targets are checked here, never in
+ * timed tests.
+ *
+ *   npm run bench                 all benchmarks
+ *   npm run bench -- uci onnx     only those whose name contains one of the words
+ */
+import { spawn } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+
+const ROOT = join(import.meta.dirname, '..');
+
+interface Bench {
+  readonly name: string;
+  readonly script: string;
+  readonly args?: readonly string[];
+  /** Targets from the issues: a path into the JSON and a bound. */
+  readonly targets?: ReadonlyArray<{ readonly path: string; readonly op: '<=' | '>='; readonly value: number; readonly what: string }>;
+}
+
+const BENCHES: readonly Bench[] = [
+  {
+    name: 'training-uci',
+    script: 'training/bench/train-bench.ts',
+    args: ['--uci'],
+    targets: [
+      { path: 'uci.meanRocAuc', op: '>=', value: 0.785, what: 'UCI mean ROC AUC over 5 stratified 70/30 splits' },
+      { path: 'uci.maxTrainSeconds', op: '<=', value: 10, what: 'UCI 21k-row training time (s)' },
+    ],
+  },
+  {
+    name: 'training-simulated',
+    script: 'training/bench/train-bench.ts',
+    args: ['--simulated'],
+    targets: [
+      { path: 'simulated.rocAuc', op: '>=', value: 0.87, what: 'handbook protocol ROC AUC' },
+      { path: 'simulated.averagePrecision', op: '>=', value: 0.69, what: 'handbook protocol average precision' },
+      { path: 'simulated.cardPrecisionAt100', op: '>=', value: 0.3, what: 'handbook protocol card precision@100' },
+      { path: 'simulated.totalSeconds', op: '<=', value: 300, what: '183-day simulation featurised and trained (s)' },
+    ],
+  },
+  { name: 'simulator', script: 'training/bench/simulate-bench.ts', args: ['--no-csv'] },
+  {
+    name: 'onnx-export',
+    script: 'training/bench/onnx-bench.ts',
+    targets: [{ path: 'parity.maxAbsDiff', op: '<=', value: 1e-5, what: 'ONNX vs TypeScript max |p diff| on 100k rows' }],
+  },
+];
+
+function get(obj: unknown, path: string): unknown {
+  return path.split('.').reduce<unknown>((o, k) => (o !== null && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), obj);
+}
+
+async function runOne(b: Bench): Promise<{ result: unknown; seconds: number; ok: boolean; stderr: string }> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(ROOT, b.script), ...(b.args ?? [])], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+      process.stderr.write(d);
+    });
+    child.on('exit', (code) => {
+      const seconds = (Date.now() - started) / 1000;
+      const json = out.trim().split('\n').reverse().find((l) => l.startsWith('{'));
+      try {
+        resolve({ result: json ? JSON.parse(json) : null, seconds, ok: code === 0 && json !== undefined, stderr: err.slice(-2000) });
+      } catch {
+        resolve({ result: null, seconds, ok: false, stderr: err.slice(-2000) });
+      }
+    });
+  });
+}
+
+const filters = process.argv.slice(2);
+const selected = BENCHES.filter((b) => filters.length === 0 || filters.some((f) => b.name.includes(f)));
+const results: Record<string, unknown> = {};
+const verdicts: Array<{ bench: string; what: string; actual: unknown; target: string; pass: boolean }> = [];
+for (const b of selected) {
+  process.stderr.write(`== bench ${b.name} (${b.script} ${(b.args ?? []).join(' ')})\n`);
+  const r = await runOne(b);
+  results[b.name] = { ok: r.ok, seconds: r.seconds, result: r.result, ...(r.ok ? {} : { stderr: r.stderr }) };
+  for (const t of b.targets ?? []) {
+    const actual = get(r.result, t.path);
+    const pass = typeof actual === 'number' && (t.op === '<=' ? actual <= t.value : actual >= t.value);
+    verdicts.push({ bench: b.name, what: t.what, actual, target: `${t.op} ${t.value}`, pass });
+  }
+}
+const report = {
+  createdAt: new Date().toISOString(),
+  machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
+  targets: verdicts,
+  results,
+};
+await mkdir(join(ROOT, 'bench', 'results'), { recursive: true });
+await writeFile(join(ROOT, 'bench', 'results', 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+process.stdout.write(`${JSON.stringify({ targets: verdicts }, null, 2)}\n`);
+process.exitCode = verdicts.every((v) => v.pass) && Object.values(results).every((r) => (r as { ok: boolean }).ok) ? 0 : 1;
