@@ -13,3 +13,4 @@ export type {
   ModelManifest,
 } from './manifest.ts';
 export { ManifestError, validateManifest } from './manifest.ts';
+export { MISSING_CATEGORY, binIndex, binProportions, categoryKey } from './profile-bins.ts';

@@ -278,11 +278,15 @@ export class JsonlOfflineStore implements OfflineStoreReader {
     return out.sort((a, b) => (a.eventDate < b.eventDate ? -1 : a.eventDate > b.eventDate ? 1 : 0));
   }
 
+  // The range is checked here, not only inside the generator, so a bad range throws at the call site
+  // instead of on the first iteration.
   readTransactions(range: TimeRange): AsyncIterable<TransactionBatch> {
+    checkRange(range);
     return this.read(range, 'transactions', parseTransaction, transactionBatch);
   }
 
   readLabels(range: TimeRange): AsyncIterable<LabelBatch> {
+    checkRange(range);
     return this.read(range, 'labels', parseLabel, labelBatch);
   }
 
