@@ -205,3 +205,18 @@ export function checkConnectionConfig(c: ConnectionConfig): ConfigIssue[] {
   }
   return issues;
 }
+
+/** Connection settings plus what every service process adds: topic namespace and its HTTP endpoint. */
+export function serviceSchema(defaultPort: number) {
+  return {
+    ...connectionSchema,
+    topicNamespace: field.string({
+      env: 'TOPIC_NAMESPACE',
+      description: 'prefix for every topic name (isolates tenants or test runs on one cluster)',
+      default: '',
+      pattern: /^[A-Za-z0-9._-]*$/,
+    }),
+    httpPort: field.int({ env: 'HTTP_PORT', description: 'port of /metrics, /healthz, /readyz (0 = any free port)', default: defaultPort, min: 0, max: 65535 }),
+    httpHost: field.string({ env: 'HTTP_HOST', description: 'address the HTTP endpoint binds', default: '127.0.0.1' }),
+  } as const;
+}

@@ -13,7 +13,7 @@ export {
   toAppError,
 } from './errors.ts';
 export type { ErrorCode, AppErrorOptions, ConfigIssue, ValidationIssue } from './errors.ts';
-export { field, loadConfig, describeConfig, connectionSchema, checkConnectionConfig } from './config.ts';
+export { field, loadConfig, describeConfig, connectionSchema, checkConnectionConfig, serviceSchema } from './config.ts';
 export type { Field, Schema, ConfigOf, ConnectionConfig } from './config.ts';
 export { createLogger } from './logger.ts';
 export type { Logger } from './logger.ts';
@@ -34,3 +34,5 @@ export type { PipelineMetrics } from './metrics.ts';
 export { createHttpServer, sendJson, listen } from './http-server.ts';
 export type { ReadinessCheck, RouteHandler, HttpServerOptions } from './http-server.ts';
 export { onShutdown } from './shutdown.ts';
+export { createServiceContext, runService } from './service-host.ts';
+export type { ServiceContext, ServiceParts, HostConfig, RunningService } from './service-host.ts';
