@@ -1,0 +1,159 @@
+import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  UsageError,
+  checkConnectionConfig,
+  connectionSchema,
+  createIdempotentProducer,
+  createKafka,
+  createLogger,
+  createSchemaRegistryClient,
+  ensureTopics,
+  loadConfig,
+  sendRecords,
+  TopicCodec,
+  topicNames,
+  type OutputRecord,
+} from '@riskstream/shared';
+import { applyDrift, fraudRate, simulate, transactionsInOrder, writeCsv, type DriftScenario } from '@riskstream/training';
+import { parseCommandArgs, type Command, type CommandIo } from '../command.ts';
+import { createProgress } from '../progress-bar.ts';
+
+const USAGE = `Usage: riskstream simulate [--days N] [--seed N] [--customers N] [--terminals N]
+                           [--drift SPEC]... (--out FILE.csv | --kafka [--rate N] [--limit N])
+
+Runs the fraud-detection handbook's transaction simulator (5,000 customers, 10,000 terminals,
+183 days from 2018-04-01 by default; seeded and deterministic) and writes the transactions to a CSV
+file, or produces them to transactions.raw.v1 (Avro, keyed by card) at a given rate.
+
+Drift scenarios (repeatable), applied from a simulated day:
+  amount-shift:0.2@120           amounts x1.2 from day 120
+  new-fraud-pattern:5@120        5 card-testing bursts a day from day 120
+  terminal-surge:3@120           3 terminals get a traffic surge from day 120
+  missing-field-surge:0.3@120    30% of events lose their channel from day 120
+
+Options:
+  --out FILE.csv      write CSV
+  --kafka             produce to Kafka (KAFKA_BROKERS, SCHEMA_REGISTRY_URL; TOPIC_NAMESPACE optional)
+  --rate N            transactions per second to Kafka (default 1000; 0 = as fast as possible)
+  --limit N           stop after N transactions
+  --quiet             no progress output
+  -h, --help          this help`;
+
+export function parseDrift(spec: string): DriftScenario {
+  const m = /^([a-z-]+):([0-9.]+)@(\d+)$/.exec(spec);
+  if (!m) throw new UsageError(`--drift "${spec}" is not KIND:VALUE@DAY`);
+  const [, kind, raw, day] = m;
+  const value = Number(raw);
+  const from = { day: Number(day) };
+  switch (kind) {
+    case 'amount-shift':
+      return { kind, relativeChange: value, from };
+    case 'new-fraud-pattern':
+      return { kind, pattern: 'card-testing', burstsPerDay: value, txPerBurst: 10, maxAmount: 5, from };
+    case 'terminal-surge':
+      return { kind, terminalCount: value, extraTxPerDay: 200, from };
+    case 'missing-field-surge':
+      if (value > 1) throw new UsageError('missing-field-surge takes a share in [0, 1]');
+      return { kind, field: 'channel', share: value, from };
+    default:
+      throw new UsageError(`unknown drift kind "${kind}"`);
+  }
+}
+
+export const simulateCommand: Command = {
+  name: 'simulate',
+  summary: 'simulate card transactions (handbook simulator) to CSV or Kafka',
+  usage: USAGE,
+  async run(args, io) {
+    const { values } = parseCommandArgs(args, {
+      days: { type: 'string' },
+      seed: { type: 'string' },
+      customers: { type: 'string' },
+      terminals: { type: 'string' },
+      drift: { type: 'string', multiple: true },
+      out: { type: 'string' },
+      kafka: { type: 'boolean' },
+      rate: { type: 'string' },
+      limit: { type: 'string' },
+      quiet: { type: 'boolean' },
+    });
+    if (values.help) {
+      io.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    if (Boolean(values.out) === Boolean(values.kafka)) throw new UsageError('give exactly one of --out FILE.csv or --kafka');
+    const num = (flag: string, v: string | undefined) => {
+      if (v === undefined) return undefined;
+      if (!/^\d+$/.test(v)) throw new UsageError(`${flag} must be a non-negative integer, got "${v}"`);
+      return Number(v);
+    };
+    const drift = (values.drift ?? []).map(parseDrift);
+    const started = Date.now();
+    let sim = simulate({
+      ...(num('--days', values.days) !== undefined ? { nbDays: num('--days', values.days)! } : {}),
+      ...(num('--seed', values.seed) !== undefined ? { seed: num('--seed', values.seed)! } : {}),
+      ...(num('--customers', values.customers) !== undefined ? { nCustomers: num('--customers', values.customers)! } : {}),
+      ...(num('--terminals', values.terminals) !== undefined ? { nTerminals: num('--terminals', values.terminals)! } : {}),
+    });
+    if (drift.length > 0) sim = applyDrift(sim, drift);
+    if (!values.quiet) {
+      io.stderr.write(`simulated ${sim.transactions.length} transactions (${(fraudRate(sim) * 100).toFixed(3)}% fraud) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    }
+    if (values.out) {
+      const rows = await writeCsv(sim, resolve(values.out));
+      io.stdout.write(`wrote ${rows} transactions to ${resolve(values.out)}\n`);
+      return 0;
+    }
+    return produce(sim, io, { rate: num('--rate', values.rate) ?? 1000, limit: num('--limit', values.limit), quiet: values.quiet === true });
+  },
+};
+
+async function produce(sim: ReturnType<typeof simulate>, io: CommandIo, o: { rate: number; limit: number | undefined; quiet: boolean }): Promise<number> {
+  const config = loadConfig({ ...connectionSchema }, io.env, checkConnectionConfig);
+  const namespace = io.env['TOPIC_NAMESPACE'] ?? '';
+  const names = topicNames(namespace);
+  const logger = createLogger('simulate', { level: 'warn' });
+  const kafka = createKafka(config, 'simulate', logger);
+  await ensureTopics(kafka, names, { keys: ['transactionsRaw'] });
+  const codec = new TopicCodec(createSchemaRegistryClient(config), names);
+  await codec.register(['transactionsRaw']);
+  const producer = createIdempotentProducer(kafka);
+  await producer.connect();
+  const total = Math.min(o.limit ?? Number.POSITIVE_INFINITY, sim.transactions.length);
+  const progress = createProgress(io.stderr, !o.quiet);
+  const batchSize = o.rate > 0 ? Math.max(1, Math.min(500, Math.round(o.rate / 20))) : 500;
+  let sent = 0;
+  let stop = false;
+  const onSignal = () => (stop = true);
+  process.once('SIGINT', onSignal);
+  const t0 = Date.now();
+  try {
+    let batch: OutputRecord[] = [];
+    for (const tx of transactionsInOrder(sim)) {
+      if (stop || sent + batch.length >= total) break;
+      const { is_fraud: _fraud, fraud_scenario: _scenario, ...raw } = tx;
+      batch.push({ topic: 'transactionsRaw', key: raw.card_number, value: raw });
+      if (batch.length < batchSize) continue;
+      await sendRecords(producer, codec, batch);
+      sent += batch.length;
+      batch = [];
+      progress('produce', sent, total);
+      if (o.rate > 0) {
+        const ahead = (sent / o.rate) * 1000 - (Date.now() - t0);
+        if (ahead > 0) await sleep(ahead);
+      }
+    }
+    if (batch.length > 0 && !stop) {
+      await sendRecords(producer, codec, batch);
+      sent += batch.length;
+      progress('produce', sent, total);
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    progress.finish();
+    await producer.disconnect();
+  }
+  io.stdout.write(`produced ${sent} transactions to ${names.transactionsRaw} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+  return 0;
+}

@@ -1,0 +1,27 @@
+// The training package's public surface; the CLI and tests import from here. Explicit names, no `export *`.
+export { simulate, fraudRate, applyDrift, transactionsInOrder, transactionAt, transactionId, writeCsv, isLuhnValid, countByScenario, FRAUD_SCENARIO } from './simulator/index.ts';
+export type { SimulationOptions, SimulationResult, DriftScenario, DriftReport, SimulatedTransaction } from './simulator/index.ts';
+export { featurizeOffline, timeSplit, HANDBOOK_TRAIN_START } from './features/index.ts';
+export { createDataset, takeRows } from './data/dataset.ts';
+export type { Dataset } from './data/dataset.ts';
+export { readCsvDataset, parseCsvDataset } from './data/csv-reader.ts';
+export type { CsvReadOptions, CsvDataset } from './data/csv-reader.ts';
+export { stratifiedHoldout, splitDataset } from './split.ts';
+export { trainGbdt } from './models/gbdt.ts';
+export type { GbdtResult, GbdtRoundMetrics } from './models/gbdt.ts';
+export { trainGbdtWithHoldout } from './models/gbdt-holdout.ts';
+export { DEFAULT_GBDT_OPTIONS } from './models/gbdt-options.ts';
+export type { GbdtOptions } from './models/gbdt-options.ts';
+export { trainLogisticRegression } from './models/logistic-regression.ts';
+export { fitPlatt, withCalibration } from './calibration.ts';
+export { exportOnnx, readOnnxMetadata } from './export/onnx-export.ts';
+export { loadOnnxModel, scoreRows, onnxLoads } from './export/onnx-session.ts';
+export type { LoadedOnnxModel, OnnxSession } from './export/onnx-session.ts';
+export { ModelRegistry } from './registry/model-registry.ts';
+export type { ManifestDraft, RegisteredModel, VersionSelector } from './registry/model-registry.ts';
+export { evaluateGate } from './registry/promotion-gate.ts';
+export type { GateResult, GateInput } from './registry/promotion-gate.ts';
+export { trainModel, DEFAULT_GATE } from './pipeline/train-model.ts';
+export type { TrainingData, TrainOptions, TrainOutcome, Progress } from './pipeline/train-model.ts';
+export { csvTrainingData, simulatedTrainingData } from './pipeline/training-data.ts';
+export type { CsvSourceOptions, SimulatedSourceOptions } from './pipeline/training-data.ts';

@@ -1,0 +1,319 @@
+/**
+ * The training job, end to end: build (checks, leakage, profile, hashed training set) -> train (GBDT with
+ * early stopping, optional search, logistic-regression baseline) -> calibrate (Platt, on the validation
+ * split) -> evaluate (candidate, baseline and champion on the same holdout) -> export ONNX (parity
+ * checked on the holdout) -> register -> gated promotion.
+ *
+ * Every step reports progress through one callback so the CLI can draw bars and tests can stay quiet.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ModelError, type Logger } from '@riskstream/shared';
+import type { JsonValue, ModelManifest } from '@riskstream/shared/model';
+import type { ManifestDraft } from '../registry/model-registry.ts';
+import { predictBatch } from '@riskstream/shared/model';
+import { assertDataOk, checkData } from '../build/data-checks.ts';
+import { assertNoLeakage, checkLeakage } from '../build/leakage-check.ts';
+import { buildReferenceProfile } from '../build/reference-profile.ts';
+import { hashDataset, saveTrainingSet } from '../build/training-set.ts';
+import { fitPlatt, withCalibration } from '../calibration.ts';
+import { takeRows, type Dataset } from '../data/dataset.ts';
+import { exportOnnx } from '../export/onnx-export.ts';
+import { loadOnnxModel, scoreRows } from '../export/onnx-session.ts';
+import type { GbdtRoundMetrics } from '../models/gbdt.ts';
+import { trainGbdtWithHoldout } from '../models/gbdt-holdout.ts';
+import { DEFAULT_GBDT_OPTIONS, type GbdtOptions } from '../models/gbdt-options.ts';
+import { trainLogisticRegression } from '../models/logistic-regression.ts';
+import { modelMargins } from '../models/margins.ts';
+import { evaluateGate, type GateMetric, type GateResult } from '../registry/promotion-gate.ts';
+import type { ModelRegistry } from '../registry/model-registry.ts';
+import { compareEvaluations, evaluateScores, type Evaluation } from '../report/evaluation.ts';
+import { renderReport } from '../report/html-report.ts';
+import { searchGbdt } from '../search.ts';
+import { splitDataset } from '../split.ts';
+import { chooseThresholds } from '../thresholds.ts';
+
+export type Progress = (stage: string, done: number, total: number) => void;
+
+export interface TrainingData {
+  /** Every row; the split below says which rows train and which are held out. */
+  readonly dataset: Dataset;
+  readonly trainIndex: Uint32Array;
+  readonly testIndex: Uint32Array;
+  /** Per dataset row (simulator): day and card, for card precision@100. */
+  readonly cards?: { readonly day: Int32Array; readonly card: Int32Array };
+  /** Where the data came from, recorded in the manifest. */
+  readonly source: JsonValue;
+  /** Keep dataset.group on one side of the inner validation split (entities that repeat). */
+  readonly grouped: boolean;
+}
+
+export interface GateSettings {
+  readonly metric: GateMetric;
+  /** Minimum improvement over the champion, in metric units. */
+  readonly margin: number;
+  readonly iterations: number;
+  readonly confidence: number;
+}
+
+export interface TrainOptions {
+  readonly name: string;
+  readonly seed: number;
+  readonly gbdt?: Partial<GbdtOptions>;
+  /** Hyperparameter search trials (successive halving); 0 trains the defaults. */
+  readonly searchTrials?: number;
+  readonly validFraction?: number;
+  readonly gate?: GateSettings;
+  /** Register the model (and promote it when the gate passes). */
+  readonly registry?: ModelRegistry;
+  /** Also write model.onnx, manifest.json, metrics.json and report.html here. */
+  readonly outDir?: string;
+  /** Keep the versioned, hashed training set here. */
+  readonly trainingSetDir?: string;
+  readonly progress?: Progress;
+  readonly logger?: Logger;
+  readonly now?: () => Date;
+}
+
+export interface TrainOutcome {
+  readonly manifest: ManifestDraft;
+  readonly onnx: Uint8Array;
+  readonly reportHtml: string;
+  readonly candidate: Evaluation;
+  readonly baseline: Evaluation;
+  readonly champion?: Evaluation;
+  readonly gate: GateResult;
+  readonly parityMaxAbsDiff: number;
+  readonly trainSeconds: number;
+  /** Set when registered. */
+  readonly version?: number;
+  readonly promoted: boolean;
+}
+
+export const DEFAULT_GATE: GateSettings = Object.freeze({ metric: 'roc_auc', margin: 0.002, iterations: 500, confidence: 0.95 });
+
+export async function trainModel(data: TrainingData, options: TrainOptions): Promise<TrainOutcome> {
+  const progress: Progress = options.progress ?? (() => undefined);
+  const gateSettings = options.gate ?? DEFAULT_GATE;
+  const train = takeRows(data.dataset, data.trainIndex);
+  const test = takeRows(data.dataset, data.testIndex);
+
+  progress('checks', 0, 3);
+  const dataReport = checkData(data.dataset);
+  assertDataOk(dataReport);
+  progress('checks', 1, 3);
+  const leakage = checkLeakage(train);
+  assertNoLeakage(leakage);
+  progress('checks', 2, 3);
+  const dataHash = hashDataset(data.dataset);
+  if (options.trainingSetDir) await saveTrainingSet(options.trainingSetDir, data.dataset, { source: data.source });
+  progress('checks', 3, 3);
+
+  const started = performance.now();
+  let gbdtOptions: Partial<GbdtOptions> = { ...options.gbdt, seed: options.seed };
+  if ((options.searchTrials ?? 0) > 0) {
+    // Search on an inner split of the training rows only: the holdout never informs a choice.
+    const inner = splitDataset(train, { testFraction: 0.2, seed: options.seed + 1, grouped: data.grouped });
+    const search = searchGbdt(
+      inner.train,
+      inner.test,
+      { strategy: 'halving', trials: options.searchTrials!, seed: options.seed, baseOptions: gbdtOptions },
+      (_t, done, planned) => progress('search', done, planned),
+    );
+    gbdtOptions = { ...search.bestOptions };
+  }
+  const rounds = gbdtOptions.rounds ?? DEFAULT_GBDT_OPTIONS.rounds;
+  const learningCurve: GbdtRoundMetrics[] = [];
+  const fit = trainGbdtWithHoldout(
+    train,
+    gbdtOptions,
+    { validFraction: options.validFraction ?? 0.2, seed: options.seed, grouped: data.grouped },
+    (round, metrics) => {
+      learningCurve.push(metrics);
+      progress('boosting', round + 1, rounds);
+    },
+  );
+  const valid = fit.validation;
+  const calibration = fitPlatt(modelMargins(fit.result.model, valid.x, valid.rows), valid.y);
+  const model = withCalibration(fit.result.model, calibration);
+
+  progress('baseline', 0, 1);
+  const lr = trainLogisticRegression(train);
+  const baselineModel = withCalibration(lr.model, fitPlatt(modelMargins(lr.model, valid.x, valid.rows), valid.y));
+  progress('baseline', 1, 1);
+  const trainSeconds = (performance.now() - started) / 1000;
+
+  progress('evaluate', 0, 3);
+  const thresholds = chooseThresholds(predictBatch(model, valid.x, valid.rows), valid.y);
+  const cards = data.cards ? { day: pick(data.cards.day, data.testIndex), card: pick(data.cards.card, data.testIndex) } : undefined;
+  const testScores = predictBatch(model, test.x, test.rows);
+  const candidate = evaluateScores({ scores: testScores, labels: test.y, thresholds, ...(cards ? { cards } : {}) });
+  const baseline = evaluateScores({ scores: predictBatch(baselineModel, test.x, test.rows), labels: test.y, thresholds, ...(cards ? { cards } : {}) });
+  progress('evaluate', 1, 3);
+
+  const onnx = exportOnnx(model, { description: `${options.name} trained ${new Date().toISOString()}` });
+  const loaded = await loadOnnxModel(onnx, { featureNames: model.featureNames });
+  const onnxScores = await scoreRows(loaded.session, loaded.featureNames, test.x, test.rows);
+  await loaded.session.release();
+  let parityMaxAbsDiff = 0;
+  for (let i = 0; i < test.rows; i++) parityMaxAbsDiff = Math.max(parityMaxAbsDiff, Math.abs(onnxScores[i]! - testScores[i]!));
+  // The ONNX model is what serves: it must agree with what we evaluated.
+  if (!(parityMaxAbsDiff <= 1e-5)) throw new ModelError(options.name, `ONNX parity ${parityMaxAbsDiff} exceeds 1e-5`);
+  progress('evaluate', 2, 3);
+
+  const champion = options.registry ? await championScores(options.registry, options.name, model.featureNames, test) : undefined;
+  const championEval = champion ? evaluateScores({ scores: champion.scores, labels: test.y, thresholds, ...(cards ? { cards } : {}) }) : undefined;
+  const gate = evaluateGate({
+    challengerScores: onnxScores,
+    championScores: champion?.scores,
+    labels: test.y,
+    metric: gateSettings.metric,
+    margin: gateSettings.margin,
+    bootstrap: { iterations: gateSettings.iterations, seed: options.seed, confidence: gateSettings.confidence },
+    onnxLoads: true,
+  });
+  progress('evaluate', 3, 3);
+
+  const trainScores = predictBatch(model, train.x, train.rows);
+  const manifest: ManifestDraft = {
+    kind: 'tree-ensemble',
+    featureNames: model.featureNames,
+    inputSchema: Object.fromEntries(model.featureNames.map((f) => [f, { type: 'float', description: f }])),
+    metrics: {
+      ...headline(candidate),
+      baseline: headline(baseline),
+      ...(championEval ? { champion: headline(championEval) } : {}),
+      vs_baseline: compareEvaluations(candidate, baseline),
+      parity_max_abs_diff: parityMaxAbsDiff,
+      train_seconds: trainSeconds,
+      trees: model.trees.length,
+    },
+    dataHash,
+    referenceProfile: buildReferenceProfile(train, trainScores),
+    thresholds,
+    ...(champion ? { parentVersion: champion.version } : {}),
+    trainingConfig: {
+      source: data.source,
+      seed: options.seed,
+      gbdt: { ...fit.result.options } as unknown as JsonValue,
+      bestRound: fit.earlyStopped.bestRound,
+      calibration: { kind: 'platt', a: calibration.a, b: calibration.b },
+      rows: { train: train.rows, validInner: valid.rows, test: test.rows },
+      gate: { ...gateSettings },
+      // The gate as evaluated against parentVersion; `models promote` may reuse it only while that
+      // version is still the champion.
+      gateResult: { ...gate, ci: [...gate.ci] } as unknown as JsonValue,
+    },
+  };
+
+  const reportHtml = renderReport({
+    title: `${options.name}: training report`,
+    model: { name: options.name, kind: 'tree-ensemble', trees: model.trees.length },
+    createdAt: (options.now ?? (() => new Date()))().toISOString(),
+    data: {
+      rows: data.dataset.rows,
+      trainRows: train.rows,
+      testRows: test.rows,
+      positiveRate: dataReport.classBalance.rate,
+      dataHash,
+      features: [...model.featureNames],
+    },
+    evaluations: { candidate, baseline, ...(championEval ? { champion: championEval } : {}) },
+    learningCurve: learningCurve.map((m) => ({ round: m.round, train: m.trainLogloss, valid: m.validLogloss ?? Number.NaN })),
+    gate,
+    featureImportance: model.featureNames.map((f, j) => ({ feature: f, importance: fit.result.importance.gain[j] ?? 0 })),
+  });
+
+  let version: number | undefined;
+  let promoted = false;
+  if (options.registry) {
+    version = await options.registry.register(options.name, { onnx, manifest, reportHtml });
+    if (gate.promote) {
+      await options.registry.promote(options.name, version, gate);
+      promoted = true;
+    } else {
+      await options.registry.setAlias(options.name, 'challenger', version, `gate refused: ${gate.reasons.join('; ')}`);
+    }
+  }
+  if (options.outDir) await writeOutputs(options.outDir, { onnx, manifest, reportHtml, candidate, baseline, championEval, gate, version });
+  options.logger?.info({ name: options.name, version, promoted, auc: candidate.roc_auc }, 'training finished');
+  return {
+    manifest,
+    onnx,
+    reportHtml,
+    candidate,
+    baseline,
+    ...(championEval ? { champion: championEval } : {}),
+    gate,
+    parityMaxAbsDiff,
+    trainSeconds,
+    ...(version !== undefined ? { version } : {}),
+    promoted,
+  };
+}
+
+function pick(values: Int32Array, index: Uint32Array): Int32Array {
+  const out = new Int32Array(index.length);
+  for (let i = 0; i < index.length; i++) out[i] = values[index[i]!]!;
+  return out;
+}
+
+/** The manifest's headline metrics; undefined ones (e.g. AUC on a one-class holdout) are left out. */
+function headline(e: Evaluation): Record<string, number> {
+  const out: Record<string, number> = {};
+  const metrics = {
+    roc_auc: e.roc_auc,
+    average_precision: e.average_precision,
+    logloss: e.logloss,
+    ece: e.ece,
+    brier: e.brier,
+    card_precision_at_100: e.card_precision_at_100,
+  };
+  for (const [k, v] of Object.entries(metrics)) if (typeof v === 'number' && Number.isFinite(v)) out[k] = v;
+  return out;
+}
+
+/** Scores the holdout with the current champion's ONNX model, when it takes the same features. */
+async function championScores(
+  registry: ModelRegistry,
+  name: string,
+  featureNames: readonly string[],
+  test: Dataset,
+): Promise<{ scores: Float32Array; version: number } | undefined> {
+  const aliases = await registry.aliases(name);
+  if (aliases.champion === undefined) return undefined;
+  const entry = await registry.get(name, 'champion');
+  const sameFeatures = entry.manifest.featureNames.length === featureNames.length && entry.manifest.featureNames.every((f, i) => f === featureNames[i]);
+  if (!sameFeatures) throw new ModelError(name, `champion v${entry.version} uses different features; retrain both on one feature set`);
+  const loaded = await loadOnnxModel(await registry.readOnnx(entry), { featureNames });
+  const scores = await scoreRows(loaded.session, loaded.featureNames, test.x, test.rows);
+  await loaded.session.release();
+  return { scores, version: entry.version };
+}
+
+async function writeOutputs(
+  dir: string,
+  o: {
+    onnx: Uint8Array;
+    manifest: ManifestDraft;
+    reportHtml: string;
+    candidate: Evaluation;
+    baseline: Evaluation;
+    championEval: Evaluation | undefined;
+    gate: GateResult;
+    version: number | undefined;
+  },
+): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const onnxSha256 = createHash('sha256').update(o.onnx).digest('hex');
+  const manifest: Partial<ModelManifest> = { ...o.manifest, onnxSha256, ...(o.version !== undefined ? { version: o.version } : {}) };
+  await writeFile(join(dir, 'model.onnx'), o.onnx);
+  await writeFile(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  await writeFile(join(dir, 'report.html'), o.reportHtml);
+  await writeFile(
+    join(dir, 'metrics.json'),
+    `${JSON.stringify({ candidate: o.candidate, baseline: o.baseline, champion: o.championEval ?? null, gate: o.gate }, null, 2)}\n`,
+  );
+}
+
