@@ -2,8 +2,23 @@ import { AppError, UsageError } from '@riskstream/shared';
 import type { Command, CommandIo } from './command.ts';
 import { stackCommand } from './commands/stack-command.ts';
 import { demoCommand } from './commands/demo-command.ts';
+import { modelsCommand } from './commands/models-command.ts';
+import { simulateCommand } from './commands/simulate-command.ts';
+import { trainCommand } from './commands/train-command.ts';
+import { servicesCommand } from './commands/services-command.ts';
+import { produceCommand } from './commands/produce-command.ts';
+import { consumeCommand } from './commands/consume-command.ts';
 
-const COMMANDS: readonly Command[] = [stackCommand, demoCommand];
+const COMMANDS: readonly Command[] = [
+  stackCommand,
+  servicesCommand,
+  simulateCommand,
+  trainCommand,
+  modelsCommand,
+  produceCommand,
+  consumeCommand,
+  demoCommand,
+];
 
 export function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

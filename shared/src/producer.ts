@@ -32,8 +32,12 @@ export async function encodeRecords(codec: TopicCodec, records: readonly OutputR
   for (const r of records) {
     const name = codec.names[r.topic];
     let value: Buffer;
-    if (TOPICS[r.topic].encoding === 'bytes') {
+    const encoding = TOPICS[r.topic].encoding;
+    if (encoding === 'bytes') {
       if (!Buffer.isBuffer(r.value)) throw new AppError('VALIDATION_FAILED', `${name} carries bytes; got ${typeof r.value}`);
+      value = r.value;
+    } else if (encoding === 'avro-or-json' && Buffer.isBuffer(r.value)) {
+      // User-input topics also take plain JSON bytes, exactly as a client without Avro would send them.
       value = r.value;
     } else {
       value = await codec.encode(r.topic, r.value);

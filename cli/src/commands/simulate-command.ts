@@ -1,23 +1,8 @@
 import { resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  UsageError,
-  checkConnectionConfig,
-  connectionSchema,
-  createIdempotentProducer,
-  createKafka,
-  createLogger,
-  createSchemaRegistryClient,
-  ensureTopics,
-  loadConfig,
-  sendRecords,
-  TopicCodec,
-  topicNames,
-  type OutputRecord,
-} from '@riskstream/shared';
+import { UsageError } from '@riskstream/shared';
 import { applyDrift, fraudRate, simulate, transactionsInOrder, writeCsv, type DriftScenario } from '@riskstream/training';
-import { parseCommandArgs, type Command, type CommandIo } from '../command.ts';
-import { createProgress } from '../progress-bar.ts';
+import { parseCommandArgs, type Command } from '../command.ts';
+import { produceTransactions } from '../transaction-producer.ts';
 
 const USAGE = `Usage: riskstream simulate [--days N] [--seed N] [--customers N] [--terminals N]
                            [--drift SPEC]... (--out FILE.csv | --kafka [--rate N] [--limit N])
@@ -105,55 +90,10 @@ export const simulateCommand: Command = {
       io.stdout.write(`wrote ${rows} transactions to ${resolve(values.out)}\n`);
       return 0;
     }
-    return produce(sim, io, { rate: num('--rate', values.rate) ?? 1000, limit: num('--limit', values.limit), quiet: values.quiet === true });
+    const total = Math.min(num('--limit', values.limit) ?? Number.MAX_SAFE_INTEGER, sim.transactions.length);
+    const raw = (function* () {
+      for (const { is_fraud: _f, fraud_scenario: _s, ...tx } of transactionsInOrder(sim)) yield tx;
+    })();
+    return produceTransactions(raw, io, { rate: num('--rate', values.rate) ?? 1000, total, quiet: values.quiet === true, format: 'avro' });
   },
 };
-
-async function produce(sim: ReturnType<typeof simulate>, io: CommandIo, o: { rate: number; limit: number | undefined; quiet: boolean }): Promise<number> {
-  const config = loadConfig({ ...connectionSchema }, io.env, checkConnectionConfig);
-  const namespace = io.env['TOPIC_NAMESPACE'] ?? '';
-  const names = topicNames(namespace);
-  const logger = createLogger('simulate', { level: 'warn' });
-  const kafka = createKafka(config, 'simulate', logger);
-  await ensureTopics(kafka, names, { keys: ['transactionsRaw'] });
-  const codec = new TopicCodec(createSchemaRegistryClient(config), names);
-  await codec.register(['transactionsRaw']);
-  const producer = createIdempotentProducer(kafka);
-  await producer.connect();
-  const total = Math.min(o.limit ?? Number.POSITIVE_INFINITY, sim.transactions.length);
-  const progress = createProgress(io.stderr, !o.quiet);
-  const batchSize = o.rate > 0 ? Math.max(1, Math.min(500, Math.round(o.rate / 20))) : 500;
-  let sent = 0;
-  let stop = false;
-  const onSignal = () => (stop = true);
-  process.once('SIGINT', onSignal);
-  const t0 = Date.now();
-  try {
-    let batch: OutputRecord[] = [];
-    for (const tx of transactionsInOrder(sim)) {
-      if (stop || sent + batch.length >= total) break;
-      const { is_fraud: _fraud, fraud_scenario: _scenario, ...raw } = tx;
-      batch.push({ topic: 'transactionsRaw', key: raw.card_number, value: raw });
-      if (batch.length < batchSize) continue;
-      await sendRecords(producer, codec, batch);
-      sent += batch.length;
-      batch = [];
-      progress('produce', sent, total);
-      if (o.rate > 0) {
-        const ahead = (sent / o.rate) * 1000 - (Date.now() - t0);
-        if (ahead > 0) await sleep(ahead);
-      }
-    }
-    if (batch.length > 0 && !stop) {
-      await sendRecords(producer, codec, batch);
-      sent += batch.length;
-      progress('produce', sent, total);
-    }
-  } finally {
-    process.off('SIGINT', onSignal);
-    progress.finish();
-    await producer.disconnect();
-  }
-  io.stdout.write(`produced ${sent} transactions to ${names.transactionsRaw} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
-  return 0;
-}

@@ -1,0 +1,108 @@
+import { UsageError } from '@riskstream/shared';
+import { parseCommandArgs, type Command, type CommandIo } from '../command.ts';
+import { SERVICES, devCardTokenKeys, replicaName, replicaStatus, startReplica, stopReplica, type ReplicaStatus } from '../services/service-processes.ts';
+import { loadStackConfig } from '../stack/stack-config.ts';
+import { StackDir } from '../stack/stack-dir.ts';
+
+const USAGE = `Usage:
+  riskstream services up [--replicas N] [--only NAMES] [--timeout SECONDS]
+  riskstream services down [--only NAMES]
+  riskstream services status [--json]
+
+Runs the streaming services as local processes (model-server, ingest, features, scoring), each with
+/metrics, /healthz and /readyz on its own port (8095, 8091, 8092, 8093; replica i adds 10*i). Replicas
+of a service join one consumer group. Logs: riskstream stack logs <name>. Needs the stack (stack up).
+
+The dev stack generates a card-token HMAC key once (.stack/secrets); set CARD_TOKEN_KEYS and
+CARD_TOKEN_ACTIVE_KEY to use your own. Scoring fetches models from the model server over HTTP
+(MODEL_SOURCE overrides).
+
+Options:
+  --replicas N     instances of each scalable service (default 1)
+  --only NAMES     comma-separated subset
+  --timeout S      seconds to wait for each to answer /healthz (default 60)
+  --json           machine-readable status
+  -h, --help       this help`;
+
+function selected(only: string | undefined): typeof SERVICES {
+  if (!only) return SERVICES;
+  const names = only.split(',').map((s) => s.trim());
+  for (const n of names) if (!SERVICES.some((s) => s.name === n)) throw new UsageError(`unknown service "${n}" (${SERVICES.map((s) => s.name).join(', ')})`);
+  return SERVICES.filter((s) => names.includes(s.name));
+}
+
+export const servicesCommand: Command = {
+  name: 'services',
+  summary: 'run the streaming services as local processes (up|down|status)',
+  usage: USAGE,
+  async run(args, io) {
+    const { values, positionals } = parseCommandArgs(args, {
+      replicas: { type: 'string' },
+      only: { type: 'string' },
+      timeout: { type: 'string' },
+      json: { type: 'boolean' },
+    });
+    if (values.help || positionals.length === 0) {
+      io.stdout.write(`${USAGE}\n`);
+      return values.help ? 0 : 2;
+    }
+    const config = loadStackConfig(io.env);
+    const dir = new StackDir(config.stackDir);
+    const specs = selected(values.only);
+    switch (positionals[0]) {
+      case 'up': {
+        const replicas = values.replicas === undefined ? 1 : Number(values.replicas);
+        if (!Number.isInteger(replicas) || replicas < 1 || replicas > 8) throw new UsageError('--replicas must be an integer in 1..8');
+        const timeoutMs = (values.timeout === undefined ? 60 : Number(values.timeout)) * 1000;
+        return up(specs, replicas, dir, io, timeoutMs);
+      }
+      case 'down':
+        for (const spec of [...specs].reverse()) {
+          for (let i = 7; i >= 0; i--) {
+            const name = replicaName(spec, i);
+            const outcome = await stopReplica(name, dir);
+            if (outcome !== 'not running') io.stdout.write(`${name}: ${outcome}\n`);
+          }
+        }
+        return 0;
+      case 'status': {
+        const rows: ReplicaStatus[] = [];
+        for (const spec of specs) for (let i = 0; i < 8; i++) {
+          const s = await replicaStatus(spec, i, dir);
+          if (s) rows.push(s);
+        }
+        if (values.json) io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+        else writeTable(io, rows);
+        return rows.length > 0 && rows.every((r) => r.ready) ? 0 : 1;
+      }
+      default:
+        throw new UsageError(`unknown services command "${positionals[0]}"`);
+    }
+  },
+};
+
+async function up(specs: typeof SERVICES, replicas: number, dir: StackDir, io: CommandIo, timeoutMs: number): Promise<number> {
+  const env: Record<string, string> = Object.fromEntries(Object.entries(io.env).filter((e): e is [string, string] => e[1] !== undefined));
+  if (!env['CARD_TOKEN_KEYS']) {
+    env['CARD_TOKEN_KEYS'] = devCardTokenKeys(dir);
+    env['CARD_TOKEN_ACTIVE_KEY'] = env['CARD_TOKEN_KEYS'].split(':')[0]!;
+  }
+  env['MODEL_SOURCE'] ??= 'http://127.0.0.1:8095';
+  const rows: ReplicaStatus[] = [];
+  for (const spec of specs) {
+    const count = spec.scalable ? replicas : 1;
+    const started = await Promise.all(Array.from({ length: count }, (_, i) => startReplica(spec, i, dir, env, timeoutMs)));
+    rows.push(...started);
+  }
+  writeTable(io, rows);
+  return 0;
+}
+
+function writeTable(io: CommandIo, rows: readonly ReplicaStatus[]): void {
+  if (rows.length === 0) {
+    io.stdout.write('no services running (riskstream services up)\n');
+    return;
+  }
+  io.stdout.write(`${'SERVICE'.padEnd(16)} ${'PID'.padEnd(8)} ${'PORT'.padEnd(6)} ${'READY'.padEnd(6)} DETAIL\n`);
+  for (const r of rows) io.stdout.write(`${r.name.padEnd(16)} ${String(r.pid ?? '-').padEnd(8)} ${String(r.port).padEnd(6)} ${(r.ready ? 'yes' : 'no').padEnd(6)} ${r.detail}\n`);
+}

@@ -1,0 +1,104 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { StackError } from '@riskstream/shared';
+import { probeHttp } from '../stack/http-probe.ts';
+import { managedState, spawnDetached, stopManaged, waitForHealth } from '../stack/process-supervisor.ts';
+import { REPO_ROOT } from '../stack/stack-config.ts';
+import type { StackDir } from '../stack/stack-dir.ts';
+
+/**
+ * The streaming services as local processes (what a Deployment per service is in k8s/). Each replica is
+ * a member of its service's consumer group; replicas differ only in their HTTP port.
+ */
+export interface ServiceSpec {
+  readonly name: string;
+  /** Entry point, relative to the repository root. */
+  readonly entry: string;
+  readonly basePort: number;
+  /** Extra arguments (the model server is a CLI command). */
+  readonly args?: readonly string[];
+  /** Whether more than one replica makes sense. */
+  readonly scalable: boolean;
+}
+
+export const SERVICES: readonly ServiceSpec[] = [
+  { name: 'model-server', entry: 'cli/bin/riskstream.ts', args: ['models', 'serve'], basePort: 8095, scalable: false },
+  { name: 'ingest', entry: 'services/ingest/src/main.ts', basePort: 8091, scalable: true },
+  { name: 'features', entry: 'services/features/src/main.ts', basePort: 8092, scalable: true },
+  { name: 'scoring', entry: 'services/scoring/src/main.ts', basePort: 8093, scalable: true },
+];
+
+/** Replica i of a service listens on basePort + 10 * i (8091, 8101, ...). */
+export function replicaPort(spec: ServiceSpec, replica: number): number {
+  return spec.basePort + 10 * replica;
+}
+
+export function replicaName(spec: ServiceSpec, replica: number): string {
+  return replica === 0 ? spec.name : `${spec.name}-${replica}`;
+}
+
+/**
+ * The dev stack's card-token key: generated once per stack directory and kept there (0600), so tokens
+ * stay stable across restarts. Production passes CARD_TOKEN_KEYS from a secret store instead.
+ */
+export function devCardTokenKeys(dir: StackDir): string {
+  const secretsDir = join(dir.root, 'secrets');
+  const file = join(secretsDir, 'card-token-keys');
+  if (!existsSync(file)) {
+    mkdirSync(secretsDir, { recursive: true, mode: 0o700 });
+    writeFileSync(file, `dev1:${randomBytes(32).toString('base64')}`, { mode: 0o600 });
+  }
+  return readFileSync(file, 'utf8').trim();
+}
+
+export interface ReplicaStatus {
+  readonly name: string;
+  readonly pid: number | undefined;
+  readonly port: number;
+  readonly ready: boolean;
+  readonly detail: string;
+}
+
+export async function startReplica(
+  spec: ServiceSpec,
+  replica: number,
+  dir: StackDir,
+  env: Readonly<Record<string, string>>,
+  timeoutMs: number,
+): Promise<ReplicaStatus> {
+  dir.ensure();
+  const name = replicaName(spec, replica);
+  const port = replicaPort(spec, replica);
+  const state = managedState(dir.pidFile(name));
+  if (state.kind === 'running') {
+    const h = await probeHttp(`http://127.0.0.1:${port}/healthz`);
+    if (h.healthy) return { name, pid: state.record.pid, port, ready: true, detail: 'already running' };
+  }
+  const started = await spawnDetached(
+    { command: process.execPath, args: [join(REPO_ROOT, spec.entry), ...(spec.args ?? [])], cwd: REPO_ROOT, env: { ...env, HTTP_PORT: String(port) } },
+    dir.logFile(name),
+    dir.pidFile(name),
+  );
+  // /healthz, not /readyz: a scoring replica without a champion yet is alive and waits for one.
+  const outcome = await waitForHealth(() => probeHttp(`http://127.0.0.1:${port}/healthz`), { timeoutMs, exitStatus: started.exitStatus });
+  if (!outcome.ok) {
+    throw new StackError(name, `${outcome.reason === 'exited' ? `exited (${outcome.exit})` : 'did not answer /healthz in time'}; see ${dir.logFile(name)}`);
+  }
+  const ready = await probeHttp(`http://127.0.0.1:${port}/readyz`);
+  return { name, pid: started.record.pid, port, ready: ready.healthy, detail: ready.detail };
+}
+
+export async function stopReplica(name: string, dir: StackDir): Promise<string> {
+  const r = await stopManaged(dir.pidFile(name), 30000);
+  return r ? `stopped pid ${r.pid} (${r.outcome})` : 'not running';
+}
+
+export async function replicaStatus(spec: ServiceSpec, replica: number, dir: StackDir): Promise<ReplicaStatus | undefined> {
+  const name = replicaName(spec, replica);
+  const state = managedState(dir.pidFile(name));
+  if (state.kind !== 'running') return undefined;
+  const port = replicaPort(spec, replica);
+  const ready = await probeHttp(`http://127.0.0.1:${port}/readyz`);
+  return { name, pid: state.record.pid, port, ready: ready.healthy, detail: ready.detail };
+}

@@ -1,0 +1,88 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  checkConnectionConfig,
+  connectionSchema,
+  createIdempotentProducer,
+  createKafka,
+  createLogger,
+  createSchemaRegistryClient,
+  ensureTopics,
+  loadConfig,
+  sendRecords,
+  TopicCodec,
+  topicNames,
+  type OutputRecord,
+} from '@riskstream/shared';
+import type { CommandIo } from './command.ts';
+import { createProgress } from './progress-bar.ts';
+
+export interface ProducibleTransaction {
+  readonly card_number: string;
+  readonly transaction_id: string;
+  readonly [field: string]: unknown;
+}
+
+export interface ProduceOptions {
+  /** Transactions per second; 0 = as fast as the broker takes them. */
+  readonly rate: number;
+  readonly total: number;
+  readonly quiet: boolean;
+  /** JSON (what most clients send) or Confluent-framed Avro. */
+  readonly format: 'avro' | 'json';
+  /** Also publish each transaction's fraud label to transactions.labels.v1. */
+  readonly labels?: (tx: ProducibleTransaction) => Record<string, unknown> | undefined;
+}
+
+/**
+ * Produces transactions to transactions.raw.v1 (keyed by card number, as a client would) at a steady
+ * rate, with a progress bar, stopping cleanly on Ctrl-C. One place for `produce` and `simulate --kafka`.
+ */
+export async function produceTransactions(source: Iterable<ProducibleTransaction>, io: CommandIo, o: ProduceOptions): Promise<number> {
+  const config = loadConfig({ ...connectionSchema }, io.env, checkConnectionConfig);
+  const names = topicNames(io.env['TOPIC_NAMESPACE'] ?? '');
+  const logger = createLogger('produce', { level: 'warn' });
+  const kafka = createKafka(config, 'produce', logger);
+  await ensureTopics(kafka, names, { keys: ['transactionsRaw', 'transactionsLabels'] });
+  const codec = new TopicCodec(createSchemaRegistryClient(config), names);
+  await codec.register(['transactionsRaw', 'transactionsLabels']);
+  const producer = createIdempotentProducer(kafka);
+  await producer.connect();
+  const progress = createProgress(io.stderr, !o.quiet);
+  const batchSize = o.rate > 0 ? Math.max(1, Math.min(500, Math.round(o.rate / 20))) : 500;
+  let sent = 0;
+  let stop = false;
+  const onSignal = () => (stop = true);
+  process.once('SIGINT', onSignal);
+  const t0 = Date.now();
+  const flush = async (batch: OutputRecord[], count: number) => {
+    await sendRecords(producer, codec, batch);
+    sent += count;
+    progress('produce', sent, o.total);
+    if (o.rate > 0) {
+      const ahead = (sent / o.rate) * 1000 - (Date.now() - t0);
+      if (ahead > 0) await sleep(ahead);
+    }
+  };
+  try {
+    let batch: OutputRecord[] = [];
+    let count = 0;
+    for (const tx of source) {
+      if (stop || sent + count >= o.total) break;
+      batch.push({ topic: 'transactionsRaw', key: tx.card_number, value: o.format === 'json' ? Buffer.from(JSON.stringify(tx)) : tx });
+      const label = o.labels?.(tx);
+      if (label) batch.push({ topic: 'transactionsLabels', key: tx.transaction_id, value: label });
+      count++;
+      if (count < batchSize) continue;
+      await flush(batch, count);
+      batch = [];
+      count = 0;
+    }
+    if (count > 0 && !stop) await flush(batch, count);
+  } finally {
+    process.off('SIGINT', onSignal);
+    progress.finish();
+    await producer.disconnect();
+  }
+  io.stdout.write(`produced ${sent} transactions to ${names.transactionsRaw} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+  return 0;
+}
