@@ -68,12 +68,19 @@ async function runOne(b: Bench): Promise<{ result: unknown; seconds: number; ok:
     });
     child.on('exit', (code) => {
       const seconds = (Date.now() - started) / 1000;
-      const json = out.trim().split('\n').reverse().find((l) => l.startsWith('{'));
-      try {
-        resolve({ result: json ? JSON.parse(json) : null, seconds, ok: code === 0 && json !== undefined, stderr: err.slice(-2000) });
-      } catch {
-        resolve({ result: null, seconds, ok: false, stderr: err.slice(-2000) });
+      // A benchmark prints one JSON document: either the whole stdout or its last line.
+      const text = out.trim();
+      const candidates = [text, text.split('\n').at(-1) ?? ''];
+      let result: unknown = null;
+      for (const c of candidates) {
+        try {
+          result = JSON.parse(c);
+          break;
+        } catch {
+          // try the next candidate
+        }
       }
+      resolve({ result, seconds, ok: code === 0 && result !== null, stderr: err.slice(-2000) });
     });
   });
 }

@@ -17,7 +17,7 @@ export { fitPlatt, withCalibration } from './calibration.ts';
 export { exportOnnx, readOnnxMetadata } from './export/onnx-export.ts';
 export { loadOnnxModel, scoreRows, onnxLoads } from './export/onnx-session.ts';
 export type { LoadedOnnxModel, OnnxSession } from './export/onnx-session.ts';
-export { ModelRegistry } from './registry/model-registry.ts';
+export { ModelRegistry, checkModelName } from './registry/model-registry.ts';
 export type { ManifestDraft, RegisteredModel, VersionSelector } from './registry/model-registry.ts';
 export { evaluateGate } from './registry/promotion-gate.ts';
 export type { GateResult, GateInput } from './registry/promotion-gate.ts';

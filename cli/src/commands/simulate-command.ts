@@ -74,6 +74,9 @@ export const simulateCommand: Command = {
       return Number(v);
     };
     const drift = (values.drift ?? []).map(parseDrift);
+    // Every flag is checked before the (seconds-long) simulation runs.
+    const rate = num('--rate', values.rate) ?? 1000;
+    const limit = num('--limit', values.limit);
     const started = Date.now();
     let sim = simulate({
       ...(num('--days', values.days) !== undefined ? { nbDays: num('--days', values.days)! } : {}),
@@ -90,10 +93,10 @@ export const simulateCommand: Command = {
       io.stdout.write(`wrote ${rows} transactions to ${resolve(values.out)}\n`);
       return 0;
     }
-    const total = Math.min(num('--limit', values.limit) ?? Number.MAX_SAFE_INTEGER, sim.transactions.length);
+    const total = Math.min(limit ?? Number.MAX_SAFE_INTEGER, sim.transactions.length);
     const raw = (function* () {
       for (const { is_fraud: _f, fraud_scenario: _s, ...tx } of transactionsInOrder(sim)) yield tx;
     })();
-    return produceTransactions(raw, io, { rate: num('--rate', values.rate) ?? 1000, total, quiet: values.quiet === true, format: 'avro' });
+    return produceTransactions(raw, io, { rate, total, quiet: values.quiet === true, format: 'avro' });
   },
 };

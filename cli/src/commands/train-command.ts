@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { UsageError, createLogger, field, loadConfig } from '@riskstream/shared';
-import { ModelRegistry, csvTrainingData, simulatedTrainingData, trainModel, type TrainOutcome } from '@riskstream/training';
+import { ModelRegistry, checkModelName, csvTrainingData, simulatedTrainingData, trainModel, type TrainOutcome } from '@riskstream/training';
 import { parseCommandArgs, type Command } from '../command.ts';
 import { createProgress } from '../progress-bar.ts';
 import { REPO_ROOT } from '../stack/stack-config.ts';
@@ -64,13 +64,14 @@ export const trainCommand: Command = {
       { registryDir: field.string({ env: 'MODEL_REGISTRY_DIR', description: 'model registry directory', default: join(REPO_ROOT, '.riskstream', 'registry') }) },
       io.env,
     );
+    const name = values.name ?? (values.csv ? modelNameFromFile(values.csv) : 'fraud');
+    checkModelName(name);
     const progress = createProgress(io.stderr, !values.quiet);
     const logger = createLogger('train', { level: 'warn' });
 
     const data = values.csv
       ? await csvTrainingData({ path: resolve(values.csv), target: values.target!, seed, ...(values.id ? { idColumn: values.id } : {}), ...(values.group ? { groupColumn: values.group } : {}) })
       : simulatedTrainingData({ days: intArg('--days', values.days, 183, 21), seed });
-    const name = values.name ?? (values.csv ? modelNameFromFile(values.csv) : 'fraud');
     const registry = values['no-register'] ? undefined : await ModelRegistry.open(resolve(values.registry ?? env.registryDir));
     const outcome = await trainModel(data, {
       name,

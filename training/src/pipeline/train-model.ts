@@ -236,7 +236,15 @@ export async function trainModel(data: TrainingData, options: TrainOptions): Pro
       await options.registry.setAlias(options.name, 'challenger', version, `gate refused: ${gate.reasons.join('; ')}`);
     }
   }
-  if (options.outDir) await writeOutputs(options.outDir, { onnx, manifest, reportHtml, candidate, baseline, championEval, gate, version });
+  if (options.outDir) {
+    const createdAt = (options.now ?? (() => new Date()))().toISOString();
+    // Registered: the registry's own manifest. Unregistered: the same document as a one-model
+    // registry would hold it (version 1), so --out is always a valid, self-describing artifact.
+    const full: ModelManifest = version !== undefined && options.registry
+      ? (await options.registry.get(options.name, version)).manifest
+      : { ...manifest, name: options.name, version: 1, createdAt, onnxSha256: createHash('sha256').update(onnx).digest('hex') };
+    await writeOutputs(options.outDir, { onnx, manifest: full, reportHtml, candidate, baseline, championEval, gate });
+  }
   options.logger?.info({ name: options.name, version, promoted, auc: candidate.roc_auc }, 'training finished');
   return {
     manifest,
@@ -296,20 +304,17 @@ async function writeOutputs(
   dir: string,
   o: {
     onnx: Uint8Array;
-    manifest: ManifestDraft;
+    manifest: ModelManifest;
     reportHtml: string;
     candidate: Evaluation;
     baseline: Evaluation;
     championEval: Evaluation | undefined;
     gate: GateResult;
-    version: number | undefined;
   },
 ): Promise<void> {
   await mkdir(dir, { recursive: true });
-  const onnxSha256 = createHash('sha256').update(o.onnx).digest('hex');
-  const manifest: Partial<ModelManifest> = { ...o.manifest, onnxSha256, ...(o.version !== undefined ? { version: o.version } : {}) };
   await writeFile(join(dir, 'model.onnx'), o.onnx);
-  await writeFile(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  await writeFile(join(dir, 'manifest.json'), `${JSON.stringify(o.manifest, null, 2)}\n`);
   await writeFile(join(dir, 'report.html'), o.reportHtml);
   await writeFile(
     join(dir, 'metrics.json'),

@@ -3,7 +3,8 @@
  * what the evaluation needs beyond labels (cards and days for the simulator).
  */
 import { basename } from 'node:path';
-import { UsageError } from '@riskstream/shared';
+import { existsSync } from 'node:fs';
+import { NotFoundError, UsageError } from '@riskstream/shared';
 import { readCsvDataset } from '../data/csv-reader.ts';
 import { featurizeOffline } from '../features/offline-featurizer.ts';
 import { HANDBOOK_TRAIN_START, timeSplit } from '../features/time-split.ts';
@@ -25,6 +26,7 @@ export interface CsvSourceOptions {
 
 /** Any CSV with a 0/1 target column: stratified holdout (grouped when entities repeat). */
 export async function csvTrainingData(o: CsvSourceOptions): Promise<TrainingData> {
+  if (!existsSync(o.path)) throw new NotFoundError('csv', `no such file: ${o.path}`);
   const idColumn = o.idColumn ?? ((await hasColumn(o.path, 'ID')) ? 'ID' : undefined);
   const { dataset } = await readCsvDataset(o.path, {
     target: o.target,

@@ -88,7 +88,7 @@ export class ModelRegistry {
 
   /** Stores a new version and returns its number (previous highest + 1). */
   async register(name: string, input: RegisterInput): Promise<number> {
-    checkName(name);
+    checkModelName(name);
     const onnxSha256 = createHash('sha256').update(input.onnx).digest('hex');
     const createdAt = this.#now().toISOString();
     const draft = { ...input.manifest, name, createdAt, onnxSha256 };
@@ -133,7 +133,7 @@ export class ModelRegistry {
     const names = name === undefined ? await this.models() : [name];
     const out: RegisteredModel[] = [];
     for (const n of names) {
-      checkName(n);
+      checkModelName(n);
       const aliases = await this.aliases(n);
       for (const version of await versionNumbers(join(this.root, n))) {
         const entry = await this.#read(n, version, aliases);
@@ -145,7 +145,7 @@ export class ModelRegistry {
 
   /** One version by number, alias or 'latest'; NotFoundError if absent or incomplete. */
   async get(name: string, selector: VersionSelector): Promise<RegisteredModel> {
-    checkName(name);
+    checkModelName(name);
     const aliases = await this.aliases(name);
     let version: number | undefined;
     if (selector === 'latest') {
@@ -172,7 +172,7 @@ export class ModelRegistry {
   }
 
   async aliases(name: string): Promise<AliasesDocument> {
-    checkName(name);
+    checkModelName(name);
     let text: string;
     try {
       text = await readFile(join(this.root, name, ALIASES_FILE), 'utf8');
@@ -242,7 +242,7 @@ export class ModelRegistry {
   }
 
   async #updateAliases(name: string, change: (doc: AliasesDocument) => Promise<AliasesDocument>): Promise<AliasesDocument> {
-    checkName(name);
+    checkModelName(name);
     const modelDir = join(this.root, name);
     await mkdir(modelDir, { recursive: true });
     return withDirectoryLock(join(modelDir, LOCK_FILE), async () => {
@@ -295,7 +295,8 @@ function withAlias(doc: AliasesDocument, alias: AliasName, version: number | und
   return next;
 }
 
-function checkName(name: string): void {
+/** Model names are directory names in the registry: checked before any expensive work. */
+export function checkModelName(name: string): void {
   if (!NAME_PATTERN.test(name)) throw new UsageError(`model name "${name}" must match ${NAME_PATTERN}`);
 }
 
