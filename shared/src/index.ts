@@ -36,3 +36,4 @@ export type { ReadinessCheck, RouteHandler, HttpServerOptions } from './http-ser
 export { onShutdown } from './shutdown.ts';
 export { createServiceContext, runService } from './service-host.ts';
 export type { ServiceContext, ServiceParts, HostConfig, RunningService } from './service-host.ts';
+export { createRedis, redisUnavailable, redisReadiness, type RedisConnectionConfig, type RedisClientOptions } from './redis-client.ts';

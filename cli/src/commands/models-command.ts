@@ -3,6 +3,7 @@ import { UsageError, field, loadConfig } from '@riskstream/shared';
 import { ModelRegistry, type GateResult, type RegisteredModel } from '@riskstream/training';
 import { parseCommandArgs, type Command, type CommandIo } from '../command.ts';
 import { REPO_ROOT } from '../stack/stack-config.ts';
+import { publishLifecycle } from '../lifecycle-publisher.ts';
 
 const USAGE = `Usage:
   riskstream models list [NAME] [--json]            every version with its aliases and headline metrics
@@ -10,6 +11,9 @@ const USAGE = `Usage:
   riskstream models promote NAME VERSION            make VERSION the champion, if its promotion gate passed
                                                     against the current champion
   riskstream models rollback NAME                   return to the previous champion
+
+Promotion and rollback are announced on models.lifecycle.v1 (scoring hot-swaps); set
+RISKSTREAM_NO_PUBLISH=1 to only change the registry.
 
 Options:
   --registry DIR   model registry directory (default: $MODEL_REGISTRY_DIR or .riskstream/registry)
@@ -41,9 +45,10 @@ export const modelsCommand: Command = {
         return promote(registry, rest[0], rest[1], io);
       case 'rollback': {
         if (!rest[0]) throw new UsageError('rollback needs NAME');
+        const before = (await registry.aliases(rest[0])).champion;
         const doc = await registry.rollback(rest[0], 'manual rollback (riskstream models rollback)');
         io.stdout.write(`${rest[0]}: champion is now v${doc.champion}\n`);
-        return 0;
+        return announce(io, 'ROLLED_BACK', await registry.get(rest[0], doc.champion!), before, ['manual rollback']);
       }
       default:
         throw new UsageError(`unknown models command "${verb}"`);
@@ -123,5 +128,18 @@ async function promote(registry: ModelRegistry, name: string | undefined, versio
   }
   await registry.promote(name, entry.version, gate, 'manual promotion (riskstream models promote)');
   io.stdout.write(`${name}: v${entry.version} is the champion\n`);
-  return 0;
+  return announce(io, 'PROMOTED', entry, aliases.champion, gate.reasons);
+}
+
+/** Tells scoring instances (models.lifecycle.v1); the registry change itself is already durable. */
+async function announce(io: CommandIo, action: 'PROMOTED' | 'ROLLED_BACK', model: RegisteredModel, previous: number | undefined, reasons: readonly string[]): Promise<number> {
+  if (io.env['RISKSTREAM_NO_PUBLISH'] === '1') return 0;
+  try {
+    await publishLifecycle(io.env, { action, model, ...(previous !== undefined ? { previousVersion: previous } : {}), reasons });
+    io.stdout.write(`announced ${action} ${model.name} v${model.version} on models.lifecycle.v1\n`);
+    return 0;
+  } catch (err) {
+    io.stderr.write(`the registry is updated, but announcing it on Kafka failed (${(err as Error).message}); scoring picks it up on its next registry poll\n`);
+    return 1;
+  }
 }

@@ -14,3 +14,14 @@ export type {
 } from './manifest.ts';
 export { ManifestError, validateManifest } from './manifest.ts';
 export { MISSING_CATEGORY, binIndex, binProportions, categoryKey } from './profile-bins.ts';
+export type { ModelSelector, ModelAliases, FetchedModel, ModelSource, HttpModelSourceOptions } from './model-source.ts';
+export {
+  MODEL_REGISTRY_FILES,
+  isModelName,
+  isModelVersion,
+  sha256Hex,
+  parseModelAliases,
+  DirectoryModelSource,
+  HttpModelSource,
+  createModelSource,
+} from './model-source.ts';

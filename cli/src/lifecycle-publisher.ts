@@ -1,0 +1,58 @@
+import { randomUUID } from 'node:crypto';
+import {
+  checkConnectionConfig,
+  connectionSchema,
+  createIdempotentProducer,
+  createKafka,
+  createLogger,
+  createSchemaRegistryClient,
+  ensureTopics,
+  loadConfig,
+  sendRecords,
+  TopicCodec,
+  topicNames,
+} from '@riskstream/shared';
+import type { RegisteredModel } from '@riskstream/training';
+
+export type LifecycleAction = 'REGISTERED' | 'PROMOTED' | 'REJECTED' | 'ROLLED_BACK' | 'SHADOW_STARTED';
+
+/**
+ * Announces a registry change on models.lifecycle.v1, which every scoring instance follows to hot-swap.
+ * The artifact URI names the model server route, so instances without the registry's filesystem can
+ * fetch the bytes (and check them against onnx_sha256).
+ */
+export async function publishLifecycle(
+  env: Readonly<Record<string, string | undefined>>,
+  event: { action: LifecycleAction; model: RegisteredModel; previousVersion?: number; reasons: readonly string[] },
+): Promise<void> {
+  const config = loadConfig({ ...connectionSchema }, env, checkConnectionConfig);
+  const names = topicNames(env['TOPIC_NAMESPACE'] ?? '');
+  const kafka = createKafka(config, 'lifecycle', createLogger('lifecycle', { level: 'error' }));
+  await ensureTopics(kafka, names, { keys: ['modelsLifecycle'] });
+  const codec = new TopicCodec(createSchemaRegistryClient(config), names);
+  await codec.register(['modelsLifecycle']);
+  const producer = createIdempotentProducer(kafka);
+  await producer.connect();
+  try {
+    const modelServer = env['MODEL_SERVER_URL'] ?? 'http://127.0.0.1:8095';
+    await sendRecords(producer, codec, [
+      {
+        topic: 'modelsLifecycle',
+        key: event.model.name,
+        value: {
+          event_id: randomUUID(),
+          model_name: event.model.name,
+          action: event.action,
+          version: event.model.version,
+          previous_version: event.previousVersion ?? null,
+          onnx_sha256: event.model.manifest.onnxSha256,
+          artifact_uri: `${modelServer}/v1/models/${event.model.name}/${event.model.version}/model.onnx`,
+          reasons: [...event.reasons],
+          at: Date.now(),
+        },
+      },
+    ]);
+  } finally {
+    await producer.disconnect();
+  }
+}

@@ -1,0 +1,81 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { predictProbability } from '@riskstream/shared/model';
+import { loadScoringModel, type ScoringModel } from '../../../services/scoring/src/scoring-model.ts';
+import { scoreBatch, type EnrichedTransaction } from '../../../services/scoring/src/transaction-scorer.ts';
+import { fetchedModel, handMadeEnsemble } from './scoring-fixtures.ts';
+
+function event(id: string, features: Record<string, number>): EnrichedTransaction {
+  return {
+    transaction_id: id, card_token: `card-${id}`, terminal_id: null, amount: 12.5, currency: 'EUR', channel: null,
+    event_time: 1_000, ingest_time: 9_000, feature_set: 'test', features,
+  };
+}
+
+test('scoreBatch: score, decision from the manifest thresholds, top reasons, latency and shadow score', async (t) => {
+  const model = handMadeEnsemble();
+  const champion = await loadScoringModel(fetchedModel(model, 4, { thresholds: { review: 0.2, decline: 0.5 } }));
+  const challenger = await loadScoringModel(fetchedModel({ ...model, baseMargin: 0 }, 5));
+  t.after(() => Promise.all([champion.release(), challenger.release()]));
+  const events = [
+    event('a', { amount: 50, velocity: 5, night: 1 }),
+    event('b', { amount: 500, night: 1 }), // velocity missing -> NaN
+    event('c', { amount: 10, velocity: 0, night: 0, unrelated: 7 }),
+  ];
+  const { scored, invalid } = await scoreBatch({ champion, challenger }, events, { now: () => 10_000 });
+  assert.deepEqual(invalid, []);
+  assert.equal(scored.length, 3);
+  const x = (e: EnrichedTransaction) => model.featureNames.map((n) => e.features[n] ?? NaN);
+  for (const [i, s] of scored.entries()) {
+    const p = predictProbability(model, x(events[i]!));
+    assert.ok(Math.abs(s.score - p) < 1e-6);
+    assert.equal(s.decision, p >= 0.5 ? 'DECLINE' : p >= 0.2 ? 'REVIEW' : 'APPROVE');
+    assert.equal(s.model_version, 4);
+    assert.equal(s.challenger_version, 5);
+    assert.ok(Math.abs(s.challenger_score! - predictProbability({ ...model, baseMargin: 0 }, x(events[i]!))) < 1e-6);
+    assert.equal(s.latency_ms, 1_000);
+    assert.equal(s.card_token, `card-${events[i]!.transaction_id}`);
+  }
+  // Row a: margin -1 = bias, so P = sigmoid(-1) ~ 0.269 (REVIEW), reasons exactly as the hand computation.
+  assert.equal(scored[0]!.decision, 'REVIEW');
+  assert.deepEqual(scored[0]!.reasons, [
+    { feature: 'amount', contribution: -0.8125 },
+    { feature: 'night', contribution: 0.4375 },
+    { feature: 'velocity', contribution: 0.375 },
+  ]);
+  // Row b goes right at the root; velocity is never consulted, so it is no reason.
+  assert.deepEqual(scored[1]!.reasons.map((r) => r.feature), ['amount', 'night']);
+  assert.equal(scored[1]!.decision, 'DECLINE');
+});
+
+test('scoreBatch: a non-probability score is reported per event, a failing challenger only loses the shadow', async () => {
+  const fake = {
+    name: 'fraud', version: 9, featureNames: ['a'], thresholds: { review: 0.3, decline: 0.8 },
+    explainer: { featureNames: ['a'], bias: 0, explain: () => undefined },
+    score: async () => Float32Array.from([0.1, NaN, 1.5, 0.9]),
+  } as unknown as ScoringModel;
+  const broken = { ...fake, version: 10, score: async () => { throw new Error('session gone'); } } as unknown as ScoringModel;
+  const errors: unknown[] = [];
+  const events = ['w', 'x', 'y', 'z'].map((id) => event(id, { a: 1 }));
+  const { scored, invalid } = await scoreBatch({ champion: fake, challenger: broken }, events, { onChallengerError: (e) => errors.push(e) });
+  assert.deepEqual(scored.map((s) => [s.transaction_id, s.decision, s.challenger_score]), [['w', 'APPROVE', null], ['z', 'DECLINE', null]]);
+  assert.deepEqual(invalid.map((i) => [i.index, i.error.code]), [[1, 'MODEL_INVALID'], [2, 'MODEL_INVALID']]);
+  assert.equal(errors.length, 1);
+});
+
+test('scoreBatch with reasons for flagged events only: APPROVE gets none, REVIEW/DECLINE get the same reasons as with all', async (t) => {
+  const model = handMadeEnsemble();
+  const champion = await loadScoringModel(fetchedModel(model, 1, { thresholds: { review: 0.2, decline: 0.5 } }));
+  t.after(() => champion.release());
+  const events = [
+    event('approve', { amount: 10, velocity: 0, night: 0 }),
+    event('review', { amount: 50, velocity: 5, night: 1 }),
+    event('decline', { amount: 500, night: 1 }),
+  ];
+  const all = await scoreBatch({ champion }, events);
+  const flagged = await scoreBatch({ champion }, events, { reasonsFor: 'flagged' });
+  assert.deepEqual(flagged.scored.map((s) => s.decision), ['APPROVE', 'REVIEW', 'DECLINE']);
+  assert.deepEqual(flagged.scored[0]!.reasons, []);
+  assert.ok(all.scored[0]!.reasons.length > 0);
+  assert.deepEqual(flagged.scored.slice(1).map((s) => s.reasons), all.scored.slice(1).map((s) => s.reasons));
+});
