@@ -47,6 +47,11 @@ export function createModelServer(registryRoot: string, options: ModelServerOpti
 
 async function handle(source: DirectoryModelSource, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const path = decodePath(req.url ?? '/');
+  // The same liveness/readiness routes every riskstream process has, for `services up` and k8s probes.
+  if (path === '/healthz' || path === '/readyz') {
+    sendJson(res, 200, { status: 'ok' });
+    return;
+  }
   const aliases = path === undefined ? null : ALIASES_ROUTE.exec(path);
   const file = path === undefined ? null : FILE_ROUTE.exec(path);
   if (!aliases && !file) {

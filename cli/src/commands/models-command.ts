@@ -1,9 +1,10 @@
 import { join, resolve } from 'node:path';
-import { UsageError, field, loadConfig } from '@riskstream/shared';
+import { UsageError, createLogger, field, listen, loadConfig } from '@riskstream/shared';
 import { ModelRegistry, type GateResult, type RegisteredModel } from '@riskstream/training';
 import { parseCommandArgs, type Command, type CommandIo } from '../command.ts';
 import { REPO_ROOT } from '../stack/stack-config.ts';
 import { publishLifecycle } from '../lifecycle-publisher.ts';
+import { createModelServer } from '../model-server.ts';
 
 const USAGE = `Usage:
   riskstream models list [NAME] [--json]            every version with its aliases and headline metrics
@@ -11,6 +12,8 @@ const USAGE = `Usage:
   riskstream models promote NAME VERSION            make VERSION the champion, if its promotion gate passed
                                                     against the current champion
   riskstream models rollback NAME                   return to the previous champion
+  riskstream models serve [--port N] [--host H]     serve the registry read-only over HTTP (default
+                                                    127.0.0.1:8095) for scoring instances on other hosts
 
 Promotion and rollback are announced on models.lifecycle.v1 (scoring hot-swaps); set
 RISKSTREAM_NO_PUBLISH=1 to only change the registry.
@@ -25,7 +28,12 @@ export const modelsCommand: Command = {
   summary: 'list, show, promote and roll back registered models',
   usage: USAGE,
   async run(args, io) {
-    const { values, positionals } = parseCommandArgs(args, { registry: { type: 'string' }, json: { type: 'boolean' } });
+    const { values, positionals } = parseCommandArgs(args, {
+      registry: { type: 'string' },
+      json: { type: 'boolean' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+    });
     if (values.help || positionals.length === 0) {
       io.stdout.write(`${USAGE}\n`);
       return values.help ? 0 : 2;
@@ -43,6 +51,8 @@ export const modelsCommand: Command = {
         return show(registry, rest[0], values.json === true, io);
       case 'promote':
         return promote(registry, rest[0], rest[1], io);
+      case 'serve':
+        return serve(resolve(values.registry ?? env.registryDir), values.port ?? io.env['HTTP_PORT'] ?? '8095', values.host ?? '127.0.0.1', io);
       case 'rollback': {
         if (!rest[0]) throw new UsageError('rollback needs NAME');
         const before = (await registry.aliases(rest[0])).champion;
@@ -142,4 +152,20 @@ async function announce(io: CommandIo, action: 'PROMOTED' | 'ROLLED_BACK', model
     io.stderr.write(`the registry is updated, but announcing it on Kafka failed (${(err as Error).message}); scoring picks it up on its next registry poll\n`);
     return 1;
   }
+}
+
+/** Runs until SIGTERM/SIGINT; what `riskstream services up` starts as the model-server process. */
+async function serve(root: string, portArg: string, host: string, io: CommandIo): Promise<number> {
+  if (!/^\d+$/.test(portArg) || Number(portArg) > 65535) throw new UsageError(`--port must be a port number, got "${portArg}"`);
+  const logger = createLogger('model-server', { level: io.env['LOG_LEVEL'] ?? 'info' });
+  const server = createModelServer(root, { logger });
+  const port = await listen(server, Number(portArg), host);
+  logger.info({ port, root }, 'model server started');
+  io.stdout.write(`serving ${root} on http://${host}:${port}/v1/models\n`);
+  await new Promise<void>((done) => {
+    const stop = () => server.close(() => done());
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+  return 0;
 }
