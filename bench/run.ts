@@ -45,6 +45,17 @@ const BENCHES: readonly Bench[] = [
   },
   { name: 'simulator', script: 'training/bench/simulate-bench.ts', args: ['--no-csv'] },
   {
+    name: 'pipeline',
+    script: 'bench/pipeline/pipeline-bench.ts',
+    args: ['--events', '30000', '--latency-seconds', '20'],
+    targets: [
+      { path: 'ratioToPassThrough', op: '>=', value: 0.5, what: 'sustained throughput / kafkajs pass-through with the same hops' },
+      { path: 'latency.p99Ms', op: '<=', value: 50, what: 'end-to-end p99 latency (ms) at half the sustained rate' },
+      { path: 'latency.p50Ms', op: '<=', value: 10, what: 'end-to-end p50 latency (ms) at half the sustained rate' },
+    ],
+  },
+  { name: 'feature-store', script: 'services/features/bench/feature-store-bench.ts', args: ['60000', '500'] },
+  {
     name: 'onnx-export',
     script: 'training/bench/onnx-bench.ts',
     targets: [{ path: 'parity.maxAbsDiff', op: '<=', value: 1e-5, what: 'ONNX vs TypeScript max |p diff| on 100k rows' }],

@@ -48,8 +48,9 @@ export async function tempDir(t: Pick<TestContext, 'after'>, prefix: string): Pr
 }
 
 /** An env with only MODEL_REGISTRY_DIR, so nothing leaks in from the developer's shell. */
+/** A registry of the test's own, and a topic namespace of its own for the lifecycle announcements. */
 export function registryEnv(registryDir: string): Record<string, string> {
-  return { MODEL_REGISTRY_DIR: registryDir };
+  return { MODEL_REGISTRY_DIR: registryDir, TOPIC_NAMESPACE: `t-cli-${process.pid}-${Date.now().toString(36)}.` };
 }
 
 /** mulberry32: a small seeded PRNG, enough for test data. */

@@ -227,7 +227,8 @@ describe('models promote / rollback after a better model was promoted', () => {
   test('models rollback returns to v1; a second rollback has nowhere to go', async () => {
     const r = await runCli(['models', 'rollback', 'fraud'], env);
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout, 'fraud: champion is now v1\n');
+    // The registry changes, then the change is announced for scoring (in this test's own topic namespace).
+    assert.equal(r.stdout, 'fraud: champion is now v1\nannounced ROLLED_BACK fraud v1 on models.lifecycle.v1\n');
     assert.equal(await champion(), 1);
     assert.match((await runCli(['models', 'show', 'fraud'], env)).stdout, /^fraud v1 \(tree-ensemble\) \[champion\]/);
     const again = await runCli(['models', 'rollback', 'fraud'], env);
@@ -239,7 +240,7 @@ describe('models promote / rollback after a better model was promoted', () => {
   test('models promote NAME 2 re-promotes v2 while its gate parent (v1) is the champion', async () => {
     const r = await runCli(['models', 'promote', 'fraud', '2'], env);
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout, 'fraud: v2 is the champion\n');
+    assert.equal(r.stdout, 'fraud: v2 is the champion\nannounced PROMOTED fraud v2 on models.lifecycle.v1\n');
     assert.equal(await champion(), 2);
     const history = (await (await ModelRegistry.open(registryDir)).aliases('fraud')).history.filter((h) => h.alias === 'champion');
     assert.deepEqual(history.map((h) => [h.action, h.version]), [['promote', 1], ['promote', 2], ['rollback', 1], ['promote', 2]]);

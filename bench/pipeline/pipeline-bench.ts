@@ -1,0 +1,193 @@
+/**
+ * The pipeline's speed on this machine, against ceilings measured in the same run:
+ *  1. sustained throughput of ingest -> features -> scoring on a backlog, vs a kafkajs pass-through
+ *     pipeline with the same three hops and no work (same transactional delivery);
+ *  2. end-to-end latency (raw record's timestamp -> scored record's timestamp) at half that rate;
+ *  3. per-stage cost (batch seconds per record from each service's /metrics): the bottleneck.
+ * Needs the stack (riskstream stack up). Prints one JSON object.
+ *   node bench/pipeline/pipeline-bench.ts [--events N] [--latency-seconds S]
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { KafkaMessage } from 'kafkajs';
+import { Redis } from 'ioredis';
+import { createIdempotentProducer, sendRecords, type OutputRecord } from '@riskstream/shared';
+import { ModelRegistry, simulate, simulatedTrainingData, trainModel, transactionAt } from '@riskstream/training';
+import { integrationEnv, readTopic, uniqueId, type IntegrationEnv } from '../../test/support/integration.ts';
+import { startChild, waitFor, type ChildService } from '../../test/support/child-service.ts';
+
+const arg = (name: string, def: number) => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? Number(process.argv[i + 1]) : def;
+};
+const EVENTS = arg('--events', 30000);
+const LATENCY_SECONDS = arg('--latency-seconds', 20);
+const log = (m: string) => process.stderr.write(`pipeline-bench: ${m}\n`);
+
+const root = await mkdtemp(join(tmpdir(), 'rs-bench-'));
+const registryDir = join(root, 'registry');
+const registry = await ModelRegistry.open(registryDir);
+log('training the model the services will serve');
+await trainModel(simulatedTrainingData({ seed: 3, simulation: simulate({ nCustomers: 1000, nTerminals: 2000, nbDays: 45, seed: 3 }) }), { name: 'fraud', seed: 1, registry });
+const sim = simulate({ nCustomers: 5000, nTerminals: 10000, nbDays: 30, seed: 4 });
+const total = Math.min(sim.transactions.length, EVENTS + 200_000);
+const stream = Array.from({ length: total }, (_, i) => {
+  const { is_fraud: _f, fraud_scenario: _s, ...raw } = transactionAt(sim, i);
+  return raw;
+});
+
+async function produce(env: IntegrationEnv, values: ReadonlyArray<Record<string, unknown>>, rate = 0, onSent?: (id: string, at: number) => void): Promise<void> {
+  const producer = createIdempotentProducer(env.kafka);
+  await producer.connect();
+  const t0 = Date.now();
+  const batch = rate > 0 ? Math.max(1, Math.round(rate / 50)) : 1000;
+  for (let i = 0; i < values.length; i += batch) {
+    const chunk = values.slice(i, i + batch);
+    const records: OutputRecord[] = chunk.map((v) => ({ topic: 'transactionsRaw', key: String(v['card_number']), value: Buffer.from(JSON.stringify(v)) }));
+    await sendRecords(producer, env.codec, records);
+    const now = Date.now();
+    for (const v of chunk) onSent?.(String(v['transaction_id']), now);
+    if (rate > 0) {
+      const ahead = ((i + chunk.length) / rate) * 1000 - (now - t0);
+      if (ahead > 0) await new Promise((r) => setTimeout(r, ahead));
+    }
+  }
+  await producer.disconnect();
+}
+
+async function endOffsets(env: IntegrationEnv, topic: string): Promise<number> {
+  const admin = env.kafka.admin();
+  await admin.connect();
+  try {
+    return (await admin.fetchTopicOffsets(topic)).reduce((s, o) => s + Number(o.high), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Records per second between the first and the last output record (broker append order). */
+function rateOf(msgs: readonly KafkaMessage[]): number {
+  const ts = msgs.map((m) => Number(m.timestamp)).sort((a, b) => a - b);
+  return msgs.length / Math.max(0.001, (ts.at(-1)! - ts[0]!) / 1000);
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+}
+
+async function scrape(port: number): Promise<Record<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const out: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    const m = /^(riskstream_batch_duration_seconds_(?:sum|count)|riskstream_messages_consumed_total)\{[^}]*topic="([^"]+)"[^}]*\} ([0-9.e+-]+)$/.exec(line);
+    if (m) out[`${m[1]}|${m[2]}`] = (out[`${m[1]}|${m[2]}`] ?? 0) + Number(m[3]);
+  }
+  return out;
+}
+
+// --- 1a. our pipeline on a backlog -------------------------------------------------------------
+const env = await integrationEnv('bench');
+const prefix = `bench-${uniqueId()}:`;
+const ports = { ingest: 18091, features: 18092, scoring: 18093 };
+const childEnv = (name: keyof typeof ports) => ({
+  TOPIC_NAMESPACE: env.namespace,
+  HTTP_PORT: String(ports[name]),
+  LOG_LEVEL: 'warn',
+  CARD_TOKEN_KEYS: `b1:${randomBytes(32).toString('base64')}`,
+  CARD_TOKEN_ACTIVE_KEY: 'b1',
+  INGEST_GROUP_ID: env.uniqueGroup('ingest'),
+  INGEST_DEDUP_KEY_PREFIX: `${prefix}dedup:`,
+  FEATURES_GROUP_ID: env.uniqueGroup('features'),
+  FEATURE_KEY_PREFIX: `${prefix}f:`,
+  FEATURE_ALLOWED_LATENESS_MS: String(31 * 86_400_000),
+  SCORING_GROUP_ID: env.uniqueGroup('scoring'),
+  MODEL_SOURCE: registryDir,
+  SCORING_MODEL_RECONCILE_MS: '0',
+});
+log(`producing a backlog of ${EVENTS} transactions`);
+await produce(env, stream.slice(0, EVENTS));
+const children: ChildService[] = [];
+for (const name of ['ingest', 'features', 'scoring'] as const) children.push(startChild(`services/${name}/src/main.ts`, childEnv(name)));
+const t0 = Date.now();
+await waitFor('backlog scored', async () => (await endOffsets(env, env.names.transactionsScored)) >= EVENTS, 600000, 500);
+const drainSeconds = (Date.now() - t0) / 1000;
+const scoredBacklog = await readTopic(env.kafka, env.names.transactionsScored, { count: EVENTS, timeoutMs: 60000, settleMs: 500 });
+const pipelineRate = rateOf(scoredBacklog);
+log(`pipeline: ${pipelineRate.toFixed(0)} events/s sustained (${drainSeconds.toFixed(1)} s to drain incl. start-up)`);
+const stageMetrics: Record<string, Record<string, number>> = {};
+for (const [name, port] of Object.entries(ports)) stageMetrics[name] = await scrape(port);
+
+// --- 2. latency at half the sustained rate -------------------------------------------------------
+const latencyRate = Math.round(pipelineRate / 2);
+const latencyEvents = stream.slice(EVENTS, EVENTS + Math.min(200_000, latencyRate * LATENCY_SECONDS));
+const sentAt = new Map<string, number>();
+log(`latency run: ${latencyEvents.length} events at ${latencyRate}/s`);
+await produce(env, latencyEvents, latencyRate, (id, at) => sentAt.set(id, at));
+const expected = EVENTS + latencyEvents.length;
+await waitFor('latency run scored', async () => (await endOffsets(env, env.names.transactionsScored)) >= expected, 300000, 500);
+const all = await readTopic(env.kafka, env.names.transactionsScored, { count: expected, timeoutMs: 60000, settleMs: 500 });
+const latencies: number[] = [];
+for (const m of all) {
+  const v = (await env.codec.decode('transactionsScored', m.value)) as { transaction_id: string };
+  const sent = sentAt.get(v.transaction_id);
+  if (sent !== undefined) latencies.push(Number(m.timestamp) - sent);
+}
+latencies.sort((a, b) => a - b);
+for (const c of children) {
+  c.child.kill('SIGTERM');
+  await c.exited();
+}
+
+// --- 1b. the pass-through ceiling: same hops, same guarantee, no work ---------------------------
+const passEnv = await integrationEnv('bench-pass');
+await produce(passEnv, stream.slice(0, EVENTS));
+const hops: Array<[string, string]> = [
+  [passEnv.names.transactionsRaw, passEnv.names.transactionsValid],
+  [passEnv.names.transactionsValid, passEnv.names.transactionsEnriched],
+  [passEnv.names.transactionsEnriched, passEnv.names.transactionsScored],
+];
+const relays = hops.map(([from, to], i) => startChild('bench/pipeline/passthrough-relay.ts', { FROM_TOPIC: from, TO_TOPIC: to, GROUP_ID: passEnv.uniqueGroup(`relay${i}`) }));
+await waitFor('pass-through drained', async () => (await endOffsets(passEnv, passEnv.names.transactionsScored)) >= EVENTS, 600000, 500);
+const passRate = rateOf(await readTopic(passEnv.kafka, passEnv.names.transactionsScored, { count: EVENTS, timeoutMs: 60000, settleMs: 500 }));
+log(`pass-through: ${passRate.toFixed(0)} events/s`);
+for (const r of relays) {
+  r.child.kill('SIGTERM');
+  await r.exited();
+}
+
+// Per-stage cost: batch seconds per consumed record; the largest is the bottleneck.
+const stages = Object.entries(stageMetrics).map(([name, m]) => {
+  const sum = Object.entries(m).filter(([k]) => k.startsWith('riskstream_batch_duration_seconds_sum')).reduce((s, [, v]) => s + v, 0);
+  const consumed = Object.entries(m).filter(([k]) => k.startsWith('riskstream_messages_consumed_total')).reduce((s, [, v]) => s + v, 0);
+  return { stage: name, consumed, busySeconds: sum, microsecondsPerEvent: consumed > 0 ? (sum / consumed) * 1e6 : Number.NaN };
+});
+const bottleneck = stages.reduce((a, b) => (b.microsecondsPerEvent > a.microsecondsPerEvent ? b : a));
+
+const redis = new Redis(process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379');
+const keys = await redis.keys(`${prefix}*`);
+for (let i = 0; i < keys.length; i += 1000) await redis.del(...keys.slice(i, i + 1000));
+await redis.quit();
+await env.cleanup();
+await passEnv.cleanup();
+await rm(root, { recursive: true, force: true });
+
+process.stdout.write(
+  `${JSON.stringify({
+    events: EVENTS,
+    pipelineEventsPerSecond: Math.round(pipelineRate),
+    passThroughEventsPerSecond: Math.round(passRate),
+    ratioToPassThrough: pipelineRate / passRate,
+    latency: {
+      rate: latencyRate,
+      events: latencies.length,
+      p50Ms: percentile(latencies, 0.5),
+      p95Ms: percentile(latencies, 0.95),
+      p99Ms: percentile(latencies, 0.99),
+    },
+    stages,
+    bottleneck: bottleneck.stage,
+  })}\n`,
+);
+process.exit(0);
