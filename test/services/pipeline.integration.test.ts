@@ -107,6 +107,9 @@ async function pipeline(label: string, registryDir: string): Promise<Pipeline> {
     MODEL_SOURCE: registryDir,
     MODEL_NAME: 'fraud',
     SCORING_MODEL_POLL_MS: '1000',
+    // A killed member holds its partitions until its session times out: keep that short in tests.
+    INGEST_SESSION_TIMEOUT_MS: '10000',
+    FEATURES_SESSION_TIMEOUT_MS: '10000',
   };
   const children = new Map<string, ChildService>();
   const entry = { ingest: 'services/ingest/src/main.ts', features: 'services/features/src/main.ts', scoring: 'services/scoring/src/main.ts' };
