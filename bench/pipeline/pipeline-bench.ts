@@ -135,6 +135,33 @@ for (const m of all) {
   if (sent !== undefined) latencies.push(Number(m.timestamp) - sent);
 }
 latencies.sort((a, b) => a - b);
+// Per hop: each topic's record timestamp is when the stage wrote it, so consecutive topics give the
+// time a record spent in each stage (fetch wait + batch + transaction commit + read_committed visibility).
+const hopTopics = [env.names.transactionsValid, env.names.transactionsEnriched, env.names.transactionsScored] as const;
+const hopKeys = ['transactionsValid', 'transactionsEnriched', 'transactionsScored'] as const;
+const writtenAt: Array<Map<string, number>> = [];
+for (let h = 0; h < hopTopics.length; h++) {
+  const m = new Map<string, number>();
+  for (const msg of await readTopic(env.kafka, hopTopics[h]!, { count: expected, timeoutMs: 60000, settleMs: 500 })) {
+    const v = (await env.codec.decode(hopKeys[h]!, msg.value)) as { transaction_id: string };
+    if (sentAt.has(v.transaction_id)) m.set(v.transaction_id, Number(msg.timestamp));
+  }
+  writtenAt.push(m);
+}
+const hop = (from: (id: string) => number | undefined, to: Map<string, number>) => {
+  const d: number[] = [];
+  for (const [id, t] of to) {
+    const f = from(id);
+    if (f !== undefined) d.push(t - f);
+  }
+  d.sort((a, b) => a - b);
+  return { p50Ms: percentile(d, 0.5), p99Ms: percentile(d, 0.99) };
+};
+const hops = {
+  ingest: hop((id) => sentAt.get(id), writtenAt[0]!),
+  features: hop((id) => writtenAt[0]!.get(id), writtenAt[1]!),
+  scoring: hop((id) => writtenAt[1]!.get(id), writtenAt[2]!),
+};
 for (const c of children) {
   c.child.kill('SIGTERM');
   await c.exited();
@@ -143,12 +170,12 @@ for (const c of children) {
 // --- 1b. the pass-through ceiling: same hops, same guarantee, no work ---------------------------
 const passEnv = await integrationEnv('bench-pass');
 await produce(passEnv, stream.slice(0, EVENTS));
-const hops: Array<[string, string]> = [
+const relayHops: Array<[string, string]> = [
   [passEnv.names.transactionsRaw, passEnv.names.transactionsValid],
   [passEnv.names.transactionsValid, passEnv.names.transactionsEnriched],
   [passEnv.names.transactionsEnriched, passEnv.names.transactionsScored],
 ];
-const relays = hops.map(([from, to], i) => startChild('bench/pipeline/passthrough-relay.ts', { FROM_TOPIC: from, TO_TOPIC: to, GROUP_ID: passEnv.uniqueGroup(`relay${i}`) }));
+const relays = relayHops.map(([from, to], i) => startChild('bench/pipeline/passthrough-relay.ts', { FROM_TOPIC: from, TO_TOPIC: to, GROUP_ID: passEnv.uniqueGroup(`relay${i}`) }));
 await waitFor('pass-through drained', async () => (await endOffsets(passEnv, passEnv.names.transactionsScored)) >= EVENTS, 600000, 500);
 const passRate = rateOf(await readTopic(passEnv.kafka, passEnv.names.transactionsScored, { count: EVENTS, timeoutMs: 60000, settleMs: 500 }));
 log(`pass-through: ${passRate.toFixed(0)} events/s`);
@@ -185,6 +212,7 @@ process.stdout.write(
       p50Ms: percentile(latencies, 0.5),
       p95Ms: percentile(latencies, 0.95),
       p99Ms: percentile(latencies, 0.99),
+      perHop: hops,
     },
     stages,
     bottleneck: bottleneck.stage,

@@ -77,6 +77,11 @@ export interface RunnerOptions<T> {
   readonly fromBeginning?: boolean;
   readonly retry?: { readonly initialMs?: number; readonly maxMs?: number };
   readonly sessionTimeoutMs?: number;
+  /**
+   * Partitions processed at once (order within a partition is always kept). Each partition has its own
+   * transaction, so overlapping them hides commit round trips; default 6, the pipeline topics' count.
+   */
+  readonly partitionsConcurrently?: number;
   readonly registry: Registry;
   readonly logger: Logger;
 }
@@ -316,7 +321,7 @@ export function createConsumerRunner<T>(options: RunnerOptions<T>): ConsumerRunn
     });
     await c.connect();
     await c.subscribe({ topics: options.inputs.map((k) => options.codec.names[k]), fromBeginning: options.fromBeginning ?? true });
-    await c.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch });
+    await c.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: options.partitionsConcurrently ?? 6, eachBatch });
   }
 
   return {
