@@ -1,18 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import {
-  checkConnectionConfig,
-  connectionSchema,
-  createIdempotentProducer,
-  createKafka,
-  createLogger,
-  createSchemaRegistryClient,
-  ensureTopics,
-  loadConfig,
-  sendRecords,
-  TopicCodec,
-  topicNames,
-} from '@riskstream/shared';
+import { sendRecords } from '@riskstream/shared';
 import type { RegisteredModel } from '@riskstream/training';
+import { connectTopicProducer } from './topic-producer.ts';
 
 export type LifecycleAction = 'REGISTERED' | 'PROMOTED' | 'REJECTED' | 'ROLLED_BACK' | 'SHADOW_STARTED';
 
@@ -25,14 +14,7 @@ export async function publishLifecycle(
   env: Readonly<Record<string, string | undefined>>,
   event: { action: LifecycleAction; model: RegisteredModel; previousVersion?: number; reasons: readonly string[] },
 ): Promise<void> {
-  const config = loadConfig({ ...connectionSchema }, env, checkConnectionConfig);
-  const names = topicNames(env['TOPIC_NAMESPACE'] ?? '');
-  const kafka = createKafka(config, 'lifecycle', createLogger('lifecycle', { level: 'error' }));
-  await ensureTopics(kafka, names, { keys: ['modelsLifecycle'] });
-  const codec = new TopicCodec(createSchemaRegistryClient(config), names);
-  await codec.register(['modelsLifecycle']);
-  const producer = createIdempotentProducer(kafka);
-  await producer.connect();
+  const { producer, codec } = await connectTopicProducer(env, 'lifecycle', ['modelsLifecycle']);
   try {
     const modelServer = env['MODEL_SERVER_URL'] ?? 'http://127.0.0.1:8095';
     await sendRecords(producer, codec, [

@@ -1,20 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  checkConnectionConfig,
-  connectionSchema,
-  createIdempotentProducer,
-  createKafka,
-  createLogger,
-  createSchemaRegistryClient,
-  ensureTopics,
-  loadConfig,
-  sendRecords,
-  TopicCodec,
-  topicNames,
-  type OutputRecord,
-} from '@riskstream/shared';
+import { sendRecords, type OutputRecord } from '@riskstream/shared';
 import type { CommandIo } from './command.ts';
 import { createProgress } from './progress-bar.ts';
+import { connectTopicProducer } from './topic-producer.ts';
 
 export interface ProducibleTransaction {
   readonly card_number: string;
@@ -38,15 +26,7 @@ export interface ProduceOptions {
  * rate, with a progress bar, stopping cleanly on Ctrl-C. One place for `produce` and `simulate --kafka`.
  */
 export async function produceTransactions(source: Iterable<ProducibleTransaction>, io: CommandIo, o: ProduceOptions): Promise<number> {
-  const config = loadConfig({ ...connectionSchema }, io.env, checkConnectionConfig);
-  const names = topicNames(io.env['TOPIC_NAMESPACE'] ?? '');
-  const logger = createLogger('produce', { level: 'warn' });
-  const kafka = createKafka(config, 'produce', logger);
-  await ensureTopics(kafka, names, { keys: ['transactionsRaw', 'transactionsLabels'] });
-  const codec = new TopicCodec(createSchemaRegistryClient(config), names);
-  await codec.register(['transactionsRaw', 'transactionsLabels']);
-  const producer = createIdempotentProducer(kafka);
-  await producer.connect();
+  const { producer, codec, names } = await connectTopicProducer(io.env, 'produce', ['transactionsRaw', 'transactionsLabels']);
   const progress = createProgress(io.stderr, !o.quiet);
   const batchSize = o.rate > 0 ? Math.max(1, Math.min(500, Math.round(o.rate / 20))) : 500;
   let sent = 0;

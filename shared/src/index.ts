@@ -37,3 +37,4 @@ export { onShutdown } from './shutdown.ts';
 export { createServiceContext, runService } from './service-host.ts';
 export type { ServiceContext, ServiceParts, HostConfig, RunningService } from './service-host.ts';
 export { createRedis, redisUnavailable, redisReadiness, type RedisConnectionConfig, type RedisClientOptions } from './redis-client.ts';
+export type { ValidTransaction, EnrichedTransaction } from './topic-records.ts';

@@ -4,7 +4,7 @@ import type { ConnectionConfig } from './config.ts';
 import type { Logger } from './logger.ts';
 
 /** Builds the one kafkajs client a process uses; SASL/SCRAM and TLS come from config, off by default. */
-export function createKafka(config: ConnectionConfig, clientId: string, logger?: Logger): Kafka {
+export function createKafka(config: ConnectionConfig, clientId: string, logger?: Logger, overrides: Partial<KafkaConfig> = {}): Kafka {
   const kafkaConfig: KafkaConfig = {
     clientId: `${config.kafkaClientId}-${clientId}`,
     brokers: [...config.kafkaBrokers],
@@ -13,6 +13,7 @@ export function createKafka(config: ConnectionConfig, clientId: string, logger?:
     retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 5000 },
     logLevel: logLevel.WARN,
     ...(logger ? { logCreator: () => (entry: LogEntry) => forwardKafkaLog(logger, entry) } : {}),
+    ...overrides,
   };
   if (config.kafkaTls) {
     kafkaConfig.ssl = config.kafkaTlsCaFile ? { ca: [readFileSync(config.kafkaTlsCaFile, 'utf8')] } : true;

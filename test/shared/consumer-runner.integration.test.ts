@@ -167,7 +167,7 @@ for (const mode of ['at-least-once', 'transactional'] as const) {
     const total = 3000;
     await produceRaw(env, Array.from({ length: total }, (_, i) => rawTx(i)));
     const groupId = env.uniqueGroup('relay');
-    const childEnv = { TOPIC_NAMESPACE: env.namespace, GROUP_ID: groupId, DELIVERY_MODE: mode, MICRO_BATCH: '50', HANDLER_DELAY_MS: '20' };
+    const childEnv = { TOPIC_NAMESPACE: env.namespace, GROUP_ID: groupId, DELIVERY_MODE: mode, MICRO_BATCH: '50', HANDLER_DELAY_MS: '100' };
 
     const first = startChild('test/fixtures/relay-service.ts', childEnv);
     await waitFor('some progress before the kill', async () => (await committedTotal(env.kafka, groupId, env.names.transactionsRaw)) >= 600, 90000);

@@ -131,19 +131,24 @@ async function printSummary(io: CommandIo, s: Summary, admin: ReturnType<ReturnT
   const lat = [...s.latencies].sort((a, b) => a - b);
   const elapsed = s.firstAt ? (Date.now() - s.firstAt) / 1000 : 0;
   const lag: string[] = [];
-  for (const [group, topic] of [['ingest', names.transactionsRaw], ['features', names.transactionsValid], ['scoring', names.transactionsEnriched]] as const) {
+  // The services' default consumer groups (INGEST_GROUP_ID, FEATURES_GROUP_ID, SCORING_GROUP_ID).
+  for (const [stage, group, topic] of [
+    ['ingest', 'riskstream-ingest', names.transactionsRaw],
+    ['features', 'riskstream-features', names.transactionsValid],
+    ['scoring', 'riskstream-scoring', names.transactionsEnriched],
+  ] as const) {
     try {
       const [offsets] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
       const ends = await admin.fetchTopicOffsets(topic);
       const committed = new Map((offsets?.partitions ?? []).map((p) => [p.partition, Math.max(0, Number(p.offset))]));
-      lag.push(`${group} ${ends.reduce((sum, e) => sum + Number(e.high) - (committed.get(e.partition) ?? 0), 0)}`);
+      lag.push(`${stage} ${ends.reduce((sum, e) => sum + Number(e.high) - (committed.get(e.partition) ?? 0), 0)}`);
     } catch {
-      lag.push(`${group} ?`);
+      lag.push(`${stage} ?`);
     }
   }
   const lines = [
     `scored ${s.scored} (${elapsed > 0 ? (s.scored / elapsed).toFixed(0) : 0}/s)  decisions ${JSON.stringify(s.decisions)}  models ${JSON.stringify(s.versions)}`,
-    `end-to-end latency ms p50 ${percentile(lat, 0.5).toFixed(1)} p95 ${percentile(lat, 0.95).toFixed(1)} p99 ${percentile(lat, 0.99).toFixed(1)}  lag ${lag.join(', ')}`,
+    `latency ingest->scored ms p50 ${percentile(lat, 0.5).toFixed(1)} p95 ${percentile(lat, 0.95).toFixed(1)} p99 ${percentile(lat, 0.99).toFixed(1)}  lag ${lag.join(', ')}`,
   ];
   io.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Kafka, logLevel, type KafkaConfig, type SASLOptions } from 'kafkajs';
+import { logLevel } from 'kafkajs';
+import { createKafka } from '@riskstream/shared';
 import { ASSETS_DIR, endpointOfHostPort, type Component, type PrepareContext } from './components.ts';
 import { ClassDataArchive, javaCommand } from './jvm.ts';
 import type { Health, LaunchSpec } from './process-supervisor.ts';
@@ -147,25 +148,14 @@ async function prepareKafka(ctx: PrepareContext, brokerPort: number): Promise<La
  */
 export async function probeKafka(config: StackConfig): Promise<Health> {
   silenceNegativeTimeoutWarning();
-  const kafkaConfig: KafkaConfig = {
-    clientId: `${config.kafkaClientId}-stack-probe`,
-    brokers: [...config.kafkaBrokers],
+  // The services' client (same SASL/TLS settings), with no retries and short timeouts: the caller polls.
+  const kafka = createKafka(config, 'stack-probe', undefined, {
     connectionTimeout: 1000,
     requestTimeout: 2000,
     retry: { retries: 0 },
     logLevel: logLevel.NOTHING,
-  };
-  if (config.kafkaTls) {
-    kafkaConfig.ssl = config.kafkaTlsCaFile ? { ca: [readFileSync(config.kafkaTlsCaFile, 'utf8')] } : true;
-  }
-  if (config.kafkaSaslMechanism !== 'none') {
-    kafkaConfig.sasl = {
-      mechanism: config.kafkaSaslMechanism,
-      username: config.kafkaSaslUsername ?? '',
-      password: config.kafkaSaslPassword ?? '',
-    } as SASLOptions;
-  }
-  const admin = new Kafka(kafkaConfig).admin();
+  });
+  const admin = kafka.admin();
   try {
     await admin.connect();
     const cluster = await admin.describeCluster();

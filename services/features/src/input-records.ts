@@ -1,20 +1,6 @@
-import { ValidationError, type TopicKey, type ValidationIssue } from '@riskstream/shared';
+import { ValidationError, type TopicKey, type ValidTransaction, type ValidationIssue } from '@riskstream/shared';
 
-/** transactions.valid.v1 (schemas/transaction-valid.avsc), as the Avro decoder returns it. */
-export interface ValidTransaction {
-  readonly transaction_id: string;
-  readonly card_token: string;
-  readonly card_key_id: string;
-  readonly card_bin: string;
-  readonly card_last4: string;
-  readonly customer_id: string | null;
-  readonly terminal_id: string | null;
-  readonly amount: number;
-  readonly currency: string;
-  readonly channel: string | null;
-  readonly event_time: number;
-  readonly ingest_time: number;
-}
+export type { ValidTransaction } from '@riskstream/shared';
 
 /** The part of transactions.labels.v1 the store needs; event_time is the LABELLED transaction's. */
 export interface FraudLabel {

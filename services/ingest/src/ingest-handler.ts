@@ -1,5 +1,6 @@
 import avsc from 'avsc';
 import type { Counter } from 'prom-client';
+import type { ValidTransaction as ValidTopicRecord } from '@riskstream/shared';
 import {
   AppError,
   DecodeError,
@@ -43,21 +44,8 @@ export interface IngestHandlerDeps {
   readonly now: () => number;
 }
 
-/** A transactions.valid.v1 value. */
-export interface ValidRecord {
-  readonly transaction_id: string;
-  readonly card_token: string;
-  readonly card_key_id: string;
-  readonly card_bin: string;
-  readonly card_last4: string;
-  readonly customer_id: string | null;
-  readonly terminal_id: string | null;
-  readonly amount: number;
-  readonly currency: string;
-  readonly channel: string | null;
-  readonly event_time: number;
-  readonly ingest_time: number;
-}
+/** A transactions.valid.v1 value (declared once, in shared/src/topic-records.ts). */
+export type ValidRecord = ValidTopicRecord;
 
 /** A refusal: `reason` goes to the DLQ header and the metric; the message is masked before use. */
 class IngestRejection extends AppError {

@@ -20,7 +20,7 @@ export const scoringConfigSchema = {
     min: 1,
     max: 10_000,
   }),
-  groupId: field.string({ env: 'SCORING_GROUP_ID', description: 'consumer group of transactions.enriched.v1', default: 'scoring', pattern: /^[A-Za-z0-9._-]+$/ }),
+  groupId: field.string({ env: 'SCORING_GROUP_ID', description: 'consumer group of transactions.enriched.v1', default: 'riskstream-scoring', pattern: /^[A-Za-z0-9._-]+$/ }),
   modelPollMs: field.int({
     env: 'SCORING_MODEL_POLL_MS',
     description: 'while no model serves, how often to look for a champion (ms)',

@@ -9,22 +9,9 @@ import type { ScoringModel } from './scoring-model.ts';
 import type { ServingSet } from './serving-models.ts';
 import { topReasons, type Reason } from './tree-contributions.ts';
 
-/** transactions.enriched.v1 (schemas/transaction-enriched.avsc) as the codec decodes it. */
-export interface EnrichedTransaction {
-  readonly transaction_id: string;
-  readonly card_token: string;
-  readonly terminal_id: string | null;
-  readonly amount: number;
-  readonly currency: string;
-  readonly channel: string | null;
-  /** epoch ms */
-  readonly event_time: number;
-  /** epoch ms */
-  readonly ingest_time: number;
-  readonly feature_set: string;
-  /** Feature name -> value; an absent name or NaN is a missing value. */
-  readonly features: Readonly<Record<string, number>>;
-}
+import type { EnrichedTransaction } from '@riskstream/shared';
+
+export type { EnrichedTransaction };
 
 /** transactions.scored.v1 (schemas/transaction-scored.avsc). */
 export interface ScoredTransaction {
