@@ -7,7 +7,8 @@
  *   npm run bench                 all benchmarks
  *   npm run bench -- uci onnx     only those whose name contains one of the words
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +19,8 @@ interface Bench {
   readonly name: string;
   readonly script: string;
   readonly args?: readonly string[];
+  /** Run first (same process rules), e.g. to register the model a benchmark serves. */
+  readonly prepare?: { readonly script: string; readonly args: readonly string[]; readonly unless?: string };
   /** Targets from the issues: a path into the JSON and a bound. */
   readonly targets?: ReadonlyArray<{ readonly path: string; readonly op: '<=' | '>='; readonly value: number; readonly what: string }>;
 }
@@ -45,6 +48,18 @@ const BENCHES: readonly Bench[] = [
   },
   { name: 'simulator', script: 'training/bench/simulate-bench.ts', args: ['--no-csv'] },
   {
+    name: 'scoring',
+    script: 'services/scoring/bench/scoring-bench.ts',
+    args: ['--source', '.riskstream/bench-registry', '--batch', '256', '--seconds', '3'],
+    // The model a production run serves: the simulator's handbook protocol on 60 days.
+    prepare: {
+      script: 'cli/bin/riskstream.ts',
+      args: ['train', '--simulated', '--days', '60', '--registry', '.riskstream/bench-registry', '--quiet'],
+      unless: '.riskstream/bench-registry/fraud/aliases.json',
+    },
+    targets: [{ path: 'scoringVsRaw', op: '>=', value: 0.8, what: 'scoring rows/s vs raw onnxruntime session.run at batch 256' }],
+  },
+  {
     name: 'pipeline',
     script: 'bench/pipeline/pipeline-bench.ts',
     args: ['--events', '30000', '--latency-seconds', '20'],
@@ -54,7 +69,12 @@ const BENCHES: readonly Bench[] = [
       { path: 'latency.p50Ms', op: '<=', value: 10, what: 'end-to-end p50 latency (ms) at half the sustained rate' },
     ],
   },
-  { name: 'feature-store', script: 'services/features/bench/feature-store-bench.ts', args: ['60000', '500'] },
+  {
+    name: 'feature-store',
+    script: 'bench/pipeline/feature-store-vs-redis.ts',
+    args: ['40000'],
+    targets: [{ path: 'ratio', op: '>=', value: 0.5, what: 'feature stage Redis commands/s vs redis-benchmark -P 16 on the same commands' }],
+  },
   {
     name: 'onnx-export',
     script: 'training/bench/onnx-bench.ts',
@@ -101,6 +121,10 @@ const selected = BENCHES.filter((b) => filters.length === 0 || filters.some((f) 
 const results: Record<string, unknown> = {};
 const verdicts: Array<{ bench: string; what: string; actual: unknown; target: string; pass: boolean }> = [];
 for (const b of selected) {
+  if (b.prepare && !(b.prepare.unless && existsSync(join(ROOT, b.prepare.unless)))) {
+    process.stderr.write(`== prepare ${b.name}: ${b.prepare.script} ${b.prepare.args.join(' ')}\n`);
+    spawnSync(process.execPath, [join(ROOT, b.prepare.script), ...b.prepare.args], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  }
   process.stderr.write(`== bench ${b.name} (${b.script} ${(b.args ?? []).join(' ')})\n`);
   const r = await runOne(b);
   results[b.name] = { ok: r.ok, seconds: r.seconds, result: r.result, ...(r.ok ? {} : { stderr: r.stderr }) };
