@@ -82,6 +82,11 @@ export interface RunnerOptions<T> {
    * transaction, so overlapping them hides commit round trips; default 6, the pipeline topics' count.
    */
   readonly partitionsConcurrently?: number;
+  /**
+   * Longest time the broker holds a fetch waiting for data (kafkajs maxWaitTimeInMs, default 5000).
+   * Measured: 100 ms made end-to-end latency worse (more empty fetch round trips), so it stays opt-in.
+   */
+  readonly maxWaitMs?: number;
   readonly registry: Registry;
   readonly logger: Logger;
 }
@@ -294,6 +299,7 @@ export function createConsumerRunner<T>(options: RunnerOptions<T>): ConsumerRunn
       heartbeatInterval: 3000,
       allowAutoTopicCreation: false,
       readUncommitted: false,
+      ...(options.maxWaitMs !== undefined ? { maxWaitTimeInMs: options.maxWaitMs } : {}),
       retry: {
         restartOnFailure: async (err: Error) => {
           log.error({ err }, 'consumer crashed; kafkajs restarts it');
