@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { connectionSchema, loadConfig } from '@riskstream/shared';
 import { stackConfigSchema } from '../cli/src/stack/stack-config.ts';
+import { ingestConfigSchema } from '../services/ingest/src/config.ts';
+import { featuresConfigSchema } from '../services/features/src/config.ts';
+import { scoringConfigSchema } from '../services/scoring/src/config.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 
@@ -18,7 +21,8 @@ interface ComposeService {
   depends_on?: Record<string, { condition: string }>;
 }
 
-const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')) as { services: Record<string, ComposeService> };
+// merge: compose files use YAML merge keys (<<: *anchor) for the shared service settings.
+const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, ComposeService> };
 const defaults = loadConfig(stackConfigSchema, {});
 
 function hostPorts(svc: ComposeService): number[] {
@@ -59,11 +63,17 @@ test('kafka in compose matches the local broker settings', () => {
 });
 
 test('mounted files exist and our services only set variables some config schema declares', () => {
-  const declared = new Set(Object.values({ ...connectionSchema, ...stackConfigSchema }).map((f) => f.env));
+  const declared = new Set(
+    Object.values({ ...connectionSchema, ...stackConfigSchema, ...ingestConfigSchema, ...featuresConfigSchema, ...scoringConfigSchema }).map((f) => f.env),
+  );
+  declared.add('MODEL_REGISTRY_DIR');
+  const ours = Object.entries(compose.services).filter(([, svc]) => svc.build !== undefined).map(([name]) => name);
+  assert.deepEqual(ours.sort(), ['features', 'ingest', 'model-server', 'scoring']);
   for (const [name, svc] of Object.entries(compose.services)) {
     for (const v of svc.volumes ?? []) {
       const host = v.split(':')[0]!;
-      if (host.startsWith('.')) assert.ok(existsSync(join(ROOT, host)), `${name} mounts missing ${host}`);
+      // .riskstream/ is runtime state (the model registry `riskstream train` fills), not a committed file.
+      if (host.startsWith('.') && !host.startsWith('./.riskstream')) assert.ok(existsSync(join(ROOT, host)), `${name} mounts missing ${host}`);
     }
     if (svc.build === undefined) continue; // third-party images have their own variables
     for (const key of Object.keys(svc.environment ?? {})) assert.ok(declared.has(key), `${name} sets undeclared ${key}`);

@@ -1,0 +1,20 @@
+# One image for every riskstream process (the command picks the service), used by docker-compose.yml
+# and k8s/. Node 24 runs the TypeScript sources directly: there is no build step to ship.
+FROM node:24-slim
+WORKDIR /app
+ENV NODE_ENV=production
+COPY package.json package-lock.json .npmrc ./
+COPY shared/package.json shared/
+COPY training/package.json training/
+COPY cli/package.json cli/
+COPY services/ingest/package.json services/ingest/
+COPY services/features/package.json services/features/
+COPY services/scoring/package.json services/scoring/
+RUN npm ci --omit=dev --no-audit --no-fund
+COPY schemas schemas
+COPY shared shared
+COPY training training
+COPY cli cli
+COPY services services
+USER node
+CMD ["node", "cli/bin/riskstream.ts", "--help"]
