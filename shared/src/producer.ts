@@ -22,10 +22,6 @@ export function createIdempotentProducer(kafka: Kafka, transactionalId?: string)
     idempotent: true,
     maxInFlightRequests: 1,
     allowAutoTopicCreation: false,
-    // Starting a transaction right after committing the previous one often meets CONCURRENT_TRANSACTIONS
-    // while the coordinator still writes the markers; a short first backoff (as the Java client does for
-    // this case) keeps that from adding a few hundred ms to every hop. Retries stay unbounded (idempotence).
-    retry: { initialRetryTime: 10, maxRetryTime: 2000, retries: Number.MAX_SAFE_INTEGER },
     ...(transactionalId ? { transactionalId, transactionTimeout: 60000 } : {}),
   });
 }

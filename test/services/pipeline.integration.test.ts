@@ -107,6 +107,9 @@ async function pipeline(label: string, registryDir: string): Promise<Pipeline> {
     MODEL_SOURCE: registryDir,
     MODEL_NAME: 'fraud',
     SCORING_MODEL_POLL_MS: '1000',
+    // A lifecycle event published while scoring's lifecycle consumer is still joining its group is not
+    // seen by it; the registry reconciliation (production default 30 s) is what catches that up.
+    SCORING_MODEL_RECONCILE_MS: '2000',
     // A killed member holds its partitions until its session times out: keep that short in tests.
     INGEST_SESSION_TIMEOUT_MS: '10000',
     FEATURES_SESSION_TIMEOUT_MS: '10000',

@@ -158,5 +158,8 @@ test('integration: kill -9 mid-stream and restart: every record exactly once (cl
   assert.equal(ids.length, total, 'no record twice (read_committed)');
   assert.equal(duplicates, 0, 'nothing mistaken for a duplicate');
   t.diagnostic(`committed at kill ${atKill}, claims in Redis at kill ${claimsAtKill} (${claimsAtKill - atKill} claimed but uncommitted), redeliveries after restart ${redeliveries}`);
-  assert.equal(redeliveries, claimsAtKill - atKill, 'every claimed-but-uncommitted record came back as a redelivery');
+  // A transaction whose commit was in flight at the kill can still complete afterwards (the coordinator
+  // finishes it), so offsets read right after the kill may lag: every redelivery is one of the records
+  // claimed but not yet committed at that moment, and none of them was dropped as a duplicate.
+  assert.ok(redeliveries <= claimsAtKill - atKill, `redeliveries ${redeliveries} > claimed-but-uncommitted ${claimsAtKill - atKill}`);
 });
