@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer, TopicMessages } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer, TopicMessages } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { dlqRecord } from './dlq.ts';
 import { AppError, toAppError } from './errors.ts';
@@ -118,6 +118,7 @@ export function createConsumerRunner<T>(options: RunnerOptions<T>): ConsumerRunn
   let consumer: Consumer | undefined;
   let sharedProducer: Producer | undefined;
   const txProducers = new Map<string, Producer>();
+  let admin: Admin | undefined;
   let joined = false;
   let stopping: Promise<void> | undefined;
 
@@ -233,14 +234,24 @@ export function createConsumerRunner<T>(options: RunnerOptions<T>): ConsumerRunn
       await payload.commitOffsetsIfNecessary({ topics: [{ topic: topicName, partitions: [{ partition, offset: nextOffset }] }] });
       return;
     }
+    // A failed attempt is ambiguous: the broker may have committed although the client saw an error
+    // (a timeout on EndTxn). Resending then would duplicate every output. So a retry first lets a new
+    // producer with the same transactional id settle the previous attempt (its initProducerId completes
+    // or aborts it), then reads the group's committed offset: already past this batch means committed.
+    let ambiguous = false;
     await withRetry('transaction', heartbeat, async () => {
       const producer = await producerForPartition(topicName, partition);
+      if (ambiguous && (await committedOffset(topicName, partition)) >= BigInt(nextOffset)) {
+        log.warn({ topic: topicName, partition, nextOffset }, 'earlier transaction attempt had committed; not resending');
+        return;
+      }
       const tx = await producer.transaction();
       try {
         await sendEncoded(tx, records);
         await tx.sendOffsets({ consumerGroupId: options.groupId, topics: [{ topic: topicName, partitions: [{ partition, offset: nextOffset }] }] });
         await tx.commit();
       } catch (err) {
+        ambiguous = true;
         await tx.abort().catch((abortErr: unknown) => log.warn({ err: abortErr }, 'transaction abort failed'));
         // A fenced or broken transactional producer is replaced, not reused.
         txProducers.delete(`${options.groupId}.${topicName}.${partition}`);
@@ -249,6 +260,14 @@ export function createConsumerRunner<T>(options: RunnerOptions<T>): ConsumerRunn
       }
       for (const tm of records) metrics.produced.inc({ topic: tm.topic }, tm.messages.length);
     });
+  }
+
+  async function committedOffset(topicName: string, partition: number): Promise<bigint> {
+    admin ??= options.kafka.admin();
+    await admin.connect();
+    const [res] = await admin.fetchOffsets({ groupId: options.groupId, topics: [topicName] });
+    const offset = res?.partitions.find((p) => p.partition === partition)?.offset ?? '-1';
+    return BigInt(offset);
   }
 
   async function eachBatch(payload: EachBatchPayload): Promise<void> {
@@ -349,6 +368,7 @@ export function createConsumerRunner<T>(options: RunnerOptions<T>): ConsumerRunn
         await consumer?.disconnect();
         await sharedProducer?.disconnect();
         await Promise.all([...txProducers.values()].map((p) => p.disconnect()));
+        await admin?.disconnect();
         joined = false;
         log.info('stopped');
       })();
