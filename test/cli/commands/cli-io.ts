@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { TestContext } from 'node:test';
 import { main } from '../../../cli/src/main.ts';
+import { mulberry32 } from '../../../training/bench/random-model.ts';
 
 export interface Capture {
   readonly stream: Writable;
@@ -53,17 +54,8 @@ export function registryEnv(registryDir: string): Record<string, string> {
   return { MODEL_REGISTRY_DIR: registryDir, TOPIC_NAMESPACE: `t-cli-${process.pid}-${Date.now().toString(36)}.` };
 }
 
-/** mulberry32: a small seeded PRNG, enough for test data. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32: a small seeded PRNG, enough for test data (one implementation, beside the random models). */
+export const prng = mulberry32;
 
 export interface SyntheticCsv {
   readonly header: readonly string[];

@@ -6,20 +6,10 @@ import { createDataset } from '../../../training/src/data/dataset.ts';
 import type { Dataset } from '../../../training/src/data/dataset.ts';
 import { readCsvDataset } from '../../../training/src/data/csv-reader.ts';
 import { assertNoLeakage, checkLeakage } from '../../../training/src/build/leakage-check.ts';
+import { mulberry32 as rng } from '../../../training/bench/random-model.ts';
 
 const UCI = '/work/shared/datasets/default_of_credit_card_clients.csv';
 
-/** Deterministic uniform [0, 1) stream (mulberry32) so the test data is the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** 2000 rows, 10% positives; `columns` maps a name to a function of (label, random). */
 function build(columns: Record<string, (label: number, r: () => number) => number>): Dataset {
