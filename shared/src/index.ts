@@ -37,4 +37,13 @@ export { onShutdown } from './shutdown.ts';
 export { createServiceContext, runService } from './service-host.ts';
 export type { ServiceContext, ServiceParts, HostConfig, RunningService } from './service-host.ts';
 export { createRedis, redisUnavailable, redisReadiness, type RedisConnectionConfig, type RedisClientOptions } from './redis-client.ts';
-export type { ValidTransaction, EnrichedTransaction } from './topic-records.ts';
+export type {
+  ValidTransaction,
+  EnrichedTransaction,
+  ScoredTransaction,
+  TransactionLabel,
+  RetrainAction,
+  RetrainRequested,
+  LifecycleAction,
+  ModelLifecycleEvent,
+} from './topic-records.ts';

@@ -38,3 +38,73 @@ export interface EnrichedTransaction {
   /** Feature name -> value; an absent name or NaN is a missing value. */
   readonly features: Readonly<Record<string, number>>;
 }
+
+/** transactions.scored.v1 (schemas/transaction-scored.avsc): what users consume. */
+export interface ScoredTransaction {
+  readonly transaction_id: string;
+  /** epoch ms */
+  readonly event_time: number;
+  readonly card_token: string;
+  readonly terminal_id: string | null;
+  readonly amount: number;
+  /** Calibrated probability of fraud in [0, 1]. */
+  readonly score: number;
+  readonly decision: 'APPROVE' | 'REVIEW' | 'DECLINE';
+  readonly model_name: string;
+  readonly model_version: number;
+  readonly reasons: readonly { readonly feature: string; readonly contribution: number }[];
+  readonly latency_ms: number;
+  readonly challenger_score: number | null;
+  readonly challenger_version: number | null;
+}
+
+/** transactions.labels.v1 (schemas/transaction-label.avsc): a delayed fraud label. */
+export interface TransactionLabel {
+  readonly transaction_id: string;
+  readonly terminal_id: string | null;
+  /** Event time of the labelled transaction, epoch ms. */
+  readonly event_time: number;
+  readonly is_fraud: boolean;
+  /** epoch ms */
+  readonly labelled_at: number;
+}
+
+export type RetrainAction = 'RETRAIN' | 'ROLLBACK';
+
+/** models.retrain.v1 (schemas/retrain-requested.avsc): published by the alert receiver. */
+export interface RetrainRequested {
+  readonly event_id: string;
+  readonly model_name: string;
+  readonly model_version: number;
+  readonly alert_name: string;
+  readonly action: RetrainAction;
+  /** 'grafana' | 'alertmanager' */
+  readonly source: string;
+  readonly fingerprint: string;
+  /** epoch ms */
+  readonly starts_at: number;
+  /** epoch ms: the event-time range the evidence covers */
+  readonly range_start: number;
+  readonly range_end: number;
+  readonly drifted_features: readonly string[];
+  /** JSON: statistics and offsets behind the alert. */
+  readonly evidence_json: string;
+  /** epoch ms */
+  readonly created_at: number;
+}
+
+export type LifecycleAction = 'REGISTERED' | 'PROMOTED' | 'REJECTED' | 'ROLLED_BACK' | 'SHADOW_STARTED';
+
+/** models.lifecycle.v1 (schemas/model-lifecycle.avsc): scoring hot-swaps on PROMOTED and ROLLED_BACK. */
+export interface ModelLifecycleEvent {
+  readonly event_id: string;
+  readonly model_name: string;
+  readonly action: LifecycleAction;
+  readonly version: number;
+  readonly previous_version: number | null;
+  readonly onnx_sha256: string;
+  readonly artifact_uri: string;
+  readonly reasons: readonly string[];
+  /** epoch ms */
+  readonly at: number;
+}
