@@ -9,9 +9,11 @@ const USAGE = `Usage:
   riskstream services down [--only NAMES]
   riskstream services status [--json]
 
-Runs the streaming services as local processes (model-server, ingest, features, scoring), each with
-/metrics, /healthz and /readyz on its own port (8095, 8091, 8092, 8093; replica i adds 10*i). Replicas
-of a service join one consumer group. Logs: riskstream stack logs <name>. Needs the stack (stack up).
+Runs riskstream as local processes, each with /metrics, /healthz and /readyz on its own port
+(replica i adds 10*i): model-server 8095, ingest 8091, features 8092, scoring 8093, drift-monitor 8094,
+alert-receiver 8090, archiver 8096, trainer 8097. Replicas of a service join one consumer group. Each
+running process is registered for Prometheus scraping (job "riskstream"). Logs: riskstream stack logs
+<name>. Needs the stack (stack up).
 
 The dev stack generates a card-token HMAC key once (.stack/secrets); set CARD_TOKEN_KEYS and
 CARD_TOKEN_ACTIVE_KEY to use your own. Scoring fetches models from the model server over HTTP

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StackError } from '@riskstream/shared';
 import { probeHttp } from '../stack/http-probe.ts';
 import { managedState, spawnDetached, stopManaged, waitForHealth } from '../stack/process-supervisor.ts';
+import { scrapeTargetsDir } from '../stack/prometheus.ts';
 import { REPO_ROOT } from '../stack/stack-config.ts';
 import type { StackDir } from '../stack/stack-dir.ts';
 
@@ -27,7 +28,27 @@ export const SERVICES: readonly ServiceSpec[] = [
   { name: 'ingest', entry: 'services/ingest/src/main.ts', basePort: 8091, scalable: true },
   { name: 'features', entry: 'services/features/src/main.ts', basePort: 8092, scalable: true },
   { name: 'scoring', entry: 'services/scoring/src/main.ts', basePort: 8093, scalable: true },
+  { name: 'drift-monitor', entry: 'services/drift-monitor/src/main.ts', basePort: 8094, scalable: false },
+  { name: 'alert-receiver', entry: 'services/alert-receiver/src/main.ts', basePort: 8090, scalable: true },
+  { name: 'archiver', entry: 'services/archiver/src/main.ts', basePort: 8096, scalable: true },
+  { name: 'trainer', entry: 'training/src/worker/main.ts', basePort: 8097, scalable: false },
 ];
+
+/**
+ * Prometheus file-based discovery: a running replica has `<stack>/prometheus/targets/<replica>.json`.
+ * Written atomically (rename) because Prometheus may read the directory at any moment.
+ */
+export function writeScrapeTarget(dir: StackDir, name: string, port: number): void {
+  const targets = scrapeTargetsDir(dir);
+  mkdirSync(targets, { recursive: true });
+  const file = join(targets, `${name}.json`);
+  writeFileSync(`${file}.tmp`, JSON.stringify([{ targets: [`127.0.0.1:${port}`], labels: { replica: name } }]) + '\n');
+  renameSync(`${file}.tmp`, file);
+}
+
+export function removeScrapeTarget(dir: StackDir, name: string): void {
+  rmSync(join(scrapeTargetsDir(dir), `${name}.json`), { force: true });
+}
 
 /** Replica i of a service listens on basePort + 10 * i (8091, 8101, ...). */
 export function replicaPort(spec: ServiceSpec, replica: number): number {
@@ -73,7 +94,10 @@ export async function startReplica(
   const state = managedState(dir.pidFile(name));
   if (state.kind === 'running') {
     const h = await probeHttp(`http://127.0.0.1:${port}/healthz`);
-    if (h.healthy) return { name, pid: state.record.pid, port, ready: true, detail: 'already running' };
+    if (h.healthy) {
+      writeScrapeTarget(dir, name, port);
+      return { name, pid: state.record.pid, port, ready: true, detail: 'already running' };
+    }
   }
   const started = await spawnDetached(
     { command: process.execPath, args: [join(REPO_ROOT, spec.entry), ...(spec.args ?? [])], cwd: REPO_ROOT, env: { ...env, HTTP_PORT: String(port) } },
@@ -85,11 +109,13 @@ export async function startReplica(
   if (!outcome.ok) {
     throw new StackError(name, `${outcome.reason === 'exited' ? `exited (${outcome.exit})` : 'did not answer /healthz in time'}; see ${dir.logFile(name)}`);
   }
+  writeScrapeTarget(dir, name, port);
   const ready = await probeHttp(`http://127.0.0.1:${port}/readyz`);
   return { name, pid: started.record.pid, port, ready: ready.healthy, detail: ready.detail };
 }
 
 export async function stopReplica(name: string, dir: StackDir): Promise<string> {
+  removeScrapeTarget(dir, name);
   const r = await stopManaged(dir.pidFile(name), 30000);
   return r ? `stopped pid ${r.pid} (${r.outcome})` : 'not running';
 }

@@ -6,6 +6,7 @@ import { ASSETS_DIR, endpointOfUrl, renderTemplate, type Component, type Endpoin
 import { probeHttp } from './http-probe.ts';
 import type { LaunchSpec } from './process-supervisor.ts';
 import type { StackConfig } from './stack-config.ts';
+import type { StackDir } from './stack-dir.ts';
 
 /**
  * Prometheus and Alertmanager from the Debian packages, run as our own processes with our own configs (the
@@ -24,6 +25,7 @@ export interface PrometheusConfigValues {
   readonly prometheus: Endpoint;
   readonly alertmanager: Endpoint;
   readonly rulesDir: string;
+  readonly targetsDir: string;
 }
 
 export function renderPrometheusConfig(template: string, v: PrometheusConfigValues): string {
@@ -31,11 +33,17 @@ export function renderPrometheusConfig(template: string, v: PrometheusConfigValu
     PROMETHEUS_ADDRESS: address(v.prometheus),
     ALERTMANAGER_ADDRESS: address(v.alertmanager),
     RULES_DIR: v.rulesDir,
+    TARGETS_DIR: v.targetsDir,
   });
 }
 
 export function renderAlertmanagerConfig(template: string, webhookUrl: string): string {
   return renderTemplate('alertmanager', template, { WEBHOOK_URL: webhookUrl });
+}
+
+/** File-based service discovery: one JSON file per running riskstream process (see services up). */
+export function scrapeTargetsDir(dir: StackDir): string {
+  return join(dir.componentDir('prometheus'), 'targets');
 }
 
 interface Rendered {
@@ -46,11 +54,14 @@ interface Rendered {
 function prometheusFiles(ctx: PrepareContext): Rendered & { rulesDir: string; dataDir: string } {
   const dir = ctx.dir.componentDir('prometheus');
   const rulesDir = join(dir, 'rules');
+  const targetsDir = scrapeTargetsDir(ctx.dir);
   mkdirSync(rulesDir, { recursive: true });
+  mkdirSync(targetsDir, { recursive: true });
   const text = renderPrometheusConfig(readFileSync(join(ASSETS_DIR, 'prometheus', 'prometheus.yml'), 'utf8'), {
     prometheus: endpointOfUrl(ctx.config.prometheusUrl),
     alertmanager: endpointOfUrl(ctx.config.alertmanagerUrl),
     rulesDir,
+    targetsDir,
   });
   return { path: join(dir, 'prometheus.yml'), text, rulesDir, dataDir: join(dir, 'data') };
 }

@@ -15,6 +15,7 @@ const prometheusYml = renderPrometheusConfig(prometheusTemplate, {
   prometheus: { host: '127.0.0.1', port: 9090 },
   alertmanager: { host: '127.0.0.1', port: 9093 },
   rulesDir: '/tmp/stack/prometheus/rules',
+  targetsDir: '/tmp/stack/prometheus/targets',
 });
 const alertmanagerYml = renderAlertmanagerConfig(alertmanagerTemplate, 'http://127.0.0.1:8090/alerts/alertmanager');
 
@@ -26,6 +27,7 @@ test('the Prometheus template scrapes itself, alerts to Alertmanager and loads r
   assert.doesNotMatch(prometheusYml, /\{\{/);
   assert.match(prometheusYml, /- '\/tmp\/stack\/prometheus\/rules\/\*\.yml'/);
   assert.match(prometheusYml, /job_name: prometheus\n\s+static_configs:\n\s+- targets: \['127\.0\.0\.1:9090'\]/);
+  assert.match(prometheusYml, /job_name: riskstream\n\s+file_sd_configs:\n\s+- files: \['\/tmp\/stack\/prometheus\/targets\/\*\.json'\]/);
   assert.match(prometheusYml, /alertmanagers:\n\s+- static_configs:\n\s+- targets: \['127\.0\.0\.1:9093'\]/);
 });
 
