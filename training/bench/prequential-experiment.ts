@@ -25,7 +25,7 @@ for (const start of ['2018-07-25', '2018-08-01', '2018-08-08', '2018-08-15']) {
   const p = predictBatch(withCalibration(fit.result.model, cal), test.x, test.rows);
   const d = Int32Array.from(split.test, (i) => day[i]!);
   const c = Int32Array.from(split.test, (i) => tx.customer[i]!);
-  const r = { start, auc: rocAuc(p, test.y), ap: averagePrecision(p, test.y), cp: cardPrecisionAtK(d, c, p, test.y, { k: 100 }).mean };
+  const r = { start, auc: rocAuc(p, test.y), ap: averagePrecision(p, test.y), cp: cardPrecisionAtK(d, c, p, test.y, { k: 100, excludeDetected: true }).mean };
   console.log(JSON.stringify(r));
   res.push(r);
 }
