@@ -1,6 +1,7 @@
 import { UsageError } from '@riskstream/shared';
 import { parseCommandArgs, type Command, type CommandIo } from '../command.ts';
 import { SERVICES, devCardTokenKeys, replicaName, replicaStatus, startReplica, stopReplica, type ReplicaStatus } from '../services/service-processes.ts';
+import { alertReceiverDevEnv } from '../stack/dev-secrets.ts';
 import { loadStackConfig } from '../stack/stack-config.ts';
 import { StackDir } from '../stack/stack-dir.ts';
 
@@ -90,6 +91,7 @@ async function up(specs: typeof SERVICES, replicas: number, dir: StackDir, io: C
     env['CARD_TOKEN_ACTIVE_KEY'] = env['CARD_TOKEN_KEYS'].split(':')[0]!;
   }
   env['MODEL_SOURCE'] ??= 'http://127.0.0.1:8095';
+  for (const [k, v] of Object.entries(alertReceiverDevEnv(dir))) env[k] ??= v;
   const rows: ReplicaStatus[] = [];
   for (const spec of specs) {
     const count = spec.scalable ? replicas : 1;

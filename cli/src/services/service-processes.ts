@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StackError } from '@riskstream/shared';
 import { probeHttp } from '../stack/http-probe.ts';
 import { managedState, spawnDetached, stopManaged, waitForHealth } from '../stack/process-supervisor.ts';
+import { devSecret } from '../stack/dev-secrets.ts';
 import { scrapeTargetsDir } from '../stack/prometheus.ts';
 import { REPO_ROOT } from '../stack/stack-config.ts';
 import type { StackDir } from '../stack/stack-dir.ts';
@@ -59,18 +59,9 @@ export function replicaName(spec: ServiceSpec, replica: number): string {
   return replica === 0 ? spec.name : `${spec.name}-${replica}`;
 }
 
-/**
- * The dev stack's card-token key: generated once per stack directory and kept there (0600), so tokens
- * stay stable across restarts. Production passes CARD_TOKEN_KEYS from a secret store instead.
- */
+/** The dev stack's card-token key (see dev-secrets.ts); production passes CARD_TOKEN_KEYS from a secret store. */
 export function devCardTokenKeys(dir: StackDir): string {
-  const secretsDir = join(dir.root, 'secrets');
-  const file = join(secretsDir, 'card-token-keys');
-  if (!existsSync(file)) {
-    mkdirSync(secretsDir, { recursive: true, mode: 0o700 });
-    writeFileSync(file, `dev1:${randomBytes(32).toString('base64')}`, { mode: 0o600 });
-  }
-  return readFileSync(file, 'utf8').trim();
+  return devSecret(dir, 'cardTokenKeys');
 }
 
 export interface ReplicaStatus {

@@ -3,6 +3,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { StackError } from '@riskstream/shared';
 import { ASSETS_DIR, endpointOfUrl, renderTemplate, type Component, type Endpoint, type PrepareContext } from './components.ts';
+import { devSecret } from './dev-secrets.ts';
 import { probeHttp } from './http-probe.ts';
 import type { LaunchSpec } from './process-supervisor.ts';
 import type { StackConfig } from './stack-config.ts';
@@ -68,6 +69,8 @@ function prometheusFiles(ctx: PrepareContext): Rendered & { rulesDir: string; da
 
 function alertmanagerFiles(ctx: PrepareContext): Rendered & { dataDir: string } {
   const dir = ctx.dir.componentDir('alertmanager');
+  // The template's credentials_file (../secrets/alertmanager-webhook-token) must exist before a send.
+  devSecret(ctx.dir, 'alertmanagerWebhookToken');
   const text = renderAlertmanagerConfig(
     readFileSync(join(ASSETS_DIR, 'prometheus', 'alertmanager.yml'), 'utf8'),
     ctx.config.alertWebhookUrl,
