@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   NOT_FOUND: 'a requested entity does not exist',
   USAGE: 'a command was called with wrong arguments',
   SHUTDOWN: 'work was interrupted by a graceful shutdown',
+  UNAUTHORIZED: 'a request carried no valid credentials (missing or wrong bearer token, bad or stale signature)',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
