@@ -1,39 +1,16 @@
-import { randomUUID } from 'node:crypto';
-import { sendRecords } from '@riskstream/shared';
-import type { RegisteredModel } from '@riskstream/training';
+import { DEFAULT_MODEL_SERVER_URL, lifecycleEvent, sendLifecycleEvents, type LifecycleAnnouncement } from '@riskstream/shared';
 import { connectTopicProducer } from './topic-producer.ts';
 
-export type LifecycleAction = 'REGISTERED' | 'PROMOTED' | 'REJECTED' | 'ROLLED_BACK' | 'SHADOW_STARTED';
+export type { LifecycleAction } from '@riskstream/shared';
 
 /**
- * Announces a registry change on models.lifecycle.v1, which every scoring instance follows to hot-swap.
- * The artifact URI names the model server route, so instances without the registry's filesystem can
- * fetch the bytes (and check them against onnx_sha256).
+ * The CLI's entry to the shared lifecycle publisher (shared/src/lifecycle-publisher.ts): connects from the
+ * environment (TOPIC_NAMESPACE, MODEL_SERVER_URL), announces one registry change, disconnects.
  */
-export async function publishLifecycle(
-  env: Readonly<Record<string, string | undefined>>,
-  event: { action: LifecycleAction; model: RegisteredModel; previousVersion?: number; reasons: readonly string[] },
-): Promise<void> {
+export async function publishLifecycle(env: Readonly<Record<string, string | undefined>>, event: LifecycleAnnouncement): Promise<void> {
   const { producer, codec } = await connectTopicProducer(env, 'lifecycle', ['modelsLifecycle']);
   try {
-    const modelServer = env['MODEL_SERVER_URL'] ?? 'http://127.0.0.1:8095';
-    await sendRecords(producer, codec, [
-      {
-        topic: 'modelsLifecycle',
-        key: event.model.name,
-        value: {
-          event_id: randomUUID(),
-          model_name: event.model.name,
-          action: event.action,
-          version: event.model.version,
-          previous_version: event.previousVersion ?? null,
-          onnx_sha256: event.model.manifest.onnxSha256,
-          artifact_uri: `${modelServer}/v1/models/${event.model.name}/${event.model.version}/model.onnx`,
-          reasons: [...event.reasons],
-          at: Date.now(),
-        },
-      },
-    ]);
+    await sendLifecycleEvents(producer, codec, [lifecycleEvent(event, env['MODEL_SERVER_URL'] ?? DEFAULT_MODEL_SERVER_URL)]);
   } finally {
     await producer.disconnect();
   }

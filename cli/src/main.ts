@@ -8,6 +8,7 @@ import { trainCommand } from './commands/train-command.ts';
 import { servicesCommand } from './commands/services-command.ts';
 import { produceCommand } from './commands/produce-command.ts';
 import { consumeCommand } from './commands/consume-command.ts';
+import { offlineCommand } from './commands/offline-command.ts';
 
 const COMMANDS: readonly Command[] = [
   stackCommand,
@@ -17,6 +18,7 @@ const COMMANDS: readonly Command[] = [
   modelsCommand,
   produceCommand,
   consumeCommand,
+  offlineCommand,
   demoCommand,
 ];
 

@@ -47,3 +47,39 @@ export type {
   LifecycleAction,
   ModelLifecycleEvent,
 } from './topic-records.ts';
+export { DEFAULT_MODEL_SERVER_URL, artifactUri, lifecycleEvent, lifecycleRecord, sendLifecycleEvents } from './lifecycle-publisher.ts';
+export type { LifecycleModelRef, LifecycleAnnouncement } from './lifecycle-publisher.ts';
+export {
+  OFFLINE_TABLES,
+  OFFLINE_BASE_COLUMNS,
+  TRANSACTION_COLUMNS,
+  LABEL_COLUMNS,
+  SCORE_COLUMNS,
+  PARTITION_COLUMN,
+  DATA_FILE_SUFFIX,
+  transactionColumns,
+  featureNameIssues,
+  isBaseColumn,
+  eventDateOf,
+  dateStartMs,
+  tableDir,
+  partitionDirName,
+  partitionDir,
+  parsePartitionDirName,
+  kafkaFileName,
+  parseKafkaFileName,
+  importFileName,
+  isImportFileName,
+  isDataFileName,
+  temporaryFileName,
+} from './offline-store/offline-layout.ts';
+export type { OfflineTableName, OfflineColumn, OfflineColumnType, KafkaFileRange } from './offline-store/offline-layout.ts';
+export { featureColumnsFor, transactionRow, labelRow, scoreRow } from './offline-store/offline-rows.ts';
+export type { CellValue, OfflineRow, RowSource } from './offline-store/offline-rows.ts';
+export { OfflineStoreWriter } from './offline-store/parquet-writer.ts';
+export type { WrittenFile, OfflineStoreWriterOptions } from './offline-store/parquet-writer.ts';
+export { OfflineStoreQuery } from './offline-store/parquet-reader.ts';
+export type { ColumnKind, ColumnRequest, ColumnData, ColumnarBatch, ScanOptions, ParquetColumn } from './offline-store/parquet-reader.ts';
+export { listPartitions, dataFileNames, archivedOffsetsForDate, archivedOffsets, removeStaleTemporaries } from './offline-store/offline-files.ts';
+export type { PartitionFiles, ArchivedOffsets } from './offline-store/offline-files.ts';
+export type { EngineOptions as OfflineEngineOptions } from './offline-store/duckdb-engine.ts';

@@ -5,8 +5,8 @@
  *     <root>/transactions/event_date=YYYY-MM-DD/<file>
  *     <root>/labels/event_date=YYYY-MM-DD/<file>      (a label sits in its transaction's date partition)
  * OfflineStoreReader is the contract; JsonlOfflineStore implements it over JSON-lines files so the
- * contract is exercised now, and a DuckDB/Parquet reader (`read_parquet(..., hive_partitioning = true)`)
- * will implement the same interface later.
+ * contract is exercised without a database; ParquetOfflineStore (parquet-offline-store.ts) implements it
+ * over the Parquet lake the archiver writes (layout in @riskstream/shared, offline-layout.ts).
  *
  * Contract:
  * - A range is half-open on event time, [from, to). Readers open only the partitions whose date overlaps
@@ -47,6 +47,12 @@ export interface TransactionBatch {
   readonly currency: readonly string[];
   /** pos, ecom or atm; null when unknown. */
   readonly channel: readonly (string | null)[];
+  /**
+   * The point-in-time features AS SERVED (archived from transactions.enriched.v1), one column per feature
+   * name; NaN where a row has no value for that name. Absent when no row of the batch carries features
+   * (data archived before features were recorded).
+   */
+  readonly features?: Readonly<Record<string, Float64Array>>;
 }
 
 export interface LabelBatch {
@@ -61,7 +67,8 @@ export interface LabelBatch {
   readonly labelled_at: Float64Array;
 }
 
-export type OfflineTable = 'transactions' | 'labels';
+/** 'scores' (transactions.scored.v1) is archived too; readers that do not hold it return no partitions. */
+export type OfflineTable = 'transactions' | 'labels' | 'scores';
 
 export interface OfflinePartition {
   readonly table: OfflineTable;
@@ -128,7 +135,8 @@ function utcDate(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
 
-function checkRange(range: TimeRange): { from: number; to: number } {
+/** Validates a range and returns it as epoch ms; every reader checks at the call site. */
+export function checkRange(range: TimeRange): { from: number; to: number } {
   const from = range.from.getTime();
   const to = range.to.getTime();
   if (Number.isNaN(from) || Number.isNaN(to) || !(from < to)) {
@@ -172,6 +180,7 @@ interface TransactionRow {
   amount: number;
   currency: string;
   channel: string | null;
+  features: Readonly<Record<string, number>> | null;
 }
 
 interface LabelRow {
@@ -180,6 +189,20 @@ interface LabelRow {
   event_time: number;
   is_fraud: boolean;
   labelled_at: number;
+}
+
+/** `features`: an object of feature name -> number; null (or an absent key) is a missing value. */
+function parseFeatures(o: Obj, fail: Fail): Readonly<Record<string, number>> | null {
+  const v = o['features'];
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'object' || Array.isArray(v)) fail('features must be an object of feature name -> number');
+  const out: Record<string, number> = {};
+  for (const [name, value] of Object.entries(v as Obj)) {
+    if (value === null) out[name] = Number.NaN;
+    else if (typeof value === 'number') out[name] = value;
+    else fail(`features.${name} must be a number or null`);
+  }
+  return out;
 }
 
 function parseTransaction(o: Obj, fail: Fail): TransactionRow {
@@ -193,6 +216,7 @@ function parseTransaction(o: Obj, fail: Fail): TransactionRow {
     amount: amount as number,
     currency: str(o, 'currency', fail),
     channel: optStr(o, 'channel', fail),
+    features: parseFeatures(o, fail),
   };
 }
 
@@ -207,8 +231,23 @@ function parseLabel(o: Obj, fail: Fail): LabelRow {
   };
 }
 
+function featureColumns(rows: readonly TransactionRow[]): Record<string, Float64Array> | undefined {
+  let columns: Record<string, Float64Array> | undefined;
+  rows.forEach((r, i) => {
+    if (!r.features) return;
+    columns ??= {};
+    for (const [name, value] of Object.entries(r.features)) {
+      const column = (columns[name] ??= new Float64Array(rows.length).fill(Number.NaN));
+      column[i] = value;
+    }
+  });
+  return columns;
+}
+
 function transactionBatch(rows: readonly TransactionRow[]): TransactionBatch {
+  const features = featureColumns(rows);
   return {
+    ...(features ? { features } : {}),
     length: rows.length,
     transaction_id: rows.map((r) => r.transaction_id),
     event_time: Float64Array.from(rows, (r) => r.event_time),
