@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { StackError } from '@riskstream/shared';
@@ -78,6 +78,24 @@ function alertmanagerFiles(ctx: PrepareContext): Rendered & { dataDir: string } 
   return { path: join(dir, 'alertmanager.yml'), text, dataDir: join(dir, 'data') };
 }
 
+/**
+ * The alert and recording rules (generated from monitoring/ into cli/stack/prometheus/rules/) copied into
+ * the stack's rules dir; a rule file no longer in the source is removed so a renamed alert cannot linger.
+ */
+function syncRuleFiles(rulesDir: string): boolean {
+  const src = join(ASSETS_DIR, 'prometheus', 'rules');
+  const names = readdirSync(src).filter((f) => f.endsWith('.yml'));
+  let changed = false;
+  for (const f of names) changed = writeIfChanged({ path: join(rulesDir, f), text: readFileSync(join(src, f), 'utf8') }) || changed;
+  for (const f of readdirSync(rulesDir)) {
+    if (f.endsWith('.yml') && !names.includes(f)) {
+      rmSync(join(rulesDir, f));
+      changed = true;
+    }
+  }
+  return changed;
+}
+
 /** Writes the file when its content changed; true when it did. */
 function writeIfChanged(file: Rendered): boolean {
   if (existsSync(file.path) && readFileSync(file.path, 'utf8') === file.text) return false;
@@ -99,6 +117,7 @@ export function prometheusComponent(config: StackConfig): Component {
       await ctx.systemPackages.ensure(ctx.progress);
       const files = prometheusFiles(ctx);
       writeIfChanged(files);
+      syncRuleFiles(files.rulesDir);
       return {
         command: PROMETHEUS_BIN,
         args: [
@@ -112,7 +131,11 @@ export function prometheusComponent(config: StackConfig): Component {
       };
     },
     async refresh(ctx) {
-      if (!writeIfChanged(prometheusFiles(ctx))) return undefined;
+      const files = prometheusFiles(ctx);
+      // Both run: a changed config and changed rules are one reload.
+      const configChanged = writeIfChanged(files);
+      const rulesChanged = syncRuleFiles(files.rulesDir);
+      if (!configChanged && !rulesChanged) return undefined;
       await postReload('prometheus', config.prometheusUrl);
       return 'config changed, reloaded';
     },

@@ -1,0 +1,96 @@
+import { burnWindows, sloErrorRatioRecord } from '../alerts.ts';
+import { dashboard, labelVariable, q, row, stat, stateTimeline, timeseries } from './panels.ts';
+
+const S = 'service=~"$service"';
+const R = '$__rate_interval';
+
+function quantiles(metric: string, by: string, legend: string): ReturnType<typeof q>[] {
+  return [0.5, 0.95, 0.99].map((p) =>
+    q(`histogram_quantile(${p}, sum by (${by}le) (rate(${metric}_bucket[${R}])))`, `${legend}p${Math.round(p * 100)}`),
+  );
+}
+
+export const pipelineDashboard = dashboard({
+  uid: 'riskstream-pipeline',
+  title: 'riskstream / pipeline overview',
+  description: 'Throughput, lag, latency, dead letters and errors of every riskstream service (job="riskstream").',
+  variables: [labelVariable('service', 'service', 'process_start_time_seconds{job="riskstream"}')],
+  panels: [
+    row('Throughput'),
+    timeseries('Records consumed / s', [q(`sum by (service, topic) (rate(riskstream_messages_consumed_total{${S}}[${R}]))`, '{{service}} <- {{topic}}')], { unit: 'ops', min: 0 }),
+    timeseries('Records produced / s', [q(`sum by (service, topic) (rate(riskstream_messages_produced_total{${S}}[${R}]))`, '{{service}} -> {{topic}}')], { unit: 'ops', min: 0 }),
+    timeseries('Ingest outcomes / s', [q(`sum by (outcome) (rate(ingest_records_total[${R}]))`, '{{outcome}}')], { unit: 'ops', min: 0, stack: true, w: 8 }),
+    timeseries('Decisions / s', [q(`sum by (decision) (rate(scoring_events_total[${R}]))`, '{{decision}}')], { unit: 'ops', min: 0, stack: true, w: 8 }),
+    stateTimeline('Targets up', [q('max by (replica) (up{job="riskstream"})', '{{replica}}')], {
+      description: 'One row per scraped riskstream process; red is a failed scrape (ServiceDown fires after a while).',
+      threshold: 'scrapeUp',
+      belowIsBad: true,
+      w: 8,
+      h: 8,
+    }),
+
+    row('Lag and latency'),
+    timeseries('Consumer lag (messages)', [q(`sum by (service, topic) (riskstream_consumer_lag_messages{${S}})`, '{{service}} <- {{topic}}')], {
+      unit: 'short',
+      min: 0,
+      threshold: 'consumerLag',
+    }),
+    timeseries('Micro-batch duration', [0.5, 0.99].map((p) => q(`histogram_quantile(${p}, sum by (service, le) (rate(riskstream_batch_duration_seconds_bucket{${S}}[${R}])))`, `{{service}} p${p * 100}`)), {
+      unit: 's',
+      min: 0,
+      description: 'Decode, handle, produce and commit of one micro-batch, per service.',
+    }),
+    timeseries('End-to-end latency (ingest to scored)', quantiles('scoring_end_to_end_latency_seconds', '', ''), {
+      unit: 's',
+      min: 0,
+      threshold: 'latencySloSeconds',
+    }),
+    timeseries(
+      'Latency SLO error ratio',
+      burnWindows.map((w) => q(sloErrorRatioRecord(w), w)),
+      { unit: 'percentunit', min: 0, description: 'Share of events scored later than the SLO bound (recording rules); the error budget is 1 - objective.' },
+    ),
+    timeseries(
+      'Stage round trips p99',
+      [
+        q(`histogram_quantile(0.99, sum by (le) (rate(ingest_dedup_duration_seconds_bucket[${R}])))`, 'ingest dedup (Redis)'),
+        q(`histogram_quantile(0.99, sum by (script, le) (rate(features_redis_roundtrip_seconds_bucket[${R}])))`, 'features {{script}} (Redis)'),
+        q(`histogram_quantile(0.99, sum by (le) (rate(scoring_inference_duration_seconds_bucket[${R}])))`, 'scoring inference'),
+      ],
+      { unit: 's', min: 0 },
+    ),
+    timeseries('Batches in flight', [q(`sum by (service) (riskstream_batches_in_flight{${S}})`, '{{service}}')], { unit: 'short', min: 0 }),
+
+    row('Dead letters and errors'),
+    timeseries(
+      'Dead-lettered records / s',
+      // The DLQ counter has no series before a service's first dead letter; the zero series per consumed
+      // topic keeps the panel (and its check) meaningful on a healthy pipeline.
+      [q(`sum by (service, topic) (rate(riskstream_dlq_messages_total{${S}}[${R}])) or sum by (service, topic) (rate(riskstream_messages_consumed_total{${S}}[${R}])) * 0`, '{{service}} <- {{topic}}')],
+      { unit: 'ops', min: 0 },
+    ),
+    timeseries(
+      'Dead-letter ratio',
+      [q(`sum by (service, topic) (rate(riskstream_dlq_messages_total{${S}}[5m])) / sum by (service, topic) (rate(riskstream_messages_consumed_total{${S}}[5m])) or sum by (service, topic) (rate(riskstream_messages_consumed_total{${S}}[5m])) * 0`, '{{service}} <- {{topic}}')],
+      { unit: 'percentunit', min: 0, threshold: 'dlqRatio' },
+    ),
+    timeseries(
+      'Handler retries / s',
+      [q(`sum by (service, code) (rate(riskstream_handler_retries_total{${S}}[${R}])) or sum by (service) (rate(riskstream_consumer_crashes_total{${S}}[${R}])) * 0`, '{{service}} {{code}}')],
+      { unit: 'ops', min: 0, w: 8 },
+    ),
+    timeseries('Consumer crashes (5 m)', [q(`sum by (service) (increase(riskstream_consumer_crashes_total{${S}}[5m]))`, '{{service}}')], { unit: 'short', min: 0, w: 8 }),
+    stat('Ingest rejections / s', [q(`sum(rate(ingest_rejections_total[${R}]))`, 'rejected')], { unit: 'ops', w: 8, h: 8 }),
+    timeseries('Ingest rejections by reason / s', [q(`sum by (source, reason) (rate(ingest_rejections_total[${R}]))`, '{{source}} {{reason}}')], { unit: 'ops', min: 0 }),
+    timeseries(
+      'Duplicates, redeliveries and late events / s',
+      [
+        q(`sum(rate(ingest_duplicates_total[${R}]))`, 'ingest duplicates'),
+        q(`sum(rate(ingest_redeliveries_total[${R}]))`, 'ingest redeliveries'),
+        q(`sum(rate(features_redelivered_events_total[${R}]))`, 'features redelivered'),
+        q(`sum(rate(features_late_events_total[${R}]))`, 'features late'),
+      ],
+      { unit: 'ops', min: 0 },
+    ),
+  ],
+});

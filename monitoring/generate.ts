@@ -1,0 +1,93 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { alerts, thresholdValue } from './alerts.ts';
+import { driftDashboard } from './dashboards/drift.ts';
+import { modelDashboard } from './dashboards/model.ts';
+import { pipelineDashboard } from './dashboards/pipeline.ts';
+import { renderGrafanaAlertRules, renderGrafanaNotifications } from './grafana-alerting.ts';
+import { renderPrometheusRules } from './prometheus-rules.ts';
+import { durations, thresholds } from './thresholds.ts';
+
+/**
+ * Writes every file derived from monitoring/thresholds.ts and monitoring/alerts.ts. The outputs are
+ * committed (Prometheus, Grafana and Alertmanager read them as files); `--check` only compares and exits 1
+ * naming the stale ones, which is what test/monitoring/generated-files.test.ts runs.
+ *
+ *   node monitoring/generate.ts           regenerate
+ *   node monitoring/generate.ts --check   fail when a committed file differs
+ */
+
+const ROOT = resolve(import.meta.dirname, '..');
+const RUNBOOK = 'monitoring/RUNBOOK.md';
+const BEGIN = '<!-- generated:thresholds:begin (node monitoring/generate.ts) -->';
+const END = '<!-- generated:thresholds:end -->';
+
+function json(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}
+
+function thresholdsMarkdown(): string {
+  const rows = Object.entries(thresholds).map(([name, t]) => `| \`${name}\` | ${t.value} | ${t.unit} | ${t.description} |`);
+  const alertRows = alerts.map(
+    (a) =>
+      `| [${a.name}](#${a.name.toLowerCase()}) | ${a.severity} | ${a.action} | ${a.op} ${thresholdValue(a)} ${thresholds[a.threshold].unit} (\`${a.threshold}\`) | ${durations.for[a.for]} |`,
+  );
+  return [
+    BEGIN,
+    '',
+    '| threshold | value | unit | meaning |',
+    '| --- | --- | --- | --- |',
+    ...rows,
+    '',
+    '| alert | severity | action | fires when the value is | for |',
+    '| --- | --- | --- | --- | --- |',
+    ...alertRows,
+    '',
+    END,
+  ].join('\n');
+}
+
+function runbook(): string {
+  const current = readFileSync(join(ROOT, RUNBOOK), 'utf8');
+  const start = current.indexOf(BEGIN);
+  const end = current.indexOf(END);
+  if (start < 0 || end < start) throw new Error(`${RUNBOOK} lacks the generated thresholds markers`);
+  return current.slice(0, start) + thresholdsMarkdown() + current.slice(end + END.length);
+}
+
+/** Repository-relative path -> content. */
+export function generatedFiles(): Map<string, string> {
+  return new Map([
+    ['cli/stack/prometheus/rules/riskstream.rules.yml', renderPrometheusRules()],
+    ['grafana/provisioning/alerting/riskstream-alert-rules.yml', renderGrafanaAlertRules()],
+    ['grafana/provisioning/alerting/riskstream-notifications.yml', renderGrafanaNotifications()],
+    ['grafana/dashboards/riskstream-pipeline.json', json(pipelineDashboard)],
+    ['grafana/dashboards/riskstream-model.json', json(modelDashboard)],
+    ['grafana/dashboards/riskstream-drift.json', json(driftDashboard)],
+    [RUNBOOK, runbook()],
+  ]);
+}
+
+function main(argv: readonly string[]): number {
+  const check = argv.includes('--check');
+  const stale: string[] = [];
+  for (const [path, text] of generatedFiles()) {
+    const abs = join(ROOT, path);
+    const same = existsSync(abs) && readFileSync(abs, 'utf8') === text;
+    if (same) continue;
+    if (check) {
+      stale.push(path);
+      continue;
+    }
+    mkdirSync(dirname(abs), { recursive: true });
+    writeFileSync(abs, text);
+    process.stdout.write(`wrote ${path}\n`);
+  }
+  if (stale.length > 0) {
+    process.stderr.write(`stale generated files (run \`node monitoring/generate.ts\` and commit): ${stale.join(', ')}\n`);
+    return 1;
+  }
+  return 0;
+}
+
+if (import.meta.main) process.exitCode = main(process.argv.slice(2));
