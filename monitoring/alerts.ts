@@ -128,12 +128,13 @@ export const alerts: readonly AlertDefinition[] = [
     op: '>',
     threshold: 'datasetDriftVerdict',
     for: 'drift',
-    severity: 'info',
-    action: 'none',
+    severity: 'warning',
+    action: 'retrain',
     summary: 'The drift monitor judges the input of model version {{ $labels.model_version }} drifted',
     description:
       'drift_dataset_drifted is 1 for model version {{ $labels.model_version }} in a window with at least ' +
-      `${num('minWindowEvents')} events. Informational: FeatureDriftShareHigh decides retraining.`,
+      `${num('minWindowEvents')} events: at least one monitored feature's test rejects after the multiple-testing ` +
+      'correction with a PSI above the effect-size floor. Retraining on recent data.',
   },
   {
     name: 'FeaturePsiHigh',

@@ -1,0 +1,191 @@
+/**
+ * The drift monitor against the real stack (Kafka + schema registry) and a real model registry
+ * directory: enriched, scored and label records produced to a unique namespace's topics, the service
+ * started in-process, and its verdicts read over HTTP from /metrics and /v1/drift.
+ */
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createIdempotentProducer, loadConfig, runService, sendRecords, type OutputRecord, type RunningService } from '@riskstream/shared';
+import { ModelRegistry } from '@riskstream/training';
+import { buildDriftMonitor } from '../../../services/drift-monitor/src/app.ts';
+import { checkDriftMonitorConfig, driftMonitorConfigSchema } from '../../../services/drift-monitor/src/config.ts';
+import { integrationEnv, type IntegrationEnv } from '../../support/integration.ts';
+import { waitFor } from '../../support/child-service.ts';
+import { referenceProfile, registerDriftModel, world, worldRecords, type WorldRecords } from './drift-fixtures.ts';
+import { passingGate } from '../scoring/scoring-fixtures.ts';
+
+const HOUR = 3_600_000;
+const START = Date.UTC(2025, 2, 3);
+const STEP = 10_000;
+
+async function produce(env: IntegrationEnv, records: readonly OutputRecord[]): Promise<void> {
+  const producer = createIdempotentProducer(env.kafka);
+  await producer.connect();
+  try {
+    for (let i = 0; i < records.length; i += 500) await sendRecords(producer, env.codec, records.slice(i, i + 500));
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+const enriched = (r: WorldRecords): OutputRecord[] => r.enriched.map((v) => ({ topic: 'transactionsEnriched', key: v.card_token, value: v }));
+const scored = (r: WorldRecords): OutputRecord[] => r.scored.map((v) => ({ topic: 'transactionsScored', key: v.card_token, value: v }));
+const labels = (r: WorldRecords): OutputRecord[] => r.labels.map((v) => ({ topic: 'transactionsLabels', key: v.transaction_id, value: v }));
+
+interface Monitor {
+  readonly running: RunningService;
+  readonly url: string;
+  drift(): Promise<any>;
+  metrics(): Promise<string>;
+  /** Sum of a series' samples whose labels include `labels` (from the /metrics text). */
+  metric(name: string, labels?: Record<string, string>): Promise<number>;
+}
+
+async function startMonitor(t: TestContext, env: IntegrationEnv, root: string): Promise<Monitor> {
+  const config = loadConfig(
+    driftMonitorConfigSchema,
+    {
+      ...process.env,
+      TOPIC_NAMESPACE: env.namespace,
+      MODEL_SOURCE: root,
+      HTTP_PORT: '0',
+      DRIFT_GROUP_ID: env.uniqueGroup('drift'),
+      DRIFT_FROM_BEGINNING: 'true',
+      DRIFT_COUNT_WINDOW_EVENTS: '2000',
+      DRIFT_MIN_EVENTS: '1000',
+      DRIFT_TIME_WINDOW_MS: String(4 * HOUR),
+      DRIFT_ALLOWED_LATENESS_MS: String(HOUR / 6),
+      DRIFT_MIN_PERFORMANCE_EVENTS: '500',
+      DRIFT_RECOMPUTE_INTERVAL_MS: '200',
+      DRIFT_MODEL_POLL_MS: '300',
+      DRIFT_MODEL_RECONCILE_MS: '0',
+      LOG_LEVEL: 'silent',
+    },
+    checkDriftMonitorConfig,
+  );
+  const running = await runService('drift-monitor', config, (ctx) => buildDriftMonitor(ctx, config), { installSignalHandlers: false });
+  t.after(() => running.stop());
+  const url = `http://127.0.0.1:${running.port}`;
+  const metrics = async (): Promise<string> => (await fetch(`${url}/metrics`)).text();
+  return {
+    running,
+    url,
+    drift: async () => (await fetch(`${url}/v1/drift`)).json(),
+    metrics,
+    async metric(name, want = {}) {
+      let sum = 0;
+      for (const line of (await metrics()).split('\n')) {
+        const m = /^([a-z_]+)\{([^}]*)\} (\S+)$/.exec(line);
+        if (!m || m[1] !== name) continue;
+        const labels = Object.fromEntries([...m[2]!.matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
+        if (Object.entries(want).every(([k, v]) => labels[k] === v)) sum += Number(m[3]);
+      }
+      return sum;
+    },
+  };
+}
+
+async function tempRegistry(t: TestContext): Promise<{ root: string; registry: ModelRegistry }> {
+  const root = await mkdtemp(join(tmpdir(), 'drift-registry-'));
+  t.after(() => rm(root, { recursive: true, force: true }));
+  return { root, registry: await ModelRegistry.open(root) };
+}
+
+test('integration: stationary traffic raises no drift verdict; +20% amounts raise it on amount, in /metrics and /v1/drift', async (t) => {
+  const env = await integrationEnv('drift');
+  t.after(() => env.cleanup());
+  const { root, registry } = await tempRegistry(t);
+  const version = await registerDriftModel(registry, referenceProfile(1), { promote: true });
+  const next = world(2);
+  const stationary = worldRecords(next, { count: 3000, startMs: START, stepMs: STEP, idPrefix: `s-${randomUUID()}`, version });
+  await produce(env, [...enriched(stationary), ...scored(stationary)]);
+
+  const svc = await startMonitor(t, env, root);
+  await waitFor('3000 enriched and scored events consumed', async () =>
+    (await svc.metric('drift_events_total', { stream: 'enriched' })) === 3000 && (await svc.metric('drift_events_total', { stream: 'scored' })) === 3000, 90_000);
+  // Labels after their scores: the join only holds scores it has seen.
+  await produce(env, labels(stationary));
+  await waitFor('3000 labels joined', async () => (await svc.metric('drift_label_joins_total', { outcome: 'matched' })) === 3000, 60_000);
+  await waitFor('gauges recomputed', async () => (await svc.metric('drift_realised_labelled_events', { model_version: String(version) })) === 3000, 10_000);
+
+  let doc = await svc.drift();
+  assert.equal(doc.model_name, 'fraud');
+  assert.equal(doc.model_version, version);
+  assert.equal(doc.windows.count.events, 2000);
+  assert.equal(doc.windows.count.dataset_drifted, false);
+  assert.deepEqual(doc.windows.count.drifted_features, []);
+  // 3000 events 10 s apart span 8.3 hours: [0 h, 4 h) and [4 h, 8 h) closed (10 minutes of lateness).
+  assert.equal(doc.windows.time.event_time_start, START + 4 * HOUR);
+  assert.equal(doc.windows.time.event_time_end, START + 8 * HOUR);
+  assert.equal(doc.windows.time.events, 1440);
+  assert.equal(doc.windows.time.dataset_drifted, false);
+  assert.equal(doc.performance.realised.labelled_events, 3000);
+  assert.equal(doc.performance.estimated.events, 3000);
+  assert.ok(doc.performance.realised.roc_auc > 0.7);
+  const enrichedTopic = env.names.transactionsEnriched;
+  const offsets = Object.values(doc.windows.count.offsets[enrichedTopic] as Record<string, number>);
+  assert.deepEqual(offsets.reduce((a, b) => a + b, 0), 3000, 'one partition holds every event (one card token)');
+  const v = String(version);
+  assert.equal(await svc.metric('drift_dataset_drifted', { model_version: v, window: 'count' }), 0);
+  assert.equal(await svc.metric('drift_dataset_drifted', { model_version: v, window: 'time' }), 0);
+  assert.equal(await svc.metric('drift_feature_drifted', { feature: 'amount', model_version: v, window: 'count' }), 0);
+  assert.equal(await svc.metric('drift_champion_info', { model_name: 'fraud', model_version: v }), 1);
+  assert.ok((await svc.metric('drift_feature_psi', { feature: 'amount', model_version: v, window: 'count' })) < 0.02);
+
+  // The amounts move up 20% from here on (event time continues).
+  const shifted = worldRecords(next, { count: 3000, startMs: START + 3000 * STEP, stepMs: STEP, idPrefix: `d-${randomUUID()}`, version, amountFactor: 1.2 });
+  await produce(env, [...enriched(shifted), ...scored(shifted)]);
+  await waitFor('6000 enriched events consumed', async () => (await svc.metric('drift_events_total', { stream: 'enriched' })) === 6000, 90_000);
+  await waitFor('count window verdict raised', async () => (await svc.metric('drift_dataset_drifted', { model_version: v, window: 'count' })) === 1, 10_000);
+
+  doc = await svc.drift();
+  assert.equal(doc.windows.count.dataset_drifted, true);
+  assert.deepEqual(doc.windows.count.drifted_features, ['amount']);
+  assert.ok(doc.windows.count.features.amount.psi >= 0.02);
+  assert.ok(doc.windows.count.features.amount.p_value < 1e-6);
+  assert.equal(doc.windows.count.features.velocity.drifted, false);
+  assert.equal(doc.windows.count.event_time_end, START + 5999 * STEP);
+  // The last closed 4-hour window, [12 h, 16 h), lies wholly after the shift (from 8.3 h).
+  assert.equal(doc.windows.time.event_time_start, START + 12 * HOUR);
+  assert.equal(doc.windows.time.dataset_drifted, true);
+  assert.equal(await svc.metric('drift_feature_drifted', { feature: 'amount', model_version: v, window: 'count' }), 1);
+  assert.equal(await svc.metric('drift_feature_drifted', { feature: 'amount', model_version: v, window: 'time' }), 1);
+  assert.equal(await svc.metric('drift_dataset_drifted', { model_version: v, window: 'time' }), 1);
+  assert.doesNotMatch(await svc.metrics(), /card_token|tok-drift/);
+});
+
+test('integration: a PROMOTED lifecycle event switches the monitored champion and its reference', async (t) => {
+  const env = await integrationEnv('drift-lc');
+  t.after(() => env.cleanup());
+  const { root, registry } = await tempRegistry(t);
+  const v1 = await registerDriftModel(registry, referenceProfile(1), { promote: true });
+  const svc = await startMonitor(t, env, root);
+  await waitFor('ready with a champion', async () => (await fetch(`${svc.url}/readyz`)).status === 200, 60_000);
+  assert.equal((await svc.drift()).model_version, v1);
+
+  const v2 = await registerDriftModel(registry, referenceProfile(5));
+  await registry.promote('fraud', v2, passingGate());
+  const lifecycleTopic = env.names.modelsLifecycle;
+  // The lifecycle consumer starts at the latest offset: resend until it hears the event.
+  await waitFor('the monitor follows v2', async () => {
+    await produce(env, [{
+      topic: 'modelsLifecycle',
+      key: 'fraud',
+      value: {
+        event_id: randomUUID(), model_name: 'fraud', action: 'PROMOTED', version: v2, previous_version: v1, onnx_sha256: '0'.repeat(64),
+        artifact_uri: 'test', reasons: ['test'], at: Date.now(),
+      },
+    }]);
+    await new Promise((r) => setTimeout(r, 700));
+    return (await svc.drift()).model_version === v2;
+  }, 60_000, 0);
+  const doc = await svc.drift();
+  assert.equal(doc.previous_version, v1);
+  assert.ok((await svc.metric('riskstream_messages_consumed_total', { topic: lifecycleTopic })) >= 1);
+  assert.equal(await svc.metric('drift_champion_info', { model_version: String(v2), previous_version: String(v1) }), 1);
+  assert.equal(await svc.metric('drift_champion_info', { model_version: String(v1) }), 0);
+});
