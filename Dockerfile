@@ -10,6 +10,9 @@ COPY cli/package.json cli/
 COPY services/ingest/package.json services/ingest/
 COPY services/features/package.json services/features/
 COPY services/scoring/package.json services/scoring/
+COPY services/drift-monitor/package.json services/drift-monitor/
+COPY services/alert-receiver/package.json services/alert-receiver/
+COPY services/archiver/package.json services/archiver/
 RUN npm ci --omit=dev --no-audit --no-fund
 COPY schemas schemas
 COPY shared shared

@@ -76,6 +76,23 @@ const BENCHES: readonly Bench[] = [
     targets: [{ path: 'ratio', op: '>=', value: 0.5, what: 'feature stage Redis commands/s vs redis-benchmark -P 16 on the same commands' }],
   },
   {
+    name: 'drift-speed',
+    script: 'bench/drift/drift-bench.ts',
+    targets: [{ path: 'us_per_feature_event', op: '<=', value: 2, what: 'drift monitor microseconds per feature per event' }],
+  },
+  {
+    name: 'drift-false-alarms',
+    script: 'bench/drift/stationary-bench.ts',
+    args: ['--events', '1000000', '--seed', '7'],
+    targets: [
+      { path: 'stationary.countWindowDatasetVerdicts', op: '<=', value: 0, what: 'drift verdicts (count window) on 1,000,000 stationary events' },
+      { path: 'stationary.timeWindowDatasetVerdicts', op: '<=', value: 0, what: 'drift verdicts (daily window) on 1,000,000 stationary events' },
+      { path: 'amountShift20.maxCountWindowDelayEvents', op: '<=', value: 5000, what: 'events from a +20% amount shift to the drift verdict' },
+    ],
+  },
+  { name: 'archiver', script: 'bench/offline/archiver-bench.ts' },
+  { name: 'alert-auth', script: 'services/alert-receiver/bench/webhook-auth-bench.ts' },
+  {
     name: 'onnx-export',
     script: 'training/bench/onnx-bench.ts',
     targets: [{ path: 'parity.maxAbsDiff', op: '<=', value: 1e-5, what: 'ONNX vs TypeScript max |p diff| on 100k rows' }],

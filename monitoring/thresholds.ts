@@ -55,7 +55,7 @@ export type ThresholdName = keyof typeof thresholds;
  */
 export const durations = Object.freeze({
   for: Object.freeze({
-    drift: '30s',
+    drift: '15s',
     featurePsi: '1m',
     performance: '30s',
     calibration: '1m',

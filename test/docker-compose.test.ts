@@ -1,29 +1,78 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parse } from 'yaml';
-import { connectionSchema, loadConfig } from '@riskstream/shared';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, posix } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { checkConnectionConfig, loadConfig, type ConfigIssue, type Schema } from '@riskstream/shared';
+import { SERVICES } from '../cli/src/services/service-processes.ts';
 import { stackConfigSchema } from '../cli/src/stack/stack-config.ts';
-import { ingestConfigSchema } from '../services/ingest/src/config.ts';
+import { checkIngestConfig, ingestConfigSchema } from '../services/ingest/src/config.ts';
 import { featuresConfigSchema } from '../services/features/src/config.ts';
-import { scoringConfigSchema } from '../services/scoring/src/config.ts';
+import { checkScoringConfig, scoringConfigSchema } from '../services/scoring/src/config.ts';
+import { checkDriftMonitorConfig, driftMonitorConfigSchema } from '../services/drift-monitor/src/config.ts';
+import { alertReceiverConfigSchema, checkAlertReceiverConfig } from '../services/alert-receiver/src/config.ts';
+import { archiverConfigSchema } from '../services/archiver/src/config.ts';
+import { checkTrainerConfig, trainerConfigSchema } from '../training/src/worker/config.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 
 interface ComposeService {
   image?: string;
   build?: unknown;
+  command?: string[];
   ports?: string[];
   environment?: Record<string, string>;
   volumes?: string[];
-  healthcheck?: { test: unknown };
+  secrets?: string[];
+  healthcheck?: { test: string[] };
   depends_on?: Record<string, { condition: string }>;
 }
 
+interface ComposeFile {
+  services: Record<string, ComposeService>;
+  secrets?: Record<string, { environment?: string; file?: string }>;
+}
+
 // merge: compose files use YAML merge keys (<<: *anchor) for the shared service settings.
-const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, ComposeService> };
+const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as ComposeFile;
 const defaults = loadConfig(stackConfigSchema, {});
+
+/** What `docker compose --env-file ...` would supply for the variables compose requires (see the file's header). */
+const COMPOSE_ENV_FILE: Record<string, string> = {
+  ALERTMANAGER_WEBHOOK_TOKEN: 'test-alertmanager-token-0123456789',
+  GRAFANA_WEBHOOK_HMAC_SECRET: 'test-grafana-hmac-secret-0123456789',
+};
+
+/** The config schema (and the cross-field check its main.ts runs) of each process that runs a main.ts. */
+type Check = (c: never) => ConfigIssue[];
+const CONFIGS: Record<string, { schema: Schema; check?: Check }> = {
+  ingest: { schema: ingestConfigSchema, check: checkIngestConfig as Check },
+  features: { schema: featuresConfigSchema },
+  scoring: { schema: scoringConfigSchema, check: checkScoringConfig as Check },
+  'drift-monitor': { schema: driftMonitorConfigSchema, check: checkDriftMonitorConfig as Check },
+  'alert-receiver': { schema: alertReceiverConfigSchema, check: checkAlertReceiverConfig as Check },
+  archiver: { schema: archiverConfigSchema },
+  trainer: { schema: trainerConfigSchema, check: checkTrainerConfig as Check },
+};
+
+/** Compose interpolation: ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?error}, ${VAR?error}, $$. */
+function interpolate(value: string, env: Readonly<Record<string, string | undefined>>): string {
+  return value.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}/g, (match, name: string, op: string | undefined, arg: string) => {
+    if (match === '$$') return '$';
+    const v = env[name];
+    if (op === undefined) return v ?? '';
+    const missing = v === undefined || (op.startsWith(':') && v === '');
+    if (op.endsWith('-')) return missing ? arg : v!;
+    if (missing) throw new Error(`compose: ${name}: ${arg}`);
+    return v!;
+  });
+}
+
+function environmentOf(svc: ComposeService, env: Readonly<Record<string, string | undefined>> = COMPOSE_ENV_FILE): Record<string, string> {
+  return Object.fromEntries(Object.entries(svc.environment ?? {}).map(([k, v]) => [k, interpolate(String(v), env)]));
+}
 
 function hostPorts(svc: ComposeService): number[] {
   return (svc.ports ?? []).map((p) => Number(p.split(':')[0]));
@@ -31,6 +80,36 @@ function hostPorts(svc: ComposeService): number[] {
 
 function portOf(url: string): number {
   return Number(new URL(url).port);
+}
+
+/** host path -> container path (and the mode) of a service's bind mounts. */
+function mounts(svc: ComposeService): Array<{ host: string; container: string; readOnly: boolean }> {
+  return (svc.volumes ?? []).map((v) => {
+    const [host, container, mode] = v.split(':');
+    return { host: host!, container: container!, readOnly: mode === 'ro' };
+  });
+}
+
+function mountAt(svc: ComposeService, containerPath: string): { host: string; readOnly: boolean } | undefined {
+  return mounts(svc).find((m) => m.container === containerPath);
+}
+
+/** Services that run a main.ts serve /metrics, /healthz and /readyz through runService. */
+function servesMetrics(svc: ComposeService): boolean {
+  return (svc.command ?? []).some((a) => a.endsWith('/main.ts'));
+}
+
+/** A file-name glob (`*`, `?`) as a RegExp, as Prometheus matches rule_files. */
+function globRegExp(glob: string): RegExp {
+  return new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '[^/]*').replaceAll('?', '[^/]')}$`);
+}
+
+function hasTool(name: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${name}`]).status === 0;
+}
+
+function yamlFile(...path: string[]): unknown {
+  return parse(readFileSync(join(ROOT, ...path), 'utf8'));
 }
 
 test('docker-compose runs the same components as the local stack, on the ports the config defaults name', () => {
@@ -62,20 +141,214 @@ test('kafka in compose matches the local broker settings', () => {
   assert.doesNotMatch(env['KAFKA_LISTENERS']!, /:9093\b/, '9093 is Alertmanager');
 });
 
-test('mounted files exist and our services only set variables some config schema declares', () => {
-  const declared = new Set(
-    Object.values({ ...connectionSchema, ...stackConfigSchema, ...ingestConfigSchema, ...featuresConfigSchema, ...scoringConfigSchema }).map((f) => f.env),
-  );
-  declared.add('MODEL_REGISTRY_DIR');
+test('compose runs every riskstream process `riskstream services up` runs, from the one image, on its contract port', () => {
   const ours = Object.entries(compose.services).filter(([, svc]) => svc.build !== undefined).map(([name]) => name);
-  assert.deepEqual(ours.sort(), ['features', 'ingest', 'model-server', 'scoring']);
-  for (const [name, svc] of Object.entries(compose.services)) {
-    for (const v of svc.volumes ?? []) {
-      const host = v.split(':')[0]!;
-      // .riskstream/ is runtime state (the model registry `riskstream train` fills), not a committed file.
-      if (host.startsWith('.') && !host.startsWith('./.riskstream')) assert.ok(existsSync(join(ROOT, host)), `${name} mounts missing ${host}`);
+  assert.deepEqual(ours.sort(), SERVICES.map((s) => s.name).sort());
+  for (const spec of SERVICES) {
+    const svc = compose.services[spec.name]!;
+    assert.equal(svc.image, 'riskstream:latest', spec.name);
+    assert.deepEqual(svc.command?.slice(0, 2), ['node', spec.entry], `${spec.name} runs ${spec.entry}`);
+    assert.ok(existsSync(join(ROOT, spec.entry)), `${spec.entry} exists`);
+    assert.deepEqual(svc.ports, [`${spec.basePort}:${spec.basePort}`], `${spec.name} port`);
+    assert.ok(svc.healthcheck!.test.some((a) => a.includes(`//127.0.0.1:${spec.basePort}/`)), `${spec.name} healthcheck probes its own port`);
+    const config = CONFIGS[spec.name];
+    if (config) {
+      assert.equal((config.schema['httpPort'] as { default: number }).default, spec.basePort, `${spec.name}: the schema default is the contract port`);
+      assert.equal(svc.environment?.['HTTP_PORT'], String(spec.basePort));
+      assert.equal(svc.environment?.['HTTP_HOST'], '0.0.0.0', `${spec.name} must listen beyond loopback in its container`);
+    } else {
+      assert.equal(svc.command?.[svc.command.indexOf('--port') + 1], String(spec.basePort), `${spec.name} --port`);
     }
-    if (svc.build === undefined) continue; // third-party images have their own variables
-    for (const key of Object.keys(svc.environment ?? {})) assert.ok(declared.has(key), `${name} sets undeclared ${key}`);
   }
+});
+
+test("every riskstream process's compose environment passes its own config schema and checks", () => {
+  for (const spec of SERVICES) {
+    const svc = compose.services[spec.name]!;
+    const env = environmentOf(svc);
+    const config = CONFIGS[spec.name];
+    if (!config) {
+      // The model server is a CLI command: only the registry directory comes from the environment.
+      assert.deepEqual(Object.keys(env), ['MODEL_REGISTRY_DIR'], spec.name);
+      continue;
+    }
+    const declared = new Set(Object.values(config.schema).map((f) => f.env));
+    for (const key of Object.keys(env)) assert.ok(declared.has(key), `${spec.name} sets ${key}, which its config does not declare`);
+    assert.doesNotThrow(
+      () => loadConfig(config.schema, env, (c) => [...checkConnectionConfig(c as never), ...(config.check?.(c as never) ?? [])]),
+      `${spec.name}: compose environment fails loadConfig`,
+    );
+  }
+});
+
+test('mounted host paths exist (runtime state under .riskstream/ excepted)', () => {
+  for (const [name, svc] of Object.entries(compose.services)) {
+    for (const { host } of mounts(svc)) {
+      // .riskstream/ is runtime state (the model registry `riskstream train` fills, the offline store), not committed.
+      if (host.startsWith('.') && !host.startsWith('./.riskstream/')) assert.ok(existsSync(join(ROOT, host)), `${name} mounts missing ${host}`);
+    }
+  }
+});
+
+test('the model registry and the offline store are shared by the processes that use them', () => {
+  const s = compose.services;
+  const mountOf = (name: string, variable: string) => mountAt(s[name]!, environmentOf(s[name]!)[variable]!);
+  const serverRegistry = mountOf('model-server', 'MODEL_REGISTRY_DIR')!;
+  const trainerRegistry = mountOf('trainer', 'MODEL_REGISTRY_DIR')!;
+  assert.ok(serverRegistry && trainerRegistry, 'model-server and trainer mount MODEL_REGISTRY_DIR');
+  assert.equal(trainerRegistry.host, serverRegistry.host);
+  assert.equal(trainerRegistry.readOnly, false, 'the trainer registers models');
+  assert.equal(serverRegistry.readOnly, true, 'the model server only serves them');
+  const archiverStore = mountOf('archiver', 'OFFLINE_STORE_DIR')!;
+  const trainerStore = mountOf('trainer', 'OFFLINE_STORE_DIR')!;
+  assert.ok(archiverStore && trainerStore, 'archiver and trainer mount OFFLINE_STORE_DIR');
+  assert.equal(trainerStore.host, archiverStore.host);
+  assert.equal(archiverStore.readOnly, false, 'the archiver writes the store');
+  // Consumers of the registry reach it through the model server, not the filesystem.
+  for (const name of ['scoring', 'drift-monitor']) assert.equal(environmentOf(s[name]!)['MODEL_SOURCE'], `http://model-server:${SERVICES.find((x) => x.name === 'model-server')!.basePort}`);
+  assert.equal(environmentOf(s['trainer']!)['MODEL_SERVER_URL'], environmentOf(s['scoring']!)['MODEL_SOURCE']);
+});
+
+test('the alert receiver reaches the drift monitor by compose service name', () => {
+  const url = new URL(environmentOf(compose.services['alert-receiver']!)['DRIFT_MONITOR_URL']!);
+  assert.ok(compose.services[url.hostname], `${url.hostname} is a compose service`);
+  assert.equal(url.hostname, 'drift-monitor');
+  assert.equal(Number(url.port), (driftMonitorConfigSchema.httpPort as { default: number }).default);
+});
+
+interface PrometheusConfig {
+  rule_files: string[];
+  alerting: { alertmanagers: Array<{ static_configs: Array<{ targets: string[] }> }> };
+  scrape_configs: Array<{ job_name: string; static_configs?: Array<{ targets: string[]; labels?: Record<string, string> }> }>;
+}
+
+const prometheusConfigPath = (): string => {
+  const m = mountAt(compose.services['prometheus']!, '/etc/prometheus/prometheus.yml');
+  assert.ok(m, 'prometheus mounts its config');
+  return m.host;
+};
+
+test('Prometheus scrapes every riskstream process that serves /metrics under job "riskstream", by compose service name', () => {
+  const config = parse(readFileSync(join(ROOT, prometheusConfigPath()), 'utf8')) as PrometheusConfig;
+  const job = config.scrape_configs.find((j) => j.job_name === 'riskstream');
+  assert.ok(job?.static_configs, 'job riskstream with static targets');
+  const targets = new Map(job.static_configs.flatMap((sc) => sc.targets.map((t) => [t, sc.labels ?? {}] as const)));
+  const expected = Object.entries(compose.services)
+    .filter(([, svc]) => svc.build !== undefined && servesMetrics(svc))
+    .map(([name, svc]) => `${name}:${svc.environment!['HTTP_PORT']}`);
+  assert.deepEqual([...targets.keys()].sort(), expected.sort());
+  assert.equal(expected.length, SERVICES.length - 1, 'every process but the model server (no /metrics) is scraped');
+  // The ServiceDown alert and the pipeline dashboard name targets by `replica`, as `services up` labels them.
+  for (const [target, labels] of targets) assert.equal(labels['replica'], target.split(':')[0]);
+  assert.deepEqual(config.alerting.alertmanagers[0]!.static_configs[0]!.targets, [`alertmanager:${portOf(defaults.alertmanagerUrl)}`]);
+});
+
+test('Prometheus loads the alert rules from the mounted rules directory, and promtool accepts config and rules', (t) => {
+  const prom = compose.services['prometheus']!;
+  const config = parse(readFileSync(join(ROOT, prometheusConfigPath()), 'utf8')) as PrometheusConfig;
+  const rulesMount = mountAt(prom, '/etc/prometheus/rules');
+  assert.ok(rulesMount, 'the rules directory is mounted');
+  assert.equal(rulesMount.host, './cli/stack/prometheus/rules');
+  const ruleFiles = readdirSync(join(ROOT, rulesMount.host)).filter((f) => f.endsWith('.yml'));
+  assert.ok(ruleFiles.length > 0, 'there are rules to load');
+  // Every rule_files glob lies in the mounted directory; on the host it names the same files.
+  const hostGlobs = config.rule_files.map((g) => {
+    assert.equal(posix.dirname(g), '/etc/prometheus/rules', `${g} is in the mounted rules directory`);
+    return join(ROOT, rulesMount.host, posix.basename(g));
+  });
+  for (const f of ruleFiles) assert.ok(config.rule_files.some((g) => globRegExp(posix.basename(g)).test(f)), `rule_files loads ${f}`);
+  if (!hasTool('promtool')) return t.skip('promtool not installed');
+  const dir = mkdtempSync(join(tmpdir(), 'riskstream-compose-prom-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'prometheus.yml'), stringify({ ...config, rule_files: hostGlobs }));
+  const r = spawnSync('promtool', ['check', 'config', join(dir, 'prometheus.yml')], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  for (const f of ruleFiles) assert.ok(r.stdout.includes(join(ROOT, rulesMount.host, f)), `promtool checked ${f}`);
+  assert.match(r.stdout, /SUCCESS: [1-9]\d* rules found/);
+});
+
+interface AlertmanagerConfig {
+  route: Record<string, unknown>;
+  inhibit_rules?: unknown[];
+  receivers: Array<{ name: string; webhook_configs: Array<{ url: string; http_config: { authorization: { type: string; credentials?: string; credentials_file?: string } } }> }>;
+}
+
+test("Alertmanager in compose routes like the local stack's, to the alert-receiver service, with the bearer token from a compose secret", (t) => {
+  const am = compose.services['alertmanager']!;
+  const configMount = mountAt(am, '/etc/alertmanager/alertmanager.yml')!;
+  const composeConfig = parse(readFileSync(join(ROOT, configMount.host), 'utf8')) as AlertmanagerConfig;
+  const local = parse(readFileSync(join(ROOT, 'cli/stack/prometheus/alertmanager.yml'), 'utf8')) as AlertmanagerConfig;
+  // Same routing, inhibition and webhook settings; only where the receiver and the token file are differs.
+  const placeless = (c: AlertmanagerConfig) => ({
+    ...c,
+    receivers: c.receivers.map((r) => ({
+      ...r,
+      webhook_configs: r.webhook_configs.map((w) => ({ ...w, url: '<receiver>', http_config: { authorization: { ...w.http_config.authorization, credentials_file: '<file>' } } })),
+    })),
+  });
+  assert.deepEqual(placeless(composeConfig), placeless(local));
+
+  const hook = composeConfig.receivers.find((r) => r.name === composeConfig.route['receiver'])!.webhook_configs[0]!;
+  const url = new URL(hook.url);
+  const receiver = SERVICES.find((s) => s.name === 'alert-receiver')!;
+  assert.equal(url.hostname, receiver.name);
+  assert.equal(Number(url.port), receiver.basePort);
+  assert.equal(url.pathname, '/alerts/alertmanager');
+
+  const auth = hook.http_config.authorization;
+  assert.equal(auth.type, 'Bearer');
+  assert.equal(auth.credentials, undefined, 'the token is never written into the config');
+  const secretName = posix.basename(auth.credentials_file!);
+  assert.equal(auth.credentials_file, `/run/secrets/${secretName}`);
+  assert.ok(am.secrets?.includes(secretName), `alertmanager is granted the ${secretName} secret`);
+  const tokenVariable = compose.secrets?.[secretName]?.environment;
+  assert.ok(tokenVariable, `secret ${secretName} comes from an environment variable`);
+  // The receiver accepts exactly that token.
+  const receiverEnv = environmentOf(compose.services['alert-receiver']!);
+  const tokens = receiverEnv['ALERTMANAGER_BEARER_TOKENS']!.split(',').map((e) => e.slice(e.indexOf(':') + 1));
+  assert.ok(tokens.includes(COMPOSE_ENV_FILE[tokenVariable]!), 'ALERTMANAGER_BEARER_TOKENS carries the token Alertmanager sends');
+
+  if (!hasTool('amtool')) return t.skip('amtool not installed');
+  const r = spawnSync('amtool', ['check-config', join(ROOT, configMount.host)], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+});
+
+test('Grafana mounts its provisioning and the dashboards where the provisioning file loads them from', () => {
+  const grafana = compose.services['grafana']!;
+  assert.equal(mountAt(grafana, '/etc/grafana/provisioning')?.host, './grafana/provisioning');
+  const providers = (yamlFile('grafana', 'provisioning', 'dashboards', 'riskstream.yml') as { providers: Array<{ options: { path: string } }> }).providers;
+  for (const p of providers) {
+    const m = mountAt(grafana, p.options.path);
+    assert.ok(m, `a volume is mounted at ${p.options.path}`);
+    assert.equal(m.host, './grafana/dashboards');
+    assert.ok(readdirSync(join(ROOT, m.host)).some((f) => f.endsWith('.json')), 'there are dashboards to load');
+  }
+});
+
+test("Grafana's webhook contact point reaches the alert receiver, signed with the secret the receiver accepts", () => {
+  const grafanaEnv = environmentOf(compose.services['grafana']!);
+  const text = readFileSync(join(ROOT, 'grafana', 'provisioning', 'alerting', 'riskstream-notifications.yml'), 'utf8');
+  // Grafana expands $VAR / ${VAR} in provisioning files: every variable used must be set.
+  const used = [...text.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]!);
+  assert.ok(used.length > 0);
+  for (const v of used) assert.ok(grafanaEnv[v], `grafana sets ${v}`);
+  const doc = parse(text) as { contactPoints: Array<{ receivers: Array<{ settings: { url: string; hmacConfig: { secret: string } } }> }> };
+  const settings = doc.contactPoints[0]!.receivers[0]!.settings;
+  const url = new URL(interpolate(settings.url, grafanaEnv));
+  const receiver = SERVICES.find((s) => s.name === 'alert-receiver')!;
+  assert.equal(url.hostname, receiver.name);
+  assert.equal(Number(url.port), receiver.basePort);
+  assert.equal(url.pathname, '/alerts/grafana');
+  const secret = interpolate(settings.hmacConfig.secret, grafanaEnv);
+  const accepted = environmentOf(compose.services['alert-receiver']!)['GRAFANA_WEBHOOK_HMAC_SECRETS']!.split(',').map((e) => e.slice(e.indexOf(':') + 1));
+  assert.ok(accepted.includes(secret), 'GRAFANA_WEBHOOK_HMAC_SECRETS carries the secret Grafana signs with');
+});
+
+test('webhook secrets come from the environment: compose refuses to run without them and commits no value', () => {
+  const secretVariables = ['ALERTMANAGER_BEARER_TOKENS', 'GRAFANA_WEBHOOK_HMAC_SECRETS'];
+  const receiver = compose.services['alert-receiver']!;
+  for (const v of secretVariables) assert.match(receiver.environment![v]!, /^[\w.-]+:\$\{\w+:\?[^}]+\}$/, `${v} is <id>:\${VAR:?...}`);
+  assert.match(compose.services['grafana']!.environment!['GRAFANA_WEBHOOK_HMAC_SECRET']!, /^\$\{\w+:\?[^}]+\}$/);
+  assert.throws(() => environmentOf(receiver, {}), /ALERTMANAGER_WEBHOOK_TOKEN|GRAFANA_WEBHOOK_HMAC_SECRET/);
+  assert.throws(() => environmentOf(compose.services['grafana']!, {}), /GRAFANA_WEBHOOK_HMAC_SECRET/);
 });

@@ -1,16 +1,35 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { connectionSchema, type Schema } from '@riskstream/shared';
-import { ingestConfigSchema } from '../services/ingest/src/config.ts';
+import { checkConnectionConfig, loadConfig, type ConfigIssue, type Schema } from '@riskstream/shared';
+import { SERVICES } from '../cli/src/services/service-processes.ts';
+import { checkIngestConfig, ingestConfigSchema } from '../services/ingest/src/config.ts';
 import { featuresConfigSchema } from '../services/features/src/config.ts';
-import { scoringConfigSchema } from '../services/scoring/src/config.ts';
+import { checkScoringConfig, scoringConfigSchema } from '../services/scoring/src/config.ts';
+import { checkDriftMonitorConfig, driftMonitorConfigSchema } from '../services/drift-monitor/src/config.ts';
+import { alertReceiverConfigSchema, checkAlertReceiverConfig } from '../services/alert-receiver/src/config.ts';
+import { archiverConfigSchema } from '../services/archiver/src/config.ts';
+import { checkTrainerConfig, trainerConfigSchema } from '../training/src/worker/config.ts';
 
 /** The k8s manifests must describe the processes the code runs, with variables the code declares. */
 const ROOT = join(import.meta.dirname, '..');
-const SCHEMAS: Record<string, Schema> = { ingest: ingestConfigSchema, features: featuresConfigSchema, scoring: scoringConfigSchema };
+const NAMESPACE = 'riskstream';
+
+/** The config schema (and the cross-field check its main.ts runs) of each process that runs a main.ts. */
+type Check = (c: never) => ConfigIssue[];
+const CONFIGS: Record<string, { schema: Schema; check?: Check }> = {
+  ingest: { schema: ingestConfigSchema, check: checkIngestConfig as Check },
+  features: { schema: featuresConfigSchema },
+  scoring: { schema: scoringConfigSchema, check: checkScoringConfig as Check },
+  'drift-monitor': { schema: driftMonitorConfigSchema, check: checkDriftMonitorConfig as Check },
+  'alert-receiver': { schema: alertReceiverConfigSchema, check: checkAlertReceiverConfig as Check },
+  archiver: { schema: archiverConfigSchema },
+  trainer: { schema: trainerConfigSchema, check: checkTrainerConfig as Check },
+};
+// The model server is a CLI command (`riskstream models serve`): only the registry directory comes from the environment.
 const MODEL_SERVER_ENV = new Set(['MODEL_REGISTRY_DIR']);
 
 interface Container {
@@ -19,53 +38,205 @@ interface Container {
   ports: Array<{ name: string; containerPort: number }>;
   env?: Array<{ name: string; value?: string }>;
   envFrom?: Array<{ configMapRef?: { name: string }; secretRef?: { name: string } }>;
+  volumeMounts?: Array<{ name: string; mountPath: string; readOnly?: boolean }>;
   livenessProbe: { httpGet: { path: string; port: string } };
   readinessProbe: { httpGet: { path: string; port: string } };
+  resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+}
+
+interface PodSpec {
+  containers: Container[];
+  terminationGracePeriodSeconds?: number;
+  volumes?: Array<{ name: string; persistentVolumeClaim?: { claimName: string; readOnly?: boolean } }>;
 }
 
 interface Doc {
   kind: string;
-  metadata: { name: string };
+  metadata: { name: string; namespace?: string };
   data?: Record<string, string>;
   stringData?: Record<string, string>;
-  spec?: { template?: { spec: { containers: Container[]; terminationGracePeriodSeconds?: number } } };
+  resources?: string[];
+  spec?: {
+    replicas?: number;
+    strategy?: { type: string };
+    selector?: { matchLabels: Record<string, string> } | Record<string, string>;
+    accessModes?: string[];
+    ports?: Array<{ name: string; port: number; targetPort: string }>;
+    template?: { metadata: { labels: Record<string, string>; annotations?: Record<string, string> }; spec: PodSpec };
+  };
 }
 
-const docs: Doc[] = readdirSync(join(ROOT, 'k8s'))
-  .filter((f) => f.endsWith('.yaml'))
-  .flatMap((f) => parseAllDocuments(readFileSync(join(ROOT, 'k8s', f), 'utf8')).map((d) => d.toJS() as Doc));
+const files = readdirSync(join(ROOT, 'k8s')).filter((f) => f.endsWith('.yaml'));
+const docs: Doc[] = files.flatMap((f) => parseAllDocuments(readFileSync(join(ROOT, 'k8s', f), 'utf8')).map((d) => d.toJS() as Doc));
+const ofKind = (kind: string) => docs.filter((d) => d.kind === kind);
+const deployments = ofKind('Deployment');
+const deployment = (name: string) => deployments.find((d) => d.metadata.name === name)!;
+const containerOf = (d: Doc) => d.spec!.template!.spec.containers[0]!;
+const envMaps = new Map(docs.filter((d) => d.kind === 'ConfigMap' || d.kind === 'Secret').map((d) => [d.metadata.name, { ...d.data, ...d.stringData }]));
 
-function envNames(schema: Schema): Set<string> {
-  return new Set(Object.values(schema).map((f) => f.env));
+/** The environment a Deployment's container starts with: envFrom maps first, then env (which wins). */
+function containerEnv(d: Doc): Record<string, string> {
+  const c = containerOf(d);
+  const fromMaps = (c.envFrom ?? []).map((r) => envMaps.get(r.configMapRef?.name ?? r.secretRef?.name ?? '') ?? {});
+  return Object.assign({}, ...fromMaps, Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value ?? ''])));
 }
 
-test('every Deployment runs an entry point that exists, on the port its config defaults to, with probes', () => {
-  const deployments = docs.filter((d) => d.kind === 'Deployment');
-  assert.deepEqual(deployments.map((d) => d.metadata.name).sort(), ['features', 'ingest', 'model-server', 'scoring']);
-  for (const d of deployments) {
-    const c = d.spec!.template!.spec.containers[0]!;
-    const entry = c.command.find((a) => a.endsWith('.ts'))!;
-    assert.ok(existsSync(join(ROOT, entry)), `${d.metadata.name}: ${entry} exists`);
+/** The claim, mount and mode behind a path a container uses. */
+function claimAt(d: Doc, mountPath: string): { claim: string; readOnly: boolean } | undefined {
+  const c = containerOf(d);
+  const mount = c.volumeMounts?.find((m) => m.mountPath === mountPath);
+  const volume = d.spec!.template!.spec.volumes?.find((v) => v.name === mount?.name);
+  if (!mount || !volume?.persistentVolumeClaim) return undefined;
+  return { claim: volume.persistentVolumeClaim.claimName, readOnly: mount.readOnly === true || volume.persistentVolumeClaim.readOnly === true };
+}
+
+function hasTool(name: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${name}`]).status === 0;
+}
+
+test('every riskstream process has a Deployment that runs its entry point on its contract port, with probes', () => {
+  assert.deepEqual(deployments.map((d) => d.metadata.name).sort(), SERVICES.map((s) => s.name).sort());
+  for (const spec of SERVICES) {
+    const d = deployment(spec.name);
+    const c = containerOf(d);
+    assert.deepEqual(c.command.slice(0, 2), ['node', spec.entry], `${spec.name} runs ${spec.entry}`);
+    assert.ok(existsSync(join(ROOT, spec.entry)), `${spec.name}: ${spec.entry} exists`);
+    assert.equal(c.ports[0]!.containerPort, spec.basePort, `${spec.name} port`);
     assert.equal(c.livenessProbe.httpGet.path, '/healthz');
     assert.equal(c.readinessProbe.httpGet.path, '/readyz');
     assert.equal(c.livenessProbe.httpGet.port, c.ports[0]!.name);
-    const schema = SCHEMAS[d.metadata.name];
-    if (!schema) continue;
-    const defaultPort = (schema['httpPort'] as { default: number }).default;
-    assert.equal(c.ports[0]!.containerPort, defaultPort, `${d.metadata.name} port`);
+    assert.equal(c.readinessProbe.httpGet.port, c.ports[0]!.name);
+    assert.deepEqual(d.spec!.selector, { matchLabels: { 'app.kubernetes.io/name': spec.name } });
+    assert.equal(d.spec!.template!.metadata.labels['app.kubernetes.io/name'], spec.name);
+    const config = CONFIGS[spec.name];
+    if (!config) continue;
+    const defaultPort = (config.schema['httpPort'] as { default: number }).default;
+    assert.equal(defaultPort, spec.basePort, `${spec.name}: the schema default is the contract port`);
     assert.equal(c.env?.find((e) => e.name === 'HTTP_PORT')?.value, String(defaultPort));
+    assert.equal(c.env?.find((e) => e.name === 'HTTP_HOST')?.value, '0.0.0.0', `${spec.name} must listen beyond loopback`);
     // Consumers drain their in-flight batch on SIGTERM: the grace period must leave time for it.
     assert.ok((d.spec!.template!.spec.terminationGracePeriodSeconds ?? 30) >= 30);
+    assert.ok(c.resources?.requests?.['memory'] && c.resources.limits?.['memory'], `${spec.name} requests and limits memory`);
+    // runService serves /metrics: the scrape annotations must point at it.
+    const a = d.spec!.template!.metadata.annotations ?? {};
+    assert.equal(a['prometheus.io/scrape'], 'true', `${spec.name} is scraped`);
+    assert.equal(a['prometheus.io/port'], String(spec.basePort));
+    assert.equal(a['prometheus.io/path'], '/metrics');
   }
 });
 
-test('every variable a manifest sets is declared by the config schema of the process that reads it', () => {
-  const maps = new Map(docs.filter((d) => d.kind === 'ConfigMap' || d.kind === 'Secret').map((d) => [d.metadata.name, Object.keys({ ...d.data, ...d.stringData })]));
-  for (const d of docs.filter((x) => x.kind === 'Deployment')) {
-    const c = d.spec!.template!.spec.containers[0]!;
-    const declared = SCHEMAS[d.metadata.name] ? envNames(SCHEMAS[d.metadata.name]!) : new Set([...envNames(connectionSchema), ...MODEL_SERVER_ENV]);
-    const names = [...(c.env ?? []).map((e) => e.name), ...(c.envFrom ?? []).flatMap((r) => maps.get(r.configMapRef?.name ?? r.secretRef?.name ?? '') ?? [])];
-    for (const n of names) assert.ok(declared.has(n), `${d.metadata.name} sets ${n}, which its config does not declare`);
-    for (const r of c.envFrom ?? []) assert.ok(maps.has(r.configMapRef?.name ?? r.secretRef?.name ?? ''), `${d.metadata.name} refers to a missing ConfigMap/Secret`);
+test("every Deployment's environment is declared by its process's config schema and passes loadConfig", () => {
+  for (const d of deployments) {
+    const c = containerOf(d);
+    for (const r of c.envFrom ?? []) assert.ok(envMaps.has(r.configMapRef?.name ?? r.secretRef?.name ?? ''), `${d.metadata.name} refers to a missing ConfigMap/Secret`);
+    const env = containerEnv(d);
+    const config = CONFIGS[d.metadata.name];
+    const declared = config ? new Set(Object.values(config.schema).map((f) => f.env)) : MODEL_SERVER_ENV;
+    for (const n of Object.keys(env)) assert.ok(declared.has(n), `${d.metadata.name} sets ${n}, which its config does not declare`);
+    if (!config) continue;
+    assert.doesNotThrow(
+      () => loadConfig(config.schema, env, (cfg) => [...checkConnectionConfig(cfg as never), ...(config.check?.(cfg as never) ?? [])]),
+      `${d.metadata.name}: manifest environment fails loadConfig`,
+    );
   }
+});
+
+test('URLs between processes name a Service on the port it serves', () => {
+  const services = ofKind('Service');
+  for (const s of services) {
+    const selected = (s.spec!.selector as Record<string, string>)['app.kubernetes.io/name'];
+    const d = deployments.find((x) => x.spec!.template!.metadata.labels['app.kubernetes.io/name'] === selected);
+    assert.ok(d, `Service ${s.metadata.name} selects a Deployment`);
+    const ports: Container['ports'] = containerOf(d).ports;
+    for (const p of s.spec!.ports!) {
+      const port = ports.find((x) => x.name === p.targetPort);
+      assert.ok(port, `Service ${s.metadata.name} targets a named container port`);
+      assert.equal(p.port, port.containerPort, `Service ${s.metadata.name} keeps the contract port`);
+    }
+  }
+  // Processes with an API of their own (beyond /metrics and probes) are reachable by Service.
+  for (const name of ['ingest', 'model-server', 'drift-monitor', 'alert-receiver', 'trainer']) {
+    assert.ok(services.some((s) => s.metadata.name === name), `Service ${name}`);
+  }
+  let checked = 0;
+  for (const d of deployments) {
+    for (const [k, v] of Object.entries(containerEnv(d))) {
+      const m = /^https?:\/\/([a-z0-9-]+)\.([a-z0-9-]+)\.svc:(\d+)/.exec(v);
+      // Kafka, the schema registry and Redis are provided outside these manifests.
+      if (!m || !deployments.some((x) => x.metadata.name === m[1])) continue;
+      checked++;
+      const s = services.find((x) => x.metadata.name === m[1]);
+      assert.ok(s, `${d.metadata.name} ${k}: Service ${m[1]} exists`);
+      assert.equal(m[2], s.metadata.namespace);
+      assert.ok(s.spec!.ports!.some((p) => p.port === Number(m[3])), `${d.metadata.name} ${k}: Service ${m[1]} serves port ${m[3]}`);
+    }
+  }
+  assert.ok(checked >= 4, 'scoring, drift-monitor, trainer and alert-receiver name other processes');
+  assert.equal(containerEnv(deployment('alert-receiver'))['DRIFT_MONITOR_URL'], `http://drift-monitor.${NAMESPACE}.svc:8094`);
+});
+
+test('the model registry and the offline store are claims shared by the processes that use them, ReadWriteMany', () => {
+  const claims = new Map(ofKind('PersistentVolumeClaim').map((c) => [c.metadata.name, c]));
+  const users = new Map<string, string[]>();
+  for (const d of deployments) {
+    for (const v of d.spec!.template!.spec.volumes ?? []) {
+      if (!v.persistentVolumeClaim) continue;
+      assert.ok(claims.has(v.persistentVolumeClaim.claimName), `${d.metadata.name} mounts declared claim ${v.persistentVolumeClaim.claimName}`);
+      users.set(v.persistentVolumeClaim.claimName, [...(users.get(v.persistentVolumeClaim.claimName) ?? []), d.metadata.name]);
+    }
+  }
+  // Pods of different Deployments may land on different nodes.
+  for (const [claim, by] of users) if (by.length > 1) assert.deepEqual(claims.get(claim)!.spec!.accessModes, ['ReadWriteMany'], `${claim} is shared by ${by.join(', ')}`);
+
+  const at = (name: string, variable: string) => claimAt(deployment(name), containerEnv(deployment(name))[variable]!);
+  const serverRegistry = at('model-server', 'MODEL_REGISTRY_DIR')!;
+  const trainerRegistry = at('trainer', 'MODEL_REGISTRY_DIR')!;
+  assert.ok(serverRegistry && trainerRegistry, 'model-server and trainer mount a claim at MODEL_REGISTRY_DIR');
+  assert.equal(trainerRegistry.claim, serverRegistry.claim);
+  assert.equal(trainerRegistry.readOnly, false, 'the trainer registers models');
+  assert.equal(serverRegistry.readOnly, true, 'the model server only serves them');
+  const archiverStore = at('archiver', 'OFFLINE_STORE_DIR')!;
+  const trainerStore = at('trainer', 'OFFLINE_STORE_DIR')!;
+  assert.ok(archiverStore && trainerStore, 'archiver and trainer mount a claim at OFFLINE_STORE_DIR');
+  assert.equal(trainerStore.claim, archiverStore.claim);
+  assert.equal(archiverStore.readOnly, false, 'the archiver writes the store');
+});
+
+test('the drift monitor and the trainer run as one instance, never two at once', () => {
+  for (const name of ['drift-monitor', 'trainer']) {
+    const d = deployment(name);
+    assert.equal(d.spec!.replicas, 1, `${name} replicas`);
+    assert.equal(d.spec!.strategy?.type, 'Recreate', `${name}: a rolling update would run two`);
+    assert.equal(SERVICES.find((s) => s.name === name)!.scalable, false, `${name} is not scalable in the local stack either`);
+  }
+});
+
+test('Secrets hold placeholders only, in the format the processes accept', () => {
+  const secrets = ofKind('Secret');
+  assert.ok(secrets.some((s) => Object.keys({ ...s.stringData }).includes('ALERTMANAGER_BEARER_TOKENS')));
+  assert.ok(secrets.some((s) => Object.keys({ ...s.stringData }).includes('GRAFANA_WEBHOOK_HMAC_SECRETS')));
+  for (const s of secrets) {
+    assert.equal(s.data, undefined, `${s.metadata.name}: readable placeholders (stringData), no base64 data`);
+    for (const [k, v] of Object.entries(s.stringData ?? {})) assert.match(v, /^replace-me\b/, `${s.metadata.name} ${k} is an obvious placeholder`);
+  }
+  assert.deepEqual(containerOf(deployment('alert-receiver')).envFrom?.map((r) => r.secretRef?.name).filter(Boolean), ['riskstream-alert-webhook-auth']);
+});
+
+test('everything lives in the riskstream namespace and the kustomization applies every manifest', () => {
+  for (const d of docs) {
+    if (d.kind === 'Namespace') assert.equal(d.metadata.name, NAMESPACE);
+    else if (d.kind !== 'Kustomization') assert.equal(d.metadata.namespace, NAMESPACE, `${d.kind} ${d.metadata.name}`);
+  }
+  const kustomization = docs.find((d) => d.kind === 'Kustomization');
+  assert.ok(kustomization, 'k8s/kustomization.yaml');
+  assert.deepEqual([...kustomization.resources!].sort(), files.filter((f) => f !== 'kustomization.yaml').sort());
+});
+
+test('kubectl kustomize renders every object, the Namespace first', { skip: !hasTool('kubectl') && 'kubectl not installed' }, () => {
+  const r = spawnSync('kubectl', ['kustomize', join(ROOT, 'k8s')], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const rendered = parseAllDocuments(r.stdout).map((d) => d.toJS() as Doc);
+  const key = (d: Doc) => `${d.kind}/${d.metadata.name}`;
+  assert.deepEqual(rendered.map(key).sort(), docs.filter((d) => d.kind !== 'Kustomization').map(key).sort());
+  assert.equal(rendered[0]!.kind, 'Namespace');
 });

@@ -21,10 +21,12 @@ export interface ServiceSpec {
   readonly args?: readonly string[];
   /** Whether more than one replica makes sense. */
   readonly scalable: boolean;
+  /** Serves /metrics for Prometheus; the model server only serves registry files (and /healthz). */
+  readonly metrics?: false;
 }
 
 export const SERVICES: readonly ServiceSpec[] = [
-  { name: 'model-server', entry: 'cli/bin/riskstream.ts', args: ['models', 'serve'], basePort: 8095, scalable: false },
+  { name: 'model-server', entry: 'cli/bin/riskstream.ts', args: ['models', 'serve'], basePort: 8095, scalable: false, metrics: false },
   { name: 'ingest', entry: 'services/ingest/src/main.ts', basePort: 8091, scalable: true },
   { name: 'features', entry: 'services/features/src/main.ts', basePort: 8092, scalable: true },
   { name: 'scoring', entry: 'services/scoring/src/main.ts', basePort: 8093, scalable: true },
@@ -86,7 +88,7 @@ export async function startReplica(
   if (state.kind === 'running') {
     const h = await probeHttp(`http://127.0.0.1:${port}/healthz`);
     if (h.healthy) {
-      writeScrapeTarget(dir, name, port);
+      if (spec.metrics !== false) writeScrapeTarget(dir, name, port);
       return { name, pid: state.record.pid, port, ready: true, detail: 'already running' };
     }
   }
@@ -100,7 +102,7 @@ export async function startReplica(
   if (!outcome.ok) {
     throw new StackError(name, `${outcome.reason === 'exited' ? `exited (${outcome.exit})` : 'did not answer /healthz in time'}; see ${dir.logFile(name)}`);
   }
-  writeScrapeTarget(dir, name, port);
+  if (spec.metrics !== false) writeScrapeTarget(dir, name, port);
   const ready = await probeHttp(`http://127.0.0.1:${port}/readyz`);
   return { name, pid: started.record.pid, port, ready: ready.healthy, detail: ready.detail };
 }
