@@ -39,6 +39,7 @@ import { stackConfigSchema } from '../../cli/src/stack/stack-config.ts';
 import { StackDir } from '../../cli/src/stack/stack-dir.ts';
 import { integrationEnv, uniqueId, type IntegrationEnv } from '../support/integration.ts';
 import { startChild, waitFor, type ChildService } from '../support/child-service.ts';
+import { allQueries, MAY_BE_EMPTY } from '../grafana/dashboard-queries.ts';
 
 const DAY_MS = 86_400_000;
 const SEED = 21;
@@ -357,4 +358,13 @@ test('integration: closed loop - stationary traffic raises nothing; +20% amounts
   }
   // The alert stays one retrain: the receiver dedups repeats and the cooldown holds later firings.
   assert.equal(retrains.values.length, 1, 'exactly one retrain event');
+
+  // Every dashboard panel, variable, Grafana alert query and recording rule returns series from this
+  // running, scraped pipeline (alert expressions may be empty: they only have series while firing).
+  const empty: string[] = [];
+  for (const q of allQueries().filter((x) => x.expectSeries)) {
+    const r = await promQuery(q.expr);
+    if (r.length === 0) empty.push(`${q.kind} "${q.title}" (${q.file}): ${q.expr}`);
+  }
+  assert.deepEqual(empty, [], `queries without series:\n${empty.join('\n')}\n\nexempt:\n${Object.keys(MAY_BE_EMPTY).join('\n')}`);
 });
