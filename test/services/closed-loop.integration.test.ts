@@ -18,30 +18,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Redis } from 'ioredis';
-import { createIdempotentProducer, loadConfig, sendRecords, type OutputRecord } from '@riskstream/shared';
-import {
-  ModelRegistry,
-  applyDrift,
-  simulate,
-  simulatedTrainingData,
-  trainModel,
-  transactionsInOrder,
-  type SimulatedTransaction,
-} from '@riskstream/training';
-import { devSecret } from '../../cli/src/stack/dev-secrets.ts';
-import { removeScrapeTarget, writeScrapeTarget } from '../../cli/src/services/service-processes.ts';
-import { stackConfigSchema } from '../../cli/src/stack/stack-config.ts';
-import { StackDir } from '../../cli/src/stack/stack-dir.ts';
-import { integrationEnv, uniqueId, type IntegrationEnv } from '../support/integration.ts';
-import { startChild, waitFor, type ChildService } from '../support/child-service.ts';
+import { ModelRegistry, applyDrift, simulate, simulatedTrainingData, trainModel, transactionsInOrder } from '@riskstream/training';
+import { waitFor } from '../support/child-service.ts';
+import { TrafficProducer, collect, dayOf, getJson, openLoop, promQuery } from '../support/loop-harness.ts';
 import { allQueries, MAY_BE_EMPTY } from '../grafana/dashboard-queries.ts';
 
-const DAY_MS = 86_400_000;
 const SEED = 21;
 const DAYS = 60;
 const ONSET_DAY = 49;
@@ -49,234 +30,53 @@ const ONSET_DAY = 49;
 const DRIFT_RATE = Number(process.env['CLOSED_LOOP_DRIFT_RATE'] ?? 60);
 const STATIONARY_RATE = 400;
 
-const stack = loadConfig(stackConfigSchema, process.env);
-const stackDir = new StackDir(stack.stackDir);
-const RECEIVER_PORT = Number(new URL(stack.alertWebhookUrl).port);
-
-interface Phase {
-  readonly txs: SimulatedTransaction[];
-}
-
-function dayOf(tx: SimulatedTransaction, startMs: number): number {
-  return Math.floor((tx.event_time - startMs) / DAY_MS);
-}
-
-function raw(tx: SimulatedTransaction): OutputRecord {
-  const { is_fraud: _f, fraud_scenario: _s, ...value } = tx;
-  return { topic: 'transactionsRaw', key: tx.card_number, value: Buffer.from(JSON.stringify(value)) };
-}
-
-function label(tx: SimulatedTransaction): OutputRecord {
-  return {
-    topic: 'transactionsLabels',
-    key: tx.transaction_id,
-    value: { transaction_id: tx.transaction_id, terminal_id: tx.terminal_id, event_time: tx.event_time, is_fraud: tx.is_fraud, labelled_at: tx.event_time },
-  };
-}
-
-async function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.once('error', () => resolve(false));
-    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-  });
-}
-
-async function getJson(url: string): Promise<unknown> {
-  const r = await fetch(url, { signal: AbortSignal.timeout(5000) });
-  if (!r.ok) throw new Error(`${url}: ${r.status}`);
-  return r.json();
-}
-
 interface DriftReport {
   model_version: number;
   windows: { count: { events: number; dataset_drifted: boolean; drifted_features: string[]; drifted_ratio: number } };
 }
 
-async function promQuery(expr: string): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>> {
-  const body = (await getJson(`${stack.prometheusUrl}/api/v1/query?query=${encodeURIComponent(expr)}`)) as { data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> } };
-  return body.data.result;
-}
-
-/**
- * Produces transactions at a steady rate (0 = as fast as possible); each transaction's label follows
- * `labelLagMs` later, so the drift monitor has usually seen the score it joins the label to.
- */
-class TrafficProducer {
-  produced = 0;
-  private readonly pendingLabels: Array<{ at: number; record: OutputRecord }> = [];
-  private readonly env: IntegrationEnv;
-  private readonly producer: ReturnType<typeof createIdempotentProducer>;
-  private constructor(env: IntegrationEnv, producer: ReturnType<typeof createIdempotentProducer>) {
-    this.env = env;
-    this.producer = producer;
-  }
-
-  static async open(env: IntegrationEnv): Promise<TrafficProducer> {
-    const producer = createIdempotentProducer(env.kafka);
-    await producer.connect();
-    return new TrafficProducer(env, producer);
-  }
-
-  async send(txs: readonly SimulatedTransaction[], rate: number, labelLagMs: number, until?: () => boolean): Promise<number> {
-    const t0 = Date.now();
-    const chunk = rate > 0 ? Math.max(1, Math.round(rate / 10)) : 1000;
-    let sent = 0;
-    for (let i = 0; i < txs.length; i += chunk) {
-      if (until?.()) break;
-      const batch = txs.slice(i, i + chunk);
-      const now = Date.now();
-      const due: OutputRecord[] = [];
-      while (this.pendingLabels.length > 0 && this.pendingLabels[0]!.at <= now) due.push(this.pendingLabels.shift()!.record);
-      await sendRecords(this.producer, this.env.codec, [...batch.map(raw), ...due]);
-      for (const tx of batch) this.pendingLabels.push({ at: now + labelLagMs, record: label(tx) });
-      sent += batch.length;
-      this.produced += batch.length;
-      if (rate > 0) {
-        const ahead = (sent / rate) * 1000 - (Date.now() - t0);
-        if (ahead > 0) await new Promise((r) => setTimeout(r, ahead));
-      }
-    }
-    return sent;
-  }
-
-  async flushLabels(): Promise<void> {
-    const all = this.pendingLabels.splice(0).map((p) => p.record);
-    for (let i = 0; i < all.length; i += 1000) await sendRecords(this.producer, this.env.codec, all.slice(i, i + 1000));
-  }
-
-  close(): Promise<void> {
-    return this.producer.disconnect();
-  }
-}
-
-/** Collects every record of a topic (read_committed) from the beginning while the test runs. */
-async function collect(env: IntegrationEnv, topicKey: 'modelsRetrain' | 'modelsLifecycle' | 'transactionsScored') {
-  const consumer = env.kafka.consumer({ groupId: env.uniqueGroup(`collect-${topicKey}`) });
-  const values: Array<Record<string, unknown>> = [];
-  const arrivals: number[] = [];
-  await consumer.connect();
-  await consumer.subscribe({ topic: env.names[topicKey], fromBeginning: true });
-  await consumer.run({
-    eachMessage: async ({ message }) => {
-      values.push((await env.codec.decode(topicKey, message.value)) as Record<string, unknown>);
-      arrivals.push(Date.now());
-    },
-  });
-  return { values, arrivals, stop: () => consumer.disconnect() };
-}
-
 test('integration: closed loop - stationary traffic raises nothing; +20% amounts -> drift alert -> exactly one retrain -> gated outcome -> scoring follows, no event lost', { timeout: 15 * 60_000 }, async (t) => {
-  assert.ok(await portFree(RECEIVER_PORT), `port ${RECEIVER_PORT} (the stack's Alertmanager webhook target) must be free: stop a running alert-receiver (riskstream services down)`);
-  const env = await integrationEnv('loop');
-  const root = await mkdtemp(join(tmpdir(), 'rs-loop-'));
-  const registryDir = join(root, 'registry');
-  const offlineDir = join(root, 'offline');
-  const redisPrefix = `t-${uniqueId()}:`;
-  const children = new Map<string, ChildService>();
-  const basePort = 18_100 + Math.floor(Math.random() * 800);
-  const ports: Record<string, number> = {
-    ingest: basePort + 1,
-    features: basePort + 2,
-    scoring: basePort + 3,
-    'drift-monitor': basePort + 4,
-    archiver: basePort + 6,
-    trainer: basePort + 7,
-    'alert-receiver': RECEIVER_PORT,
-  };
-  const entries: Record<string, string> = {
-    ingest: 'services/ingest/src/main.ts',
-    features: 'services/features/src/main.ts',
-    scoring: 'services/scoring/src/main.ts',
-    archiver: 'services/archiver/src/main.ts',
-    'drift-monitor': 'services/drift-monitor/src/main.ts',
-    'alert-receiver': 'services/alert-receiver/src/main.ts',
-    trainer: 'training/src/worker/main.ts',
-  };
-  const childEnv: Record<string, string> = {
-    TOPIC_NAMESPACE: env.namespace,
-    LOG_LEVEL: 'info',
-    CARD_TOKEN_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
-    CARD_TOKEN_ACTIVE_KEY: 'k1',
-    INGEST_GROUP_ID: env.uniqueGroup('ingest'),
-    INGEST_DEDUP_KEY_PREFIX: `${redisPrefix}dedup:`,
-    FEATURES_GROUP_ID: env.uniqueGroup('features'),
-    FEATURE_KEY_PREFIX: `${redisPrefix}f:`,
-    // The warm-up is 39 days produced in one burst; ingest forwards partitions in turn, so event time
-    // within a valid partition can jump back by much of that span.
-    FEATURE_ALLOWED_LATENESS_MS: String(40 * DAY_MS),
-    SCORING_GROUP_ID: env.uniqueGroup('scoring'),
-    ARCHIVER_GROUP_ID: env.uniqueGroup('archiver'),
-    DRIFT_GROUP_ID: env.uniqueGroup('drift'),
-    TRAINER_GROUP_ID: env.uniqueGroup('trainer'),
-    MODEL_SOURCE: registryDir,
-    MODEL_REGISTRY_DIR: registryDir,
-    MODEL_NAME: 'fraud',
-    OFFLINE_STORE_DIR: offlineDir,
-    SCORING_MODEL_POLL_MS: '1000',
-    SCORING_MODEL_RECONCILE_MS: '2000',
-    DRIFT_MODEL_RECONCILE_MS: '2000',
-    DRIFT_MONITOR_URL: `http://127.0.0.1:${ports['drift-monitor']}`,
-    ALERTMANAGER_BEARER_TOKENS: `dev:${devSecret(stackDir, 'alertmanagerWebhookToken')}`,
-    ALERT_RECEIVER_REDIS_KEY_PREFIX: `${redisPrefix}alerts:`,
-  };
-  const start = (name: string) => {
-    const c = startChild(entries[name]!, { ...childEnv, HTTP_PORT: String(ports[name]) });
-    children.set(name, c);
-    writeScrapeTarget(stackDir, `loop-${name}`, ports[name]!);
-  };
-  const ready = (name: string, path = '/readyz') =>
-    waitFor(`${name} ${path}`, async () => (await fetch(`http://127.0.0.1:${ports[name]}${path}`).catch(() => undefined))?.ok === true, 90_000, 500);
-
+  // The warm-up is 39 days produced in one burst; ingest forwards partitions in turn, so event time
+  // within a valid partition can jump back by much of that span.
+  const loop = await openLoop('loop', { FEATURE_ALLOWED_LATENESS_MS: String(40 * 86_400_000) });
+  // Consumers and the producer close before the loop deletes its topics: last opened, first closed.
+  const cleanups: Array<() => Promise<void>> = [() => loop.stop()];
   t.after(async () => {
-    for (const [name, c] of children) {
-      removeScrapeTarget(stackDir, `loop-${name}`);
-      if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGTERM');
-      await c.exited();
-    }
-    const redis = new Redis(process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379');
-    for (let cursor = '0'; ; ) {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${redisPrefix}*`, 'COUNT', 1000);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-      if (cursor === '0') break;
-    }
-    await redis.quit();
-    await env.cleanup();
-    await rm(root, { recursive: true, force: true });
+    for (const c of cleanups.reverse()) await c();
   });
+  const { env } = loop;
 
   // The champion, trained by the training job on this population's handbook weeks (reference: days 39-45).
   const sim = simulate({ nCustomers: 800, nTerminals: 1600, nbDays: DAYS, seed: SEED });
-  const registry = await ModelRegistry.open(registryDir);
+  const registry = await ModelRegistry.open(loop.registryDir);
   await trainModel(simulatedTrainingData({ seed: SEED, simulation: sim }), { name: 'fraud', seed: 1, registry });
   const drifted = applyDrift(sim, [{ kind: 'amount-shift', relativeChange: 0.2, from: { day: ONSET_DAY } }]);
   const all = [...transactionsInOrder(drifted)];
-  const phase = (from: number, to: number): Phase => ({ txs: all.filter((tx) => dayOf(tx, drifted.startTimeMs) >= from && dayOf(tx, drifted.startTimeMs) < to) });
+  const phase = (from: number, to: number) => ({ txs: all.filter((tx) => dayOf(tx, drifted.startTimeMs) >= from && dayOf(tx, drifted.startTimeMs) < to) });
   const warmUp = phase(0, 39);
   const stationary = phase(39, ONSET_DAY);
   const drift = phase(ONSET_DAY, DAYS);
 
-  for (const s of ['ingest', 'features', 'scoring', 'archiver']) start(s);
+  for (const s of ['ingest', 'features', 'scoring', 'archiver'] as const) loop.start(s);
   const scored = await collect(env, 'transactionsScored');
-  t.after(() => scored.stop());
+  cleanups.push(() => scored.stop());
   const traffic = await TrafficProducer.open(env);
-  t.after(() => traffic.close());
+  cleanups.push(() => traffic.close());
 
   await traffic.send(warmUp.txs, 0, 0);
   await traffic.flushLabels();
   await waitFor('warm-up scored', () => scored.values.length >= warmUp.txs.length, 300_000, 1000);
   t.diagnostic(`warm-up: ${warmUp.txs.length} transactions scored`);
 
-  for (const s of ['drift-monitor', 'alert-receiver', 'trainer']) start(s);
-  await ready('drift-monitor');
-  await ready('alert-receiver', '/healthz');
-  await ready('trainer', '/healthz');
+  for (const s of ['drift-monitor', 'alert-receiver', 'trainer'] as const) loop.start(s);
+  await loop.ready('drift-monitor');
+  await loop.ready('alert-receiver', '/healthz');
+  await loop.ready('trainer', '/healthz');
   const retrains = await collect(env, 'modelsRetrain');
   const lifecycle = await collect(env, 'modelsLifecycle');
-  t.after(() => retrains.stop());
-  t.after(() => lifecycle.stop());
-  const driftUrl = `http://127.0.0.1:${ports['drift-monitor']}/v1/drift`;
+  cleanups.push(() => retrains.stop());
+  cleanups.push(() => lifecycle.stop());
+  const driftUrl = loop.driftUrl();
 
   // Stationary: the champion's own population. No verdict may flip, no alert may fire.
   let stationaryMaxShare = 0;

@@ -173,6 +173,8 @@ export async function buildOfflineTrainingSet(o: OfflineTrainingSetOptions): Pro
       source: {
         kind: 'offline-store',
         train: describeRange(window.train),
+        // Machine-readable end of the training rows: a later retrain keeps its holdout after it.
+        trainedUntilMs: window.holdout.from.getTime(),
         holdout: describeRange(window.holdout),
         labelCutoff: window.cutoff.toISOString(),
         unlabelledPolicy: o.unlabelled,

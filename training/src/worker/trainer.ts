@@ -48,7 +48,7 @@ import { buildOfflineTrainingSet, sufficiencyProblems, type UnlabelledPolicy } f
 import type { RunJournal, RunOutcome, RunRecord } from './run-journal.ts';
 import { ShadowTimers } from './shadow-timers.ts';
 import type { TrainerMetrics } from './trainer-metrics.ts';
-import { describeRange, trainingWindow, type WindowSettings } from './training-window.ts';
+import { describeRange, holdoutAfter, trainedUntilMs, trainingWindow, type WindowSettings } from './training-window.ts';
 
 export interface TrainerSettings {
   readonly window: WindowSettings;
@@ -307,9 +307,9 @@ export class Trainer {
     metrics.running.set(1);
     this.#training = { eventId: event.event_id, model: name, since: new Date(this.#now()).toISOString() };
     try {
-      const window = trainingWindow(event.range_end, this.#now(), settings.window);
       const aliases = await registry.aliases(name);
       const champion = aliases.champion !== undefined ? await registry.get(name, aliases.champion) : undefined;
+      const window = holdoutAfter(trainingWindow(event.range_end, this.#now(), settings.window), champion && trainedUntilMs(champion.manifest));
       const featureNames = settings.features ?? champion?.manifest.featureNames ?? FEATURE_NAMES;
       log.info(
         { train: describeRange(window.train), holdout: describeRange(window.holdout), labelCutoff: window.cutoff.toISOString(), champion: champion?.version ?? null, features: featureNames.length },

@@ -15,6 +15,7 @@
  * - train: everything before the holdout, back to cutoff - windowDays.
  */
 import { ValidationError } from '@riskstream/shared';
+import type { ModelManifest } from '@riskstream/shared/model';
 import type { TimeRange } from '../data/offline-store.ts';
 
 export const DAY_MS = 86_400_000;
@@ -53,4 +54,32 @@ export function trainingWindow(rangeEnd: number, now: number, s: WindowSettings)
 
 export function describeRange(r: TimeRange): string {
   return `[${r.from.toISOString()}, ${r.to.toISOString()})`;
+}
+
+/**
+ * Where the event-time rows a model was fitted on end (exclusive, epoch ms), from its manifest: the
+ * simulator's handbook protocol trains on 7 days from `trainStartDay` (a UTC day number), a retrain on
+ * its window's train range. Undefined for sources without event time (a CSV holdout split).
+ */
+export function trainedUntilMs(manifest: Pick<ModelManifest, 'trainingConfig'>): number | undefined {
+  const config = manifest.trainingConfig;
+  const source = config !== null && typeof config === 'object' && !Array.isArray(config) ? (config as Record<string, unknown>)['source'] : undefined;
+  if (source === null || typeof source !== 'object' || Array.isArray(source)) return undefined;
+  const s = source as Record<string, unknown>;
+  if (typeof s['trainedUntilMs'] === 'number') return s['trainedUntilMs'];
+  if (s['kind'] === 'simulator' && typeof s['trainStartDay'] === 'number') return (s['trainStartDay'] + HANDBOOK_TRAIN_DAYS) * DAY_MS;
+  return undefined;
+}
+
+const HANDBOOK_TRAIN_DAYS = 7;
+
+/**
+ * The holdout must be data the champion has not been fitted on, or the gate compares a model on its own
+ * training rows against one on unseen rows and refuses every challenger. The holdout starts no earlier
+ * than the champion's training end; what is skipped joins the challenger's training range.
+ */
+export function holdoutAfter(window: TrainingWindow, championTrainedUntil: number | undefined): TrainingWindow {
+  if (championTrainedUntil === undefined || championTrainedUntil <= window.holdout.from.getTime()) return window;
+  const from = new Date(Math.min(championTrainedUntil, window.holdout.to.getTime()));
+  return { ...window, train: { from: window.train.from, to: from }, holdout: { from, to: window.holdout.to } };
 }
