@@ -38,7 +38,13 @@ interface DriftReport {
 test('integration: closed loop - stationary traffic raises nothing; +20% amounts -> drift alert -> exactly one retrain -> gated outcome -> scoring follows, no event lost', { timeout: 15 * 60_000 }, async (t) => {
   // The warm-up is 39 days produced in one burst; ingest forwards partitions in turn, so event time
   // within a valid partition can jump back by much of that span.
-  const loop = await openLoop('loop', { FEATURE_ALLOWED_LATENESS_MS: String(40 * 86_400_000) });
+  // The simulator labels every transaction at once, so no label delay; a 2-day holdout then falls on days
+  // after the champion's training week, the trainer's requirement for a fair comparison.
+  const loop = await openLoop('loop', {
+    FEATURE_ALLOWED_LATENESS_MS: String(40 * 86_400_000),
+    TRAINER_LABEL_DELAY_DAYS: '0',
+    TRAINER_HOLDOUT_DAYS: '2',
+  });
   // Consumers and the producer close before the loop deletes its topics: last opened, first closed.
   const cleanups: Array<() => Promise<void>> = [() => loop.stop()];
   t.after(async () => {

@@ -309,7 +309,14 @@ export class Trainer {
     try {
       const aliases = await registry.aliases(name);
       const champion = aliases.champion !== undefined ? await registry.get(name, aliases.champion) : undefined;
-      const window = holdoutAfter(trainingWindow(event.range_end, this.#now(), settings.window), champion && trainedUntilMs(champion.manifest));
+      const championUntil = champion && trainedUntilMs(champion.manifest);
+      const window = holdoutAfter(trainingWindow(event.range_end, this.#now(), settings.window), championUntil);
+      if (champion && championUntil !== undefined && window.holdout.from.getTime() >= window.holdout.to.getTime()) {
+        const reason =
+          `no holdout: champion v${champion.version} was trained on data up to ${new Date(championUntil).toISOString()}, ` +
+          `and the newest labelled data (label delay ${settings.window.labelDelayDays} days) ends before that; retry once newer labels exist`;
+        return { kind: 'rejected', outcome: 'insufficient_data', reasons: [reason] };
+      }
       const featureNames = settings.features ?? champion?.manifest.featureNames ?? FEATURE_NAMES;
       log.info(
         { train: describeRange(window.train), holdout: describeRange(window.holdout), labelCutoff: window.cutoff.toISOString(), champion: champion?.version ?? null, features: featureNames.length },
