@@ -311,12 +311,11 @@ export class Trainer {
       const champion = aliases.champion !== undefined ? await registry.get(name, aliases.champion) : undefined;
       const championUntil = champion && trainedUntilMs(champion.manifest);
       const window = holdoutAfter(trainingWindow(event.range_end, this.#now(), settings.window), championUntil);
-      if (champion && championUntil !== undefined && window.holdout.from.getTime() >= window.holdout.to.getTime()) {
-        const reason =
-          `no holdout: champion v${champion.version} was trained on data up to ${new Date(championUntil).toISOString()}, ` +
-          `and the newest labelled data (label delay ${settings.window.labelDelayDays} days) ends before that; retry once newer labels exist`;
-        return { kind: 'rejected', outcome: 'insufficient_data', reasons: [reason] };
-      }
+      const holdoutSeenByChampion =
+        champion && championUntil !== undefined && window.holdout.from.getTime() >= window.holdout.to.getTime()
+          ? `no holdout the champion has not seen: v${champion.version} was trained on data up to ${new Date(championUntil).toISOString()}, ` +
+            `and the newest labelled data (label delay ${settings.window.labelDelayDays} days) ends before that; retry once newer labels exist`
+          : undefined;
       const featureNames = settings.features ?? champion?.manifest.featureNames ?? FEATURE_NAMES;
       log.info(
         { train: describeRange(window.train), holdout: describeRange(window.holdout), labelCutoff: window.cutoff.toISOString(), champion: champion?.version ?? null, features: featureNames.length },
@@ -353,6 +352,7 @@ export class Trainer {
       }
       log.info({ train: s.train, holdout: s.holdout, duplicates: s.duplicates, unlabelled: s.unlabelled, transactionsRead: s.transactionsRead }, 'retrain: training set built');
       const problems = sufficiencyProblems(set, settings, window);
+      if (holdoutSeenByChampion) problems.push(holdoutSeenByChampion);
       if (problems.length > 0) return { kind: 'rejected', outcome: 'insufficient_data', reasons: problems };
       if (ctx.signal.aborted) throw new AppError('SHUTDOWN', 'retrain interrupted by shutdown');
 
