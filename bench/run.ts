@@ -9,7 +9,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 
@@ -151,13 +151,22 @@ for (const b of selected) {
     verdicts.push({ bench: b.name, what: t.what, actual, target: `${t.op} ${t.value}`, pass });
   }
 }
+// A filtered run updates its benchmarks in latest.json and keeps the others' last results (each result
+// carries its own ranAt), so one file always holds the newest number of every benchmark.
+const latestFile = join(ROOT, 'bench', 'results', 'latest.json');
+const ranAt = new Date().toISOString();
+const previous = existsSync(latestFile) ? (JSON.parse(await readFile(latestFile, 'utf8')) as { targets?: typeof verdicts; results?: Record<string, unknown> }) : {};
+const ran = new Set(selected.map((b) => b.name));
 const report = {
-  createdAt: new Date().toISOString(),
+  createdAt: ranAt,
   machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
-  targets: verdicts,
-  results,
+  targets: [...(previous.targets ?? []).filter((v) => !ran.has(v.bench)), ...verdicts],
+  results: {
+    ...Object.fromEntries(Object.entries(previous.results ?? {}).filter(([name]) => !ran.has(name))),
+    ...Object.fromEntries(Object.entries(results).map(([name, r]) => [name, { ranAt, ...(r as object) }])),
+  },
 };
 await mkdir(join(ROOT, 'bench', 'results'), { recursive: true });
-await writeFile(join(ROOT, 'bench', 'results', 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+await writeFile(latestFile, `${JSON.stringify(report, null, 2)}\n`);
 process.stdout.write(`${JSON.stringify({ targets: verdicts }, null, 2)}\n`);
 process.exitCode = verdicts.every((v) => v.pass) && Object.values(results).every((r) => (r as { ok: boolean }).ok) ? 0 : 1;

@@ -32,6 +32,7 @@ export type { InputMessage, HandlerContext, Rejection, HandlerResult, BatchHandl
 export { createMetricsRegistry, pipelineMetrics } from './metrics.ts';
 export type { PipelineMetrics } from './metrics.ts';
 export { createHttpServer, sendJson, listen } from './http-server.ts';
+export { BodyTooLarge, readBody } from './request-body.ts';
 export type { ReadinessCheck, RouteHandler, HttpServerOptions } from './http-server.ts';
 export { onShutdown } from './shutdown.ts';
 export { createServiceContext, runService } from './service-host.ts';

@@ -1,8 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { sendJson, toAppError, ValidationError, type Logger, type RouteHandler } from '@riskstream/shared';
+import { BodyTooLarge, readBody, sendJson, toAppError, ValidationError, type Logger, type RouteHandler } from '@riskstream/shared';
 import type { AlertIntake } from './alert-intake.ts';
 import type { AlertReceiverMetrics } from './alert-receiver-metrics.ts';
-import { BodyTooLarge, readBody } from './request-body.ts';
 import { WebhookAuthError, type WebhookAuthenticator } from './webhook-auth.ts';
 import { parseNotification, type AlertNotification } from './webhook-payload.ts';
 

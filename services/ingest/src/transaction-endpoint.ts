@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { sendJson, toAppError, type Logger, type OutputRecord, type RouteHandler } from '@riskstream/shared';
+import { BodyTooLarge, readBody, sendJson, toAppError, type Logger, type OutputRecord, type RouteHandler } from '@riskstream/shared';
 import type { CardTokenizer } from './card-token.ts';
 import type { IngestMetrics } from './ingest-metrics.ts';
 import { TransactionValidationError, validateTransaction, type ValidationRules } from './transaction-validation.ts';
@@ -49,7 +49,6 @@ export interface RecordRejection {
   readonly issues: readonly { path: string; problem: string }[];
 }
 
-class BodyTooLarge extends Error {}
 
 export function createTransactionEndpoint(o: TransactionEndpointOptions): TransactionEndpoint {
   const log = o.logger.child({ component: 'transaction-endpoint' });
@@ -153,40 +152,4 @@ export function createTransactionEndpoint(o: TransactionEndpointOptions): Transa
       return new Promise((resolve) => idleWaiters.push(resolve));
     },
   };
-}
-
-/**
- * Reads the body, failing as soon as it passes `limit` bytes (chunked bodies declare no length). Plain
- * listeners rather than `for await`: leaving that loop early destroys the socket before the 413 is sent.
- */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const cleanup = () => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onError);
-    };
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        cleanup();
-        reject(new BodyTooLarge());
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = () => {
-      cleanup();
-      resolve(Buffer.concat(chunks, size));
-    };
-    const onError = (err: Error) => {
-      cleanup();
-      reject(err);
-    };
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onError);
-  });
 }

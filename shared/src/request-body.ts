@@ -1,11 +1,19 @@
 import type { IncomingMessage } from 'node:http';
 
-export class BodyTooLarge extends Error {}
+/** The body passed the limit; the caller answers 413. */
+export class BodyTooLarge extends Error {
+  readonly limit: number;
+  constructor(limit: number) {
+    super(`request body exceeds ${limit} bytes`);
+    this.name = 'BodyTooLarge';
+    this.limit = limit;
+  }
+}
 
 /**
  * Reads a request body, failing as soon as it passes `limit` bytes (chunked bodies declare no length).
  * Plain listeners rather than `for await`: leaving that loop early destroys the socket before the 413 is
- * sent. (The same reader as ingest's POST /transactions; services do not import each other.)
+ * sent.
  */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -20,7 +28,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       size += chunk.length;
       if (size > limit) {
         cleanup();
-        reject(new BodyTooLarge());
+        reject(new BodyTooLarge(limit));
         return;
       }
       chunks.push(chunk);
