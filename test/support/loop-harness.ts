@@ -8,7 +8,6 @@ import { createServer } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { createIdempotentProducer, loadConfig, sendRecords, type OutputRecord } from '@riskstream/shared';
 import type { SimulatedTransaction } from '@riskstream/training';
 import { devSecret } from '../../cli/src/stack/dev-secrets.ts';
@@ -16,6 +15,7 @@ import { removeScrapeTarget, writeScrapeTarget } from '../../cli/src/services/se
 import { stackConfigSchema } from '../../cli/src/stack/stack-config.ts';
 import { StackDir } from '../../cli/src/stack/stack-dir.ts';
 import { integrationEnv, uniqueId, type IntegrationEnv } from './integration.ts';
+import { deleteRedisKeys } from './redis-keys.ts';
 import { startChild, waitFor, type ChildService } from './child-service.ts';
 
 export const DAY_MS = 86_400_000;
@@ -133,14 +133,7 @@ export async function openLoop(label: string, extraEnv: Record<string, string> =
         if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGTERM');
         await c.exited();
       }
-      const redis = new Redis(process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379');
-      for (let cursor = '0'; ; ) {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${redisPrefix}*`, 'COUNT', 1000);
-        if (keys.length > 0) await redis.del(...keys);
-        cursor = next;
-        if (cursor === '0') break;
-      }
-      await redis.quit();
+      await deleteRedisKeys(redisPrefix);
       await env.cleanup();
       await rm(root, { recursive: true, force: true });
     },

@@ -5,6 +5,7 @@ import { buildAlertReceiver } from '../../../services/alert-receiver/src/app.ts'
 import { alertReceiverConfigSchema, checkAlertReceiverConfig, type AlertReceiverConfig } from '../../../services/alert-receiver/src/config.ts';
 import { grafanaSignature } from '../../../services/alert-receiver/src/webhook-auth.ts';
 import { readTopic, uniqueId, type IntegrationEnv } from '../../support/integration.ts';
+import { deleteRedisKeys, redisEntries } from '../../support/redis-keys.ts';
 
 /** Integration helpers for the alert receiver: the service in-process on a free port, a fake drift monitor. */
 
@@ -84,38 +85,6 @@ export async function retrainRecords(env: IntegrationEnv): Promise<{ key: string
   return Promise.all(messages.map(async (m) => ({ key: m.key!.toString(), value: (await env.codec.decode('modelsRetrain', m.value)) as RetrainRequested })));
 }
 
-function testRedis() {
-  return createRedis(loadConfig(connectionSchema, process.env));
-}
-
-export async function redisEntries(prefix: string): Promise<Map<string, string | null>> {
-  const redis = testRedis();
-  try {
-    const out = new Map<string, string | null>();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      const values = keys.length > 0 ? await redis.mget(...keys) : [];
-      keys.forEach((k, i) => out.set(k, values[i] ?? null));
-    } while (cursor !== '0');
-    return out;
-  } finally {
-    redis.disconnect();
-  }
-}
-
-async function deleteRedisKeys(prefix: string): Promise<void> {
-  const keys = [...(await redisEntries(prefix)).keys()];
-  if (keys.length === 0) return;
-  const redis = testRedis();
-  try {
-    await redis.del(...keys);
-  } finally {
-    redis.disconnect();
-  }
-}
-
 /** A TCP port nothing listens on right now. */
 export async function freePort(): Promise<number> {
   const s = createServer();
@@ -123,3 +92,5 @@ export async function freePort(): Promise<number> {
   await new Promise<void>((r) => s.close(() => r()));
   return port;
 }
+
+export { redisEntries };

@@ -6,7 +6,10 @@ import { createRedis, loadConfig, runService, type RunningService } from '@risks
 import { buildIngest } from '../../../services/ingest/src/app.ts';
 import { checkIngestConfig, ingestConfigSchema, type IngestConfig } from '../../../services/ingest/src/config.ts';
 import { uniqueId, type IntegrationEnv } from '../../support/integration.ts';
+import { deleteRedisKeys, redisEntries } from '../../support/redis-keys.ts';
 import { TEST_KEYS } from './transaction-fixtures.ts';
+
+export { deleteRedisKeys, redisEntries };
 
 /** Integration helpers for ingest: an in-process service on a free port, Redis cleanup, produce, a TCP proxy. */
 
@@ -56,35 +59,6 @@ export async function startIngest(t: TestContext, env: IntegrationEnv, extra: Re
 
 export function testRedis(): Redis {
   return createRedis(loadConfig(ingestConfigSchema, { ...process.env, CARD_TOKEN_KEYS: TEST_KEYS }));
-}
-
-/** Keys and values under a prefix (SCAN, never KEYS). */
-export async function redisEntries(prefix: string): Promise<Map<string, string | null>> {
-  const redis = testRedis();
-  try {
-    const out = new Map<string, string | null>();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      const values = keys.length > 0 ? await redis.mget(...keys) : [];
-      keys.forEach((k, i) => out.set(k, values[i] ?? null));
-    } while (cursor !== '0');
-    return out;
-  } finally {
-    redis.disconnect();
-  }
-}
-
-export async function deleteRedisKeys(prefix: string): Promise<void> {
-  const keys = [...(await redisEntries(prefix)).keys()];
-  if (keys.length === 0) return;
-  const redis = testRedis();
-  try {
-    await redis.del(...keys);
-  } finally {
-    redis.disconnect();
-  }
 }
 
 export interface Produced {
