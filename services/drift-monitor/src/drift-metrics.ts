@@ -25,6 +25,7 @@ export interface DriftMetrics {
   readonly scoreKs: Gauge<WindowLabels>;
   readonly scorePValue: Gauge<WindowLabels>;
   readonly windowEvents: Gauge<WindowLabels>;
+  readonly windowEvaluations: Counter<'window' | 'verdict'>;
   readonly events: Counter<'stream'>;
   readonly realisedAuc: Gauge<'model_version'>;
   readonly realisedAp: Gauge<'model_version'>;
@@ -71,6 +72,12 @@ export function driftMetrics(registry: Registry): DriftMetrics {
     scoreKs: window('drift_score_ks_statistic', 'KS statistic of the champion score against its reference distribution'),
     scorePValue: window('drift_score_p_value', 'KS p-value of the champion score'),
     windowEvents: window('drift_window_events', 'Events in the window (count: the sliding window now; time: the last closed tumbling window)'),
+    windowEvaluations: new Counter({
+      name: 'drift_window_evaluations_total',
+      help: 'Sliding count-window evaluations by dataset verdict (drifted, not_drifted): the false-alarm count of a stationary run',
+      labelNames: ['window', 'verdict'],
+      registers,
+    }),
     events: new Counter({ name: 'drift_events_total', help: 'Events consumed by the monitor, by stream (enriched, scored, labels)', labelNames: ['stream'], registers }),
     realisedAuc: version('drift_realised_roc_auc', 'ROC AUC over the last labelled events'),
     realisedAp: version('drift_realised_average_precision', 'Average precision over the last labelled events'),

@@ -206,6 +206,9 @@ export class DriftMonitor {
     this.#pending = 0;
     this.#lastRecompute = this.#now();
     this.#core?.evaluateCount();
+    if (this.#core && this.#champion) {
+      this.#m.windowEvaluations.inc({ window: 'count', verdict: this.#core.countFeatures.datasetDrifted ? 'drifted' : 'not_drifted' });
+    }
     for (const p of [this.#current, this.#previous]) {
       if (!p) continue;
       p.lastEstimated = p.estimated.compute();

@@ -80,6 +80,8 @@ test('drift monitor: stationary traffic -> every contract metric exported, no dr
   assert.deepEqual(await gauge(registry, 'drift_feature_chi2_statistic', { feature: 'amount' }), []);
   assert.equal((await gauge(registry, 'drift_feature_ks_statistic', { feature: 'night' })).length, 0);
   assert.deepEqual(await gauge(registry, 'drift_dataset_drifted', { window: 'count', model_version: '3' }), [0]);
+  assert.deepEqual(await gauge(registry, 'drift_window_evaluations_total', { window: 'count', verdict: 'drifted' }), [], 'no drifted evaluation counted');
+  assert.ok((await gauge(registry, 'drift_window_evaluations_total', { window: 'count', verdict: 'not_drifted' }))[0]! >= 1);
   assert.deepEqual(await gauge(registry, 'drift_dataset_drifted', { window: 'time', model_version: '3' }), [0]);
   assert.deepEqual(await gauge(registry, 'drift_window_events', { window: 'count' }), [2000]);
   assert.deepEqual(await gauge(registry, 'drift_window_events', { window: 'time' }), [1440]);
@@ -126,6 +128,7 @@ test('drift monitor: a +20% amount shift raises the count and time verdicts on a
   assert.deepEqual(e.windows.count.drifted_features, ['amount']);
   assert.equal(e.windows.time.dataset_drifted, true);
   assert.deepEqual(await gauge(registry, 'drift_feature_drifted', { feature: 'amount', window: 'count', model_version: '1' }), [1]);
+  assert.ok((await gauge(registry, 'drift_window_evaluations_total', { window: 'count', verdict: 'drifted' }))[0]! >= 1, 'drifted evaluations are counted');
   assert.deepEqual(await gauge(registry, 'drift_feature_drifted', { feature: 'velocity', window: 'count', model_version: '1' }), [0]);
   assert.deepEqual(await gauge(registry, 'drift_features_drifted_ratio', { window: 'count' }), [1 / 3]);
   assert.deepEqual(await gauge(registry, 'drift_champion_info', { previous_version: '' }), [1]);
