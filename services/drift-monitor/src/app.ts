@@ -59,6 +59,7 @@ export async function buildDriftMonitor(ctx: ServiceContext, config: DriftMonito
     minPerformanceEvents: config.minPerformanceEvents,
     scoreBins: config.scoreBins,
     labelJoinCapacity: config.labelJoinCapacity,
+    expectedPartitions: config.expectedPartitions,
     metrics,
     logger: log,
     ...(deps.now ? { now: deps.now } : {}),
@@ -77,14 +78,18 @@ export async function buildDriftMonitor(ctx: ServiceContext, config: DriftMonito
     async handler(messages) {
       // A micro-batch comes from one partition, but nothing here depends on that.
       const enriched: EnrichedTransaction[] = [];
+      const enrichedPartitions: number[] = [];
       const scored: ScoredTransaction[] = [];
       const labels: TransactionLabel[] = [];
       for (const m of messages) {
-        if (m.topic === 'transactionsEnriched') enriched.push(m.value as EnrichedTransaction);
+        if (m.topic === 'transactionsEnriched') {
+          enriched.push(m.value as EnrichedTransaction);
+          enrichedPartitions.push(m.partition);
+        }
         else if (m.topic === 'transactionsScored') scored.push(m.value as ScoredTransaction);
         else labels.push(m.value as TransactionLabel);
       }
-      if (enriched.length > 0) monitor.addEnriched(enriched);
+      if (enriched.length > 0) monitor.addEnriched(enriched, enrichedPartitions);
       if (scored.length > 0) monitor.addScored(scored);
       if (labels.length > 0) monitor.addLabels(labels);
       noteOffsets(monitor, messages);

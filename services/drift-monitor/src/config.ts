@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { field, serviceSchema, type ConfigIssue, type ConfigOf } from '@riskstream/shared';
+import { field, serviceSchema, TOPICS, type ConfigIssue, type ConfigOf } from '@riskstream/shared';
 import { CORRECTIONS } from './multiple-testing.ts';
 import type { DriftSettings } from './drift-core.ts';
 
@@ -67,6 +67,15 @@ export const driftMonitorConfigSchema = {
     default: 0,
     min: 0,
     max: 1,
+  }),
+  expectedPartitions: field.int({
+    env: 'DRIFT_EXPECTED_PARTITIONS',
+    description:
+      'input partitions the count window must mix (each at least 1/(3N) of its events) before it may raise a verdict; ' +
+      'a window read partition by partition while catching up on a backlog is a clustered sample. 1 = no check',
+    default: TOPICS.transactionsEnriched.partitions,
+    min: 1,
+    max: 255,
   }),
   minEvents: field.int({ env: 'DRIFT_MIN_EVENTS', description: 'events a window needs before any verdict', default: 2000, min: 1 }),
   recomputeEveryEvents: field.int({

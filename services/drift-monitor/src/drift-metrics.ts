@@ -26,6 +26,7 @@ export interface DriftMetrics {
   readonly scorePValue: Gauge<WindowLabels>;
   readonly windowEvents: Gauge<WindowLabels>;
   readonly windowEvaluations: Counter<'window' | 'verdict'>;
+  readonly windowRepresentative: Gauge<WindowLabels>;
   readonly events: Counter<'stream'>;
   readonly realisedAuc: Gauge<'model_version'>;
   readonly realisedAp: Gauge<'model_version'>;
@@ -72,9 +73,10 @@ export function driftMetrics(registry: Registry): DriftMetrics {
     scoreKs: window('drift_score_ks_statistic', 'KS statistic of the champion score against its reference distribution'),
     scorePValue: window('drift_score_p_value', 'KS p-value of the champion score'),
     windowEvents: window('drift_window_events', 'Events in the window (count: the sliding window now; time: the last closed tumbling window)'),
+    windowRepresentative: window('drift_window_representative', '1 when the count window mixes every input partition (a fair sample); 0 while catching up partition by partition, when no verdict is raised'),
     windowEvaluations: new Counter({
       name: 'drift_window_evaluations_total',
-      help: 'Sliding count-window evaluations by dataset verdict (drifted, not_drifted): the false-alarm count of a stationary run',
+      help: 'Sliding count-window evaluations by dataset verdict (drifted, not_drifted, unrepresentative): the false-alarm count of a stationary run',
       labelNames: ['window', 'verdict'],
       registers,
     }),

@@ -16,6 +16,7 @@ import { DriftCore, type DriftSettings, type DriftStream } from './drift-core.ts
 import type { DriftMetrics } from './drift-metrics.ts';
 import { selectFeatures, type FeatureSelection } from './feature-selection.ts';
 import { LabelJoin } from './label-join.ts';
+import { PartitionMix } from './partition-mix.ts';
 import {
   EstimatedPerformanceWindow,
   RealisedPerformanceWindow,
@@ -39,6 +40,11 @@ export interface DriftMonitorOptions {
   readonly logger: Logger;
   /** Wall clock (ms), for the recompute interval. */
   readonly now?: () => number;
+  /**
+   * Input partitions a representative count window mixes (see partition-mix.ts); 1 turns the check off.
+   * Default 1.
+   */
+  readonly expectedPartitions?: number;
 }
 
 /** topic name -> partition -> next offset to read. */
@@ -83,6 +89,9 @@ export class DriftMonitor {
   #champion: Champion | undefined;
   #core: DriftCore | undefined;
   #values = new Float64Array(0);
+  #mix: PartitionMix;
+  /** Whether the last count-window evaluation came from a representative window (partition-mix.ts). */
+  #representative = true;
   #current: VersionPerformance | undefined;
   #previous: VersionPerformance | undefined;
   #timeSnapshot: TimeSnapshot | null = null;
@@ -99,6 +108,7 @@ export class DriftMonitor {
     this.#now = options.now ?? Date.now;
     this.#bins = new ScoreBins(options.scoreBins);
     this.#labels = new LabelJoin(options.labelJoinCapacity);
+    this.#mix = new PartitionMix(options.settings.countWindow);
   }
 
   get champion(): Champion | undefined {
@@ -118,6 +128,7 @@ export class DriftMonitor {
       onTimeWindow: (stream) => this.#onTimeWindow(stream),
     });
     this.#values = new Float64Array(monitored.length);
+    this.#mix.reset();
     this.#timeSnapshot = null;
     this.#lateSeen = { features: 0, score: 0 };
     const old = this.#current;
@@ -137,7 +148,8 @@ export class DriftMonitor {
     parts.set(partition, nextOffset);
   }
 
-  addEnriched(records: readonly EnrichedTransaction[]): void {
+  /** `partitions[i]`: the input partition of `records[i]`, for the window's partition mix. */
+  addEnriched(records: readonly EnrichedTransaction[], partitions?: readonly number[]): void {
     this.#m.events.inc({ stream: 'enriched' }, records.length);
     const core = this.#core;
     if (!core) {
@@ -154,6 +166,7 @@ export class DriftMonitor {
       }
       core.addFeatures(values, r.event_time);
     }
+    if (partitions) for (const p of partitions) this.#mix.add(p);
     this.#pending += records.length;
     this.#countLate('features', core.features.lateEvents);
   }
@@ -206,8 +219,10 @@ export class DriftMonitor {
     this.#pending = 0;
     this.#lastRecompute = this.#now();
     this.#core?.evaluateCount();
+    this.#representative = this.#mix.representative(this.#o.expectedPartitions ?? 1);
     if (this.#core && this.#champion) {
-      this.#m.windowEvaluations.inc({ window: 'count', verdict: this.#core.countFeatures.datasetDrifted ? 'drifted' : 'not_drifted' });
+      const verdict = !this.#representative ? 'unrepresentative' : this.#core.countFeatures.datasetDrifted ? 'drifted' : 'not_drifted';
+      this.#m.windowEvaluations.inc({ window: 'count', verdict });
     }
     for (const p of [this.#current, this.#previous]) {
       if (!p) continue;
@@ -322,7 +337,8 @@ export class DriftMonitor {
       event_time_end: finite(f.endMs),
       offsets,
       drifted_ratio: f.driftedRatio,
-      dataset_drifted: f.datasetDrifted,
+      dataset_drifted: f.datasetDrifted && (f !== this.#core?.countFeatures || this.#representative),
+      representative: f !== this.#core?.countFeatures || this.#representative,
       drifted_features: drifted,
       features,
       score: s
@@ -356,7 +372,7 @@ export class DriftMonitor {
     const m = this.#m;
     for (const g of [
       m.featurePsi, m.featureJs, m.featureKs, m.featureChi2, m.featurePValue, m.featureDrifted, m.featureMissing, m.referenceMissing,
-      m.driftedRatio, m.datasetDrifted, m.scorePsi, m.scoreKs, m.scorePValue, m.windowEvents,
+      m.driftedRatio, m.datasetDrifted, m.windowRepresentative, m.scorePsi, m.scoreKs, m.scorePValue, m.windowEvents,
       m.realisedAuc, m.realisedAp, m.realisedPrecision, m.realisedEce, m.realisedLabelled,
       m.estimatedAuc, m.estimatedAp, m.estimatedPrecision, m.estimatedEvents, m.referenceAuc, m.referenceAp,
       m.performanceDelta, m.championInfo,
@@ -413,8 +429,11 @@ export class DriftMonitor {
       set(m.featureMissing, feature, f.missingRatio[j]!);
       m.featureDrifted.set({ feature, model_version, window }, f.drifted[j]!);
     });
-    m.driftedRatio.set({ model_version, window }, f.driftedRatio);
-    m.datasetDrifted.set({ model_version, window }, f.datasetDrifted ? 1 : 0);
+    // An unrepresentative count window reports its statistics but raises nothing (partition-mix.ts).
+    const judged = window === 'time' || this.#representative;
+    m.driftedRatio.set({ model_version, window }, judged ? f.driftedRatio : 0);
+    m.datasetDrifted.set({ model_version, window }, judged && f.datasetDrifted ? 1 : 0);
+    if (window === 'count') m.windowRepresentative.set({ model_version, window }, this.#representative ? 1 : 0);
     m.windowEvents.set({ model_version, window }, f.events);
     if (s) {
       if (Number.isFinite(s.psi[0]!)) m.scorePsi.set({ model_version, window }, s.psi[0]!);

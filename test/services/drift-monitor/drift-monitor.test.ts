@@ -25,7 +25,7 @@ const CONTRACT_METRICS = [
   'drift_champion_info', 'drift_update_duration_seconds',
 ];
 
-function setup(env: Record<string, string> = {}) {
+function setup(env: Record<string, string> = {}, expectedPartitions = 1) {
   const config = loadConfig(driftMonitorConfigSchema, {
     DRIFT_COUNT_WINDOW_EVENTS: '2000', DRIFT_MIN_EVENTS: '1000', DRIFT_TIME_WINDOW_MS: String(4 * HOUR), DRIFT_MIN_PERFORMANCE_EVENTS: '500', ...env,
   });
@@ -43,6 +43,7 @@ function setup(env: Record<string, string> = {}) {
     metrics: driftMetrics(registry),
     logger: createLogger('test', { level: 'silent' }),
     now: () => 0,
+    expectedPartitions,
   });
   return { monitor, registry };
 }
@@ -54,9 +55,11 @@ async function gauge(registry: Registry, name: string, labels: Record<string, st
   return values.filter((v) => Object.entries(labels).every(([k, want]) => String((v.labels as Record<string, unknown>)[k]) === want)).map((v) => v.value);
 }
 
-function feed(monitor: DriftMonitor, records: ReturnType<typeof worldRecords>, labels = true): void {
+/** `partitionOf(i)`: the input partition of enriched record i (none: the mix is not tracked). */
+function feed(monitor: DriftMonitor, records: ReturnType<typeof worldRecords>, labels = true, partitionOf?: (i: number) => number): void {
   for (let i = 0; i < records.enriched.length; i += 500) {
-    monitor.addEnriched(records.enriched.slice(i, i + 500));
+    const batch = records.enriched.slice(i, i + 500);
+    monitor.addEnriched(batch, partitionOf ? batch.map((_, k) => partitionOf(i + k)) : undefined);
     monitor.addScored(records.scored.slice(i, i + 500));
     monitor.recomputeIfDue();
   }
@@ -96,7 +99,7 @@ test('drift monitor: stationary traffic -> every contract metric exported, no dr
   assert.equal(e.previous_version, 2);
   for (const w of ['count', 'time']) {
     const win = e.windows[w];
-    assert.deepEqual(Object.keys(win).sort(), ['dataset_drifted', 'drifted_features', 'drifted_ratio', 'event_time_end', 'event_time_start', 'events', 'features', 'offsets', 'score'].sort());
+    assert.deepEqual(Object.keys(win).sort(), ['dataset_drifted', 'drifted_features', 'drifted_ratio', 'event_time_end', 'event_time_start', 'events', 'features', 'offsets', 'representative', 'score'].sort());
     assert.equal(win.dataset_drifted, false);
     assert.deepEqual(win.drifted_features, []);
     assert.deepEqual(Object.keys(win.features), ['amount', 'velocity', 'night']);
@@ -177,4 +180,26 @@ test('manifest metrics: holdout group first, headline otherwise', () => {
   assert.equal(manifestMetric({ roc_auc: 0.8, holdout: { roc_auc: 0.85 } }, 'roc_auc'), 0.85);
   assert.equal(manifestMetric({ roc_auc: 0.8 }, 'roc_auc'), 0.8);
   assert.equal(manifestMetric({ baseline: { roc_auc: 0.7 } }, 'roc_auc'), undefined);
+});
+
+test('drift monitor: a count window read partition by partition (a backlog catch-up) raises no verdict, even on a real shift (regression: 1,622 false verdicts on a stationary 1M-event catch-up)', async () => {
+  const { monitor, registry } = setup({}, 6);
+  monitor.setChampion({ manifest: manifest(1, referenceProfile(1)), version: 1, previousVersion: null });
+  const next = world(3);
+  // Interleaved partitions: a fair sample, judged as usual.
+  feed(monitor, worldRecords(next, { count: 3000, startMs: START, stepMs: 10_000, idPrefix: 'a', version: 1 }), false, (i) => i % 6);
+  assert.equal((monitor.evidence() as any).windows.count.representative, true);
+  // A burst from one partition, shifted: statistics reported, no verdict.
+  feed(monitor, worldRecords(next, { count: 4000, startMs: START + 30_000_000, stepMs: 10_000, idPrefix: 'b', version: 1, amountFactor: 1.2 }), false, () => 4);
+  const e = monitor.evidence() as any;
+  assert.equal(e.windows.count.representative, false);
+  assert.equal(e.windows.count.dataset_drifted, false);
+  assert.equal(e.windows.count.features.amount.drifted, true, 'the statistics still show the shift');
+  assert.deepEqual(await gauge(registry, 'drift_dataset_drifted', { window: 'count', model_version: '1' }), [0]);
+  assert.deepEqual(await gauge(registry, 'drift_features_drifted_ratio', { window: 'count', model_version: '1' }), [0]);
+  assert.deepEqual(await gauge(registry, 'drift_window_representative', { window: 'count', model_version: '1' }), [0]);
+  assert.ok((await gauge(registry, 'drift_window_evaluations_total', { window: 'count', verdict: 'unrepresentative' }))[0]! >= 1);
+  // Interleaved again, still shifted: the verdict comes back.
+  feed(monitor, worldRecords(next, { count: 3000, startMs: START + 80_000_000, stepMs: 10_000, idPrefix: 'c', version: 1, amountFactor: 1.2 }), false, (i) => i % 6);
+  assert.equal((monitor.evidence() as any).windows.count.dataset_drifted, true);
 });
