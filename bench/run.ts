@@ -90,6 +90,16 @@ const BENCHES: readonly Bench[] = [
       { path: 'amountShift20.maxCountWindowDelayEvents', op: '<=', value: 5000, what: 'events from a +20% amount shift to the drift verdict' },
     ],
   },
+  {
+    // About 9 minutes: the real processes, Prometheus and Alertmanager over 1M stationary transactions.
+    name: 'drift-pipeline-false-alarms',
+    script: 'bench/drift/pipeline-false-alarms.ts',
+    args: ['--seed', '7', '--rate', '3000'],
+    targets: [
+      { path: 'countWindowDriftedVerdicts', op: '<=', value: 0, what: 'drift verdicts through the real pipeline on ~1,000,000 stationary transactions' },
+      { path: 'retrainEvents', op: '<=', value: 0, what: 'retrain events on ~1,000,000 stationary transactions (alert path included)' },
+    ],
+  },
   { name: 'archiver', script: 'bench/offline/archiver-bench.ts' },
   { name: 'alert-auth', script: 'services/alert-receiver/bench/webhook-auth-bench.ts' },
   {
