@@ -23,8 +23,9 @@ import { runStackCommand } from './stack-command.ts';
 const USAGE = `Usage: riskstream demo [--rate N] [--days N] [--keep-running]
 
 What \`npm start\` runs: brings the stack up, trains a first model from the simulator if the registry
-has no champion, starts the services (model-server, ingest, features, scoring), streams simulated
-transactions into transactions.raw.v1 and shows a live summary (rates, lag, decisions, latency
+has no champion, starts every service (riskstream services up: the pipeline, drift monitor, alert
+receiver, archiver and trainer), streams simulated transactions into transactions.raw.v1 and shows a
+live summary (rates, lag, decisions, latency
 percentiles, current model) until Ctrl-C, which stops the traffic, the services and the stack.
 
 Options:
