@@ -36,6 +36,7 @@ export { BodyTooLarge, readBody } from './request-body.ts';
 export type { ReadinessCheck, RouteHandler, HttpServerOptions } from './http-server.ts';
 export { onShutdown } from './shutdown.ts';
 export { createServiceContext, runService } from './service-host.ts';
+export { followLifecycle } from './lifecycle-follower.ts';
 export type { ServiceContext, ServiceParts, HostConfig, RunningService } from './service-host.ts';
 export { createRedis, redisUnavailable, redisReadiness, type RedisConnectionConfig, type RedisClientOptions } from './redis-client.ts';
 export type {

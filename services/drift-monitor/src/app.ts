@@ -9,13 +9,11 @@
  * hears every promotion), and a periodic reconciliation with the alias. Scored events of a version the
  * monitor does not follow trigger that reconciliation early.
  */
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import {
   sendJson,
   type EnrichedTransaction,
   type InputMessage,
-  type ModelLifecycleEvent,
+  followLifecycle,
   type ScoredTransaction,
   type ServiceContext,
   type ServiceParts,
@@ -98,17 +96,10 @@ export async function buildDriftMonitor(ctx: ServiceContext, config: DriftMonito
     },
   });
 
-  const lifecycle = ctx.runner<ModelLifecycleEvent>({
-    groupId: deps.lifecycleGroupId ?? `${config.groupId}-lifecycle-${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`,
-    inputs: ['modelsLifecycle'],
-    mode: 'at-least-once',
-    // Only what happens from now on: the current champion comes from the registry at start.
-    fromBeginning: false,
-    microBatchSize: 1,
-    async handler(messages) {
-      for (const m of messages) await tracker.handleLifecycle(m.value);
-      return { outputs: [] };
-    },
+  const lifecycle = followLifecycle(ctx, {
+    groupPrefix: config.groupId,
+    ...(deps.lifecycleGroupId ? { groupId: deps.lifecycleGroupId } : {}),
+    handle: (event) => tracker.handleLifecycle(event),
   });
 
   const timers: NodeJS.Timeout[] = [];

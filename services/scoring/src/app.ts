@@ -6,14 +6,12 @@
  *  - each instance has its own consumer of models.lifecycle.v1 (unique group, from the latest offset), so
  *    every instance hears every PROMOTED / ROLLED_BACK / SHADOW_STARTED and hot-swaps between batches.
  */
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DependencyError, sendJson, type OutputRecord, type Rejection, type ServiceContext, type ServiceParts } from '@riskstream/shared';
+import { DependencyError, followLifecycle, sendJson, type OutputRecord, type Rejection, type ServiceContext, type ServiceParts } from '@riskstream/shared';
 import { createModelSource, type ModelSource } from '@riskstream/shared/model';
 import type { ScoringConfig } from './config.ts';
 import { gatedRunner } from './gated-runner.ts';
-import { ModelManager, type LifecycleEvent } from './model-manager.ts';
+import { ModelManager } from './model-manager.ts';
 import { scoringMetrics } from './scoring-metrics.ts';
 import { ServingModels } from './serving-models.ts';
 import { scoreBatch, type EnrichedTransaction } from './transaction-scorer.ts';
@@ -82,17 +80,10 @@ export async function buildScoring(ctx: ServiceContext, config: ScoringConfig, d
     },
   });
 
-  const lifecycle = ctx.runner<LifecycleEvent>({
-    groupId: deps.lifecycleGroupId ?? `${config.groupId}-lifecycle-${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`,
-    inputs: ['modelsLifecycle'],
-    mode: 'at-least-once',
-    // Only what happens from now on: the current state comes from the model source at start.
-    fromBeginning: false,
-    microBatchSize: 1,
-    async handler(messages) {
-      for (const m of messages) await manager.handleLifecycle(m.value);
-      return { outputs: [] };
-    },
+  const lifecycle = followLifecycle(ctx, {
+    groupPrefix: config.groupId,
+    ...(deps.lifecycleGroupId ? { groupId: deps.lifecycleGroupId } : {}),
+    handle: (event) => manager.handleLifecycle(event),
   });
 
   const gated = gatedRunner(scoring, {
