@@ -36,7 +36,6 @@ async function counter(url: string, name: string, labels: Record<string, string>
 
 const log = (msg: string) => process.stderr.write(`${new Date().toISOString()} ${msg}\n`);
 const loop = await openLoop('falsealarm', { FEATURE_ALLOWED_LATENESS_MS: String(60 * 86_400_000) });
-const cleanups: Array<() => Promise<void>> = [() => loop.stop()];
 let result: Record<string, unknown> = {};
 try {
   log(`simulating and training the champion (seed ${seed})`);
@@ -53,7 +52,7 @@ try {
   const scoringMetrics = `http://127.0.0.1:${loop.ports.scoring}/metrics`;
   const driftMetrics = `http://127.0.0.1:${loop.ports['drift-monitor']}/metrics`;
   const traffic = await TrafficProducer.open(loop.env);
-  cleanups.push(() => traffic.close());
+  loop.closeFirst(() => traffic.close());
   log(`warm-up: ${warmUp.length} transactions`);
   await traffic.send(warmUp, 0, 0);
   await traffic.flushLabels();
@@ -63,7 +62,7 @@ try {
   await loop.ready('drift-monitor');
   await loop.ready('alert-receiver', '/healthz');
   const retrains = await collect(loop.env, 'modelsRetrain');
-  cleanups.push(() => retrains.stop());
+  loop.closeFirst(() => retrains.stop());
   log(`stationary: ${live.length} transactions`);
   const t0 = Date.now();
   await traffic.send(live, rate, 1000);
@@ -90,6 +89,6 @@ try {
     streamSeconds,
   };
 } finally {
-  for (const c of cleanups.reverse()) await c();
+  await loop.stop();
 }
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

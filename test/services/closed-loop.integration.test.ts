@@ -45,11 +45,7 @@ test('integration: closed loop - stationary traffic raises nothing; +20% amounts
     TRAINER_LABEL_DELAY_DAYS: '0',
     TRAINER_HOLDOUT_DAYS: '2',
   });
-  // Consumers and the producer close before the loop deletes its topics: last opened, first closed.
-  const cleanups: Array<() => Promise<void>> = [() => loop.stop()];
-  t.after(async () => {
-    for (const c of cleanups.reverse()) await c();
-  });
+  t.after(() => loop.stop());
   const { env } = loop;
 
   // The champion, trained by the training job on this population's handbook weeks (reference: days 39-45).
@@ -65,9 +61,9 @@ test('integration: closed loop - stationary traffic raises nothing; +20% amounts
 
   for (const s of ['ingest', 'features', 'scoring', 'archiver'] as const) loop.start(s);
   const scored = await collect(env, 'transactionsScored');
-  cleanups.push(() => scored.stop());
+  loop.closeFirst(() => scored.stop());
   const traffic = await TrafficProducer.open(env);
-  cleanups.push(() => traffic.close());
+  loop.closeFirst(() => traffic.close());
 
   await traffic.send(warmUp.txs, 0, 0);
   await traffic.flushLabels();
@@ -80,8 +76,8 @@ test('integration: closed loop - stationary traffic raises nothing; +20% amounts
   await loop.ready('trainer', '/healthz');
   const retrains = await collect(env, 'modelsRetrain');
   const lifecycle = await collect(env, 'modelsLifecycle');
-  cleanups.push(() => retrains.stop());
-  cleanups.push(() => lifecycle.stop());
+  loop.closeFirst(() => retrains.stop());
+  loop.closeFirst(() => lifecycle.stop());
   const driftUrl = loop.driftUrl();
 
   // Stationary: the champion's own population. No verdict may flip, no alert may fire.

@@ -20,10 +20,7 @@ const DAYS = 60;
 
 test('integration: automatic rollback - a promoted model that underperforms the previous champion is rolled back by alert, and scoring returns to it', { timeout: 15 * 60_000 }, async (t) => {
   const loop = await openLoop('rollback', { FEATURE_ALLOWED_LATENESS_MS: String(40 * 86_400_000) });
-  const cleanups: Array<() => Promise<void>> = [() => loop.stop()];
-  t.after(async () => {
-    for (const c of cleanups.reverse()) await c();
-  });
+  t.after(() => loop.stop());
   const { env } = loop;
 
   const sim = simulate({ nCustomers: 800, nTerminals: 1600, nbDays: DAYS, seed: SEED });
@@ -48,9 +45,9 @@ test('integration: automatic rollback - a promoted model that underperforms the 
 
   for (const s of ['ingest', 'features', 'scoring'] as const) loop.start(s);
   const scored = await collect(env, 'transactionsScored');
-  cleanups.push(() => scored.stop());
+  loop.closeFirst(() => scored.stop());
   const traffic = await TrafficProducer.open(env);
-  cleanups.push(() => traffic.close());
+  loop.closeFirst(() => traffic.close());
   await traffic.send(phase(0, 39), 0, 0);
   await traffic.flushLabels();
   await waitFor('warm-up scored', () => scored.values.length >= traffic.produced, 300_000, 1000);
@@ -61,8 +58,8 @@ test('integration: automatic rollback - a promoted model that underperforms the 
   await loop.ready('trainer', '/healthz');
   const retrains = await collect(env, 'modelsRetrain');
   const lifecycle = await collect(env, 'modelsLifecycle');
-  cleanups.push(() => retrains.stop());
-  cleanups.push(() => lifecycle.stop());
+  loop.closeFirst(() => retrains.stop());
+  loop.closeFirst(() => lifecycle.stop());
 
   // v1 is measured on its own traffic first: the "previous champion" numbers the comparison needs.
   await traffic.send(phase(39, 45), 400, 1000);

@@ -42,6 +42,8 @@ export interface Loop {
   start(name: LoopService): ChildService;
   ready(name: LoopService, path?: '/readyz' | '/healthz'): Promise<void>;
   driftUrl(): string;
+  /** Closes `fn`'s client in stop(), before the processes and topics go: last registered, first closed. */
+  closeFirst(fn: () => Promise<void>): void;
   stop(): Promise<void>;
 }
 
@@ -112,6 +114,7 @@ export async function openLoop(label: string, extraEnv: Record<string, string> =
     ...extraEnv,
   };
   const children = new Map<LoopService, ChildService>();
+  const clients: Array<() => Promise<void>> = [];
   const scrapeName = (name: LoopService) => `${label}-${name}`;
   return {
     env,
@@ -127,7 +130,9 @@ export async function openLoop(label: string, extraEnv: Record<string, string> =
     ready: (name, path = '/readyz') =>
       waitFor(`${name} ${path}`, async () => (await fetch(`http://127.0.0.1:${ports[name]}${path}`).catch(() => undefined))?.ok === true, 90_000, 500),
     driftUrl: () => `http://127.0.0.1:${ports['drift-monitor']}/v1/drift`,
+    closeFirst: (fn) => void clients.push(fn),
     async stop() {
+      for (const close of clients.splice(0).reverse()) await close();
       for (const [name, c] of children) {
         removeScrapeTarget(stackDir, scrapeName(name));
         if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGTERM');
