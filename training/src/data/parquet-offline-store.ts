@@ -18,9 +18,13 @@ import {
   eventDateOf,
   isBaseColumn,
   listPartitions,
+  LABEL_COLUMNS,
   OfflineStoreQuery,
+  SCORE_COLUMNS,
+  TRANSACTION_COLUMNS,
   type ColumnarBatch,
   type ColumnRequest,
+  type OfflineColumn,
   type OfflineEngineOptions,
 } from '@riskstream/shared';
 import { checkRange, type LabelBatch, type OfflinePartition, type OfflineStoreReader, type OfflineTable, type TimeRange, type TransactionBatch } from './offline-store.ts';
@@ -53,39 +57,24 @@ export interface ParquetOfflineStoreOptions extends OfflineEngineOptions {
   readonly batchSize?: number;
 }
 
-const TRANSACTION_REQUEST: readonly ColumnRequest[] = [
-  { name: 'transaction_id', kind: 'text' },
-  { name: 'event_time', kind: 'number' },
-  { name: 'card_token', kind: 'text' },
-  { name: 'terminal_id', kind: 'text' },
-  { name: 'amount', kind: 'number' },
-  { name: 'currency', kind: 'text' },
-  { name: 'channel', kind: 'text' },
-];
+/**
+ * The columns each batch shape reads, by name; their kinds come from the layout's declared types
+ * (offline-layout.ts), so the writer's and the reader's idea of a column cannot drift apart.
+ */
+function projection(columns: readonly OfflineColumn[], names: readonly string[]): readonly ColumnRequest[] {
+  return names.map((name): ColumnRequest => {
+    const c = columns.find((x) => x.name === name);
+    if (!c) throw new Error(`offline layout has no column ${name}`);
+    return { name, kind: c.type === 'VARCHAR' ? 'text' : c.type === 'BOOLEAN' ? 'flag' : 'number' };
+  });
+}
 
-const LABEL_REQUEST: readonly ColumnRequest[] = [
-  { name: 'transaction_id', kind: 'text' },
-  { name: 'terminal_id', kind: 'text' },
-  { name: 'event_time', kind: 'number' },
-  { name: 'is_fraud', kind: 'flag' },
-  { name: 'labelled_at', kind: 'number' },
-];
-
-const SCORE_REQUEST: readonly ColumnRequest[] = [
-  { name: 'transaction_id', kind: 'text' },
-  { name: 'event_time', kind: 'number' },
-  { name: 'card_token', kind: 'text' },
-  { name: 'terminal_id', kind: 'text' },
-  { name: 'amount', kind: 'number' },
-  { name: 'score', kind: 'number' },
-  { name: 'decision', kind: 'text' },
-  { name: 'model_name', kind: 'text' },
-  { name: 'model_version', kind: 'number' },
-  { name: 'reasons', kind: 'text' },
-  { name: 'latency_ms', kind: 'number' },
-  { name: 'challenger_score', kind: 'number' },
-  { name: 'challenger_version', kind: 'number' },
-];
+const TRANSACTION_REQUEST = projection(TRANSACTION_COLUMNS, ['transaction_id', 'event_time', 'card_token', 'terminal_id', 'amount', 'currency', 'channel']);
+const LABEL_REQUEST = projection(LABEL_COLUMNS, ['transaction_id', 'terminal_id', 'event_time', 'is_fraud', 'labelled_at']);
+const SCORE_REQUEST = projection(SCORE_COLUMNS, [
+  'transaction_id', 'event_time', 'card_token', 'terminal_id', 'amount', 'score', 'decision',
+  'model_name', 'model_version', 'reasons', 'latency_ms', 'challenger_score', 'challenger_version',
+]);
 
 const NUMERIC_TYPES = /^(DOUBLE|FLOAT|REAL|BIGINT|INTEGER|SMALLINT|TINYINT|HUGEINT|DECIMAL.*)$/;
 
