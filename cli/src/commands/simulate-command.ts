@@ -1,10 +1,10 @@
 import { resolve } from 'node:path';
 import { UsageError } from '@riskstream/shared';
-import { applyDrift, fraudRate, simulate, transactionsInOrder, writeCsv, type DriftScenario } from '@riskstream/training';
+import { applyDrift, fraudRate, simulate, transactionsInOrder, writeCsv, type DriftScenario, type SimulationRng } from '@riskstream/training';
 import { parseCommandArgs, type Command } from '../command.ts';
 import { produceTransactions } from '../transaction-producer.ts';
 
-const USAGE = `Usage: riskstream simulate [--days N] [--seed N] [--customers N] [--terminals N]
+const USAGE = `Usage: riskstream simulate [--days N] [--seed N] [--rng riskstream|handbook] [--customers N] [--terminals N]
                            [--drift SPEC]... (--out FILE.csv | --kafka [--rate N] [--limit N])
 
 Runs the fraud-detection handbook's transaction simulator (5,000 customers, 10,000 terminals,
@@ -18,6 +18,8 @@ Drift scenarios (repeatable), applied from a simulated day:
   missing-field-surge:0.3@120    30% of events lose their channel from day 120
 
 Options:
+  --rng KIND          riskstream (default): our seeded streams; handbook: the handbook's own numpy and
+                      CPython generators, so --seed 0 writes exactly the handbook's 1,754,155 transactions
   --out FILE.csv      write CSV
   --kafka             produce to Kafka (KAFKA_BROKERS, SCHEMA_REGISTRY_URL; TOPIC_NAMESPACE optional)
   --rate N            transactions per second to Kafka (default 1000; 0 = as fast as possible)
@@ -54,6 +56,7 @@ export const simulateCommand: Command = {
     const { values } = parseCommandArgs(args, {
       days: { type: 'string' },
       seed: { type: 'string' },
+      rng: { type: 'string' },
       customers: { type: 'string' },
       terminals: { type: 'string' },
       drift: { type: 'string', multiple: true },
@@ -81,6 +84,7 @@ export const simulateCommand: Command = {
     let sim = simulate({
       ...(num('--days', values.days) !== undefined ? { nbDays: num('--days', values.days)! } : {}),
       ...(num('--seed', values.seed) !== undefined ? { seed: num('--seed', values.seed)! } : {}),
+      ...(values.rng !== undefined ? { rng: values.rng as SimulationRng } : {}),
       ...(num('--customers', values.customers) !== undefined ? { nCustomers: num('--customers', values.customers)! } : {}),
       ...(num('--terminals', values.terminals) !== undefined ? { nTerminals: num('--terminals', values.terminals)! } : {}),
     });

@@ -1,13 +1,13 @@
 import { join, resolve } from 'node:path';
 import { UsageError, createLogger, field, loadConfig } from '@riskstream/shared';
-import { ModelRegistry, checkModelName, csvTrainingData, simulatedTrainingData, trainModel, type TrainOutcome } from '@riskstream/training';
+import { ModelRegistry, checkModelName, csvTrainingData, simulatedTrainingData, trainModel, type SimulationRng, type TrainOutcome } from '@riskstream/training';
 import { parseCommandArgs, type Command } from '../command.ts';
 import { createProgress } from '../progress-bar.ts';
 import { REPO_ROOT } from '../stack/stack-config.ts';
 
 const USAGE = `Usage:
   riskstream train --csv FILE --target COLUMN --out DIR [--id COLUMN] [--group COLUMN] [options]
-  riskstream train --simulated [--days N] [--out DIR] [options]
+  riskstream train --simulated [--days N] [--rng riskstream|handbook] [--train-start DAY] [--out DIR] [options]
 
 Trains a calibrated gradient-boosted trees model, evaluates it against a logistic-regression baseline
 and the current champion on the same holdout, exports it to ONNX, registers it and promotes it when the
@@ -20,6 +20,10 @@ Data:
   --group COLUMN      entity column: rows of one entity stay on one side of every split
   --simulated         the handbook simulator and protocol (7 days train, 7 delay, 7 test)
   --days N            simulated days (default 183)
+  --rng KIND          simulator randomness: riskstream (default) or handbook (the handbook's numpy and
+                      CPython generators: with --sim-seed 0 exactly the handbook's dataset)
+  --sim-seed N        simulation seed (default: --seed)
+  --train-start DAY   first training day, YYYY-MM-DD (default 2018-07-25, the handbook's)
 
 Options:
   --out DIR           output directory (required with --csv)
@@ -43,6 +47,9 @@ export const trainCommand: Command = {
       group: { type: 'string' },
       simulated: { type: 'boolean' },
       days: { type: 'string' },
+      rng: { type: 'string' },
+      'sim-seed': { type: 'string' },
+      'train-start': { type: 'string' },
       out: { type: 'string' },
       name: { type: 'string' },
       registry: { type: 'string' },
@@ -58,6 +65,9 @@ export const trainCommand: Command = {
     if (Boolean(values.csv) === Boolean(values.simulated)) throw new UsageError('give exactly one of --csv FILE or --simulated');
     if (values.csv && !values.target) throw new UsageError('--csv needs --target COLUMN');
     if (values.csv && !values.out) throw new UsageError('--csv needs --out DIR');
+    for (const flag of ['rng', 'sim-seed', 'train-start', 'days'] as const) {
+      if (values.csv && values[flag] !== undefined) throw new UsageError(`--${flag} applies to --simulated only`);
+    }
     const seed = intArg('--seed', values.seed, 42, 0);
     const searchTrials = intArg('--search', values.search, 0, 0);
     const env = loadConfig(
@@ -71,7 +81,12 @@ export const trainCommand: Command = {
 
     const data = values.csv
       ? await csvTrainingData({ path: resolve(values.csv), target: values.target!, seed, ...(values.id ? { idColumn: values.id } : {}), ...(values.group ? { groupColumn: values.group } : {}) })
-      : simulatedTrainingData({ days: intArg('--days', values.days, 183, 21), seed });
+      : simulatedTrainingData({
+          days: intArg('--days', values.days, 183, 21),
+          seed: intArg('--sim-seed', values['sim-seed'], seed, 0),
+          ...(values.rng !== undefined ? { rng: values.rng as SimulationRng } : {}),
+          ...(values['train-start'] !== undefined ? { trainStart: values['train-start'] } : {}),
+        });
     const registry = values['no-register'] ? undefined : await ModelRegistry.open(resolve(values.registry ?? env.registryDir));
     const outcome = await trainModel(data, {
       name,

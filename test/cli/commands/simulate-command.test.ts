@@ -149,3 +149,24 @@ test('simulate --kafka validates --rate before simulating', async () => {
   assert.equal(r.code, 2);
   assert.doesNotMatch(r.stderr, /simulated \d+ transactions/);
 });
+
+test('--rng handbook draws from the handbook generators: deterministic, and not the riskstream draws', async (t) => {
+  const dir = await tempDir(t, 'sim-rng');
+  const files = ['handbook-a', 'handbook-b', 'riskstream'].map((f) => join(dir, `${f}.csv`));
+  for (const [file, rng] of [[files[0]!, 'handbook'], [files[1]!, 'handbook'], [files[2]!, 'riskstream']] as const) {
+    const r = await runCli(['simulate', ...SMALL, '--rng', rng, '--out', file, '--quiet'], ENV);
+    assert.equal(r.code, 0, r.stderr);
+  }
+  const [a, b, c] = await Promise.all(files.map((f) => readFile(f, 'utf8')));
+  assert.equal(a, b);
+  assert.notEqual(a, c);
+  assert.ok((await readCsv(files[0]!)).rows.length > 1000);
+});
+
+test('simulate --rng with an unknown generator is refused (exit 1, CONFIG_INVALID naming rng)', async (t) => {
+  const dir = await tempDir(t, 'sim-rng-bad');
+  const r = await runCli(['simulate', ...SMALL, '--rng', 'numpy', '--out', join(dir, 'tx.csv')], ENV);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /\[CONFIG_INVALID\][\s\S]*rng: must be one of 'riskstream', 'handbook', got "numpy"/);
+  assert.equal(existsSync(join(dir, 'tx.csv')), false);
+});

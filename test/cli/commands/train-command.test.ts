@@ -22,6 +22,8 @@ describe('train: usage errors exit 2 with a clear message and touch nothing', ()
     ['--search that is negative', ['--simulated', '--search=-1'], /--search must be an integer >= 0, got "-1"/],
     ['--days below the 21-day protocol', ['--simulated', '--days', '20'], /--days must be an integer >= 21, got "20"/],
     ['--csv without a file name', ['--csv'], /Option '--csv <value>' argument missing/],
+    ['--rng with --csv', ['--csv', 'data.csv', '--target', 'y', '--out', 'out', '--rng', 'handbook'], /--rng applies to --simulated only/],
+    ['--train-start without 21 simulated days after it', ['--simulated', '--days', '21', '--train-start', '2018-04-02'], /--train-start must be a YYYY-MM-DD day with 21 simulated days from it \(2018-04-01\.\.2018-04-01\), got "2018-04-02"/],
   ];
   for (const [what, args, message] of cases) {
     test(what, async (t) => {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError } from '@riskstream/shared';
-import { binMatrix, binOf, featureEdges, fitBinning } from '../../../training/src/models/binning.ts';
+import { binMatrix, binOf, featureEdges, fitBinning, labelBalancedBinWeights } from '../../../training/src/models/binning.ts';
 import { createRng } from '../../../training/src/random.ts';
 
 function assertEdgeContract(edges: Float32Array, probes: readonly number[]): void {
@@ -71,4 +71,34 @@ test('binMatrix codes every cell of a row-major matrix', () => {
 test('maxBins outside [2, 255] is a config error', () => {
   assert.throws(() => featureEdges(new Float32Array(3), 256), ConfigError);
   assert.throws(() => featureEdges(new Float32Array(3), 1), ConfigError);
+});
+
+test('weighted edges: a heavy-weight region gets bins in proportion to its weight, not its row count', () => {
+  // 10,000 negatives on 0..99.99 and 100 positives on 200..299: by rows the positives' range is ~1% of
+  // the data and gets 2-3 bins; with the positives carrying half the weight it gets about half of them.
+  const values = new Float32Array(10_100);
+  const y = new Uint8Array(10_100);
+  for (let i = 0; i < 10_000; i++) values[i] = i / 100;
+  for (let i = 0; i < 100; i++) {
+    values[10_000 + i] = 200 + i;
+    y[10_000 + i] = 1;
+  }
+  const binsAbove = (edges: Float32Array) => edges.filter((e) => e >= 200 && e < 299).length;
+  const plain = featureEdges(values, 64);
+  const weighted = featureEdges(values, 64, labelBalancedBinWeights(y, 0.5));
+  assert.ok(binsAbove(plain) <= 2, `plain quantiles: ${binsAbove(plain)} edges among the positives`);
+  assert.ok(binsAbove(weighted) >= 28 && binsAbove(weighted) <= 33, `weighted: ${binsAbove(weighted)} edges`);
+  assertEdgeContract(weighted, [...values.subarray(0, 50), 150, 250.5, 1e6]);
+});
+
+test('labelBalancedBinWeights: positives carry the requested share; none for share 0 or a single class', () => {
+  const y = Uint8Array.from([1, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+  const w = labelBalancedBinWeights(y, 0.5)!;
+  assert.equal(w[0], 9);
+  assert.equal(w[1], 1);
+  const w25 = labelBalancedBinWeights(y, 0.25)!;
+  assert.ok(Math.abs(w25[0]! / (w25[0]! + 9) - 0.25) < 1e-6);
+  assert.equal(labelBalancedBinWeights(y, 0), undefined);
+  assert.equal(labelBalancedBinWeights(new Uint8Array(5), 0.5), undefined);
+  assert.equal(labelBalancedBinWeights(new Uint8Array(5).fill(1), 0.5), undefined);
 });

@@ -206,6 +206,12 @@ test('invalid options are reported together as a ConfigError', () => {
     (err: unknown) => err instanceof ConfigError && err.issues.length === 3,
   );
   assert.throws(() => resolveGbdtOptions({ growth: 'depthwise', maxDepth: 0 }), ConfigError);
+  for (const binPositiveShare of [-0.1, 1, Number.NaN]) {
+    assert.throws(
+      () => resolveGbdtOptions({ binPositiveShare }),
+      (err: unknown) => err instanceof ConfigError && err.issues.some((i) => i.field === 'binPositiveShare'),
+    );
+  }
   assert.equal(resolveGbdtOptions({ growth: 'depthwise' }).maxDepth, 4);
 });
 

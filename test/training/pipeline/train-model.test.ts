@@ -29,7 +29,7 @@ test('train -> evaluate -> export -> register: the first model becomes champion 
   assert.ok(o.parityMaxAbsDiff <= 1e-5, `parity ${o.parityMaxAbsDiff}`);
   assert.ok(o.candidate.roc_auc! > 0.75, `auc ${o.candidate.roc_auc}`);
   assert.ok(o.candidate.card_precision_at_100 !== undefined && o.candidate.card_precision_at_100 !== null);
-  assert.deepEqual([...stages].sort(), ['baseline', 'boosting', 'checks', 'evaluate']);
+  assert.deepEqual([...stages].sort(), ['baseline', 'boosting', 'checks', 'evaluate', 'refit']);
 
   const champion = await registry.get('fraud', 'champion');
   assert.equal(champion.version, 1);
@@ -37,6 +37,9 @@ test('train -> evaluate -> export -> register: the first model becomes champion 
   assert.deepEqual(manifest.featureNames, data.dataset.featureNames);
   assert.ok(manifest.thresholds.review <= manifest.thresholds.decline);
   assert.ok(manifest.referenceProfile.features['TX_AMOUNT'], 'reference profile per feature');
+  // The served model is the refit on every training row, with as many trees as early stopping chose.
+  const config = manifest.trainingConfig as { bestRound: number; refitRounds: number };
+  assert.equal(config.refitRounds, config.bestRound + 1);
   for (const f of ['model.onnx', 'manifest.json', 'metrics.json', 'report.html']) assert.ok(existsSync(join(root, 'out', f)), f);
   assert.match(await readFile(join(root, 'out', 'report.html'), 'utf8'), /<svg/);
 });

@@ -93,12 +93,16 @@ test('two processes registering at the same time never collide on a version', as
   assert.equal((await registry.list('fraud')).length, 12);
 });
 
-test('SIGKILL in the middle of registering leaves a valid registry', async (t) => {
+test('SIGKILL in the middle of registering leaves a valid registry', { timeout: 120_000 }, async (t) => {
   const root = await tempRoot(t);
   for (const delayMs of [0, 2, 5, 11]) {
     const child = spawn(process.execPath, [WORKER, root, '0'], { stdio: ['ignore', 'pipe', 'ignore'] });
     // Kill only once the worker is registering in a loop, at staggered points of a register call.
-    await new Promise((resolve) => child.stdout.once('data', resolve));
+    // A worker that dies before printing must fail this test, not hang it.
+    await new Promise((resolve, reject) => {
+      child.stdout.once('data', resolve);
+      child.once('exit', (code, signal) => reject(new Error(`worker exited (${code ?? signal}) before registering anything`)));
+    });
     await sleep(delayMs);
     child.kill('SIGKILL');
     await new Promise((resolve) => child.on('exit', resolve));

@@ -34,10 +34,10 @@ import onnxProto from 'onnx-proto';
 import type { onnx } from 'onnx-proto';
 import { ModelError } from '@riskstream/shared';
 import type { LinearModel, Model, Tree, TreeEnsembleModel } from '@riskstream/shared/model';
+import { ONNX_DATA_TYPE, doubleTensor, floatValueInfo, floatsAttr, intAttr, intsAttr, onnxNode, stringAttr, stringsAttr, tensorAttr } from '@riskstream/shared/model';
 
 const proto = onnxProto.onnx;
-const AttributeType = proto.AttributeProto.AttributeType;
-const DataType = proto.TensorProto.DataType;
+const DataType = ONNX_DATA_TYPE;
 
 /** IR 8 is the newest IR the bundled onnx-proto schema (onnx 1.10) describes; onnxruntime reads it. */
 export const ONNX_IR_VERSION = 8;
@@ -89,8 +89,8 @@ export function exportOnnx(model: Model, opts: ExportOnnxOptions = {}): Uint8Arr
   const initializers: onnx.ITensorProto[] = [];
 
   nodes.push(
-    node('Concat', [...model.featureNames], [INTERNAL.features], 'concat_features', [intAttr('axis', 1)]),
-    node('Cast', [INTERNAL.features], [INTERNAL.featuresDouble], 'cast_features', [intAttr('to', DataType.DOUBLE)]),
+    onnxNode('Concat', [...model.featureNames], [INTERNAL.features], 'concat_features', [intAttr('axis', 1)]),
+    onnxNode('Cast', [INTERNAL.features], [INTERNAL.featuresDouble], 'cast_features', [intAttr('to', DataType.DOUBLE)]),
   );
 
   if (model.kind === 'tree-ensemble') {
@@ -98,7 +98,7 @@ export function exportOnnx(model: Model, opts: ExportOnnxOptions = {}): Uint8Arr
     // calibration and the sigmoid do not add float32 rounding on top of that one unavoidable rounding.
     nodes.push(
       treeEnsembleNode(model),
-      node('Cast', [INTERNAL.marginFloat], [INTERNAL.margin], 'cast_margin', [intAttr('to', DataType.DOUBLE)]),
+      onnxNode('Cast', [INTERNAL.marginFloat], [INTERNAL.margin], 'cast_margin', [intAttr('to', DataType.DOUBLE)]),
     );
   } else {
     linearNodes(model, nodes, initializers);
@@ -110,14 +110,14 @@ export function exportOnnx(model: Model, opts: ExportOnnxOptions = {}): Uint8Arr
     if (!Number.isFinite(a) || !Number.isFinite(b)) throw new ModelError('onnx-export', 'Platt calibration a/b must be finite');
     initializers.push(doubleTensor(INTERNAL.plattA, [], [a]), doubleTensor(INTERNAL.plattB, [], [b]));
     nodes.push(
-      node('Mul', [margin, INTERNAL.plattA], [INTERNAL.calibratedScaled], 'platt_scale'),
-      node('Add', [INTERNAL.calibratedScaled, INTERNAL.plattB], [INTERNAL.calibrated], 'platt_shift'),
+      onnxNode('Mul', [margin, INTERNAL.plattA], [INTERNAL.calibratedScaled], 'platt_scale'),
+      onnxNode('Add', [INTERNAL.calibratedScaled, INTERNAL.plattB], [INTERNAL.calibrated], 'platt_shift'),
     );
     margin = INTERNAL.calibrated;
   }
   nodes.push(
-    node('Sigmoid', [margin], [INTERNAL.probabilityDouble], 'sigmoid'),
-    node('Cast', [INTERNAL.probabilityDouble], [ONNX_OUTPUT_NAME], 'cast_probability', [intAttr('to', DataType.FLOAT)]),
+    onnxNode('Sigmoid', [margin], [INTERNAL.probabilityDouble], 'sigmoid'),
+    onnxNode('Cast', [INTERNAL.probabilityDouble], [ONNX_OUTPUT_NAME], 'cast_probability', [intAttr('to', DataType.FLOAT)]),
   );
 
   const graph: onnx.IGraphProto = {
@@ -217,14 +217,14 @@ function treeEnsembleNode(model: TreeEnsembleModel): onnx.INodeProto {
     flat.leafTreeIds.push(0); flat.leafNodeIds.push(0); flat.leafWeights.push(0);
   }
   const n = flat.leafWeights.length;
-  return node('TreeEnsembleRegressor', [INTERNAL.featuresDouble], [INTERNAL.marginFloat], 'tree_ensemble', [
+  return onnxNode('TreeEnsembleRegressor', [INTERNAL.featuresDouble], [INTERNAL.marginFloat], 'tree_ensemble', [
     intAttr('n_targets', 1),
     stringAttr('aggregate_function', 'SUM'),
     stringAttr('post_transform', 'NONE'),
     intsAttr('nodes_treeids', flat.treeIds),
     intsAttr('nodes_nodeids', flat.nodeIds),
     intsAttr('nodes_featureids', flat.featureIds),
-    { name: 'nodes_modes', type: AttributeType.STRINGS, strings: flat.modes },
+    stringsAttr('nodes_modes', flat.modes),
     // Thresholds are float32 values by contract, so the float attribute holds them exactly.
     floatsAttr('nodes_values', flat.thresholds),
     intsAttr('nodes_truenodeids', flat.trueIds),
@@ -300,54 +300,12 @@ function linearNodes(model: LinearModel, nodes: onnx.INodeProto[], initializers:
     doubleTensor(INTERNAL.zero, [], [0]),
   );
   nodes.push(
-    node('Sub', [INTERNAL.featuresDouble, INTERNAL.mean], [INTERNAL.centred], 'centre'),
-    node('Div', [INTERNAL.centred, INTERNAL.scale], [INTERNAL.standardised], 'scale'),
-    node('IsNaN', [INTERNAL.featuresDouble], [INTERNAL.missing], 'is_missing'),
-    node('Where', [INTERNAL.missing, INTERNAL.zero, INTERNAL.standardised], [INTERNAL.imputed], 'impute_missing'),
-    node('MatMul', [INTERNAL.imputed, INTERNAL.weights], [INTERNAL.dot], 'weights'),
-    node('Add', [INTERNAL.dot, INTERNAL.intercept], [INTERNAL.margin], 'intercept'),
+    onnxNode('Sub', [INTERNAL.featuresDouble, INTERNAL.mean], [INTERNAL.centred], 'centre'),
+    onnxNode('Div', [INTERNAL.centred, INTERNAL.scale], [INTERNAL.standardised], 'scale'),
+    onnxNode('IsNaN', [INTERNAL.featuresDouble], [INTERNAL.missing], 'is_missing'),
+    onnxNode('Where', [INTERNAL.missing, INTERNAL.zero, INTERNAL.standardised], [INTERNAL.imputed], 'impute_missing'),
+    onnxNode('MatMul', [INTERNAL.imputed, INTERNAL.weights], [INTERNAL.dot], 'weights'),
+    onnxNode('Add', [INTERNAL.dot, INTERNAL.intercept], [INTERNAL.margin], 'intercept'),
   );
 }
 
-function node(
-  opType: string,
-  input: string[],
-  output: string[],
-  name: string,
-  attribute: onnx.IAttributeProto[] = [],
-): onnx.INodeProto {
-  const domain = opType === 'TreeEnsembleRegressor' ? 'ai.onnx.ml' : '';
-  return { opType, input, output, name, domain, attribute };
-}
-
-function intAttr(name: string, i: number): onnx.IAttributeProto {
-  return { name, type: AttributeType.INT, i };
-}
-function intsAttr(name: string, ints: number[]): onnx.IAttributeProto {
-  return { name, type: AttributeType.INTS, ints };
-}
-function floatsAttr(name: string, floats: number[]): onnx.IAttributeProto {
-  return { name, type: AttributeType.FLOATS, floats };
-}
-function stringAttr(name: string, s: string): onnx.IAttributeProto {
-  return { name, type: AttributeType.STRING, s: new TextEncoder().encode(s) };
-}
-function tensorAttr(name: string, t: onnx.ITensorProto): onnx.IAttributeProto {
-  return { name, type: AttributeType.TENSOR, t };
-}
-
-/** Double tensor stored as little-endian raw_data (compact and exact). */
-function doubleTensor(name: string, dims: number[], values: number[]): onnx.ITensorProto {
-  const raw = new Uint8Array(values.length * 8);
-  const view = new DataView(raw.buffer);
-  values.forEach((v, i) => view.setFloat64(i * 8, v, true));
-  return { name, dims, dataType: DataType.DOUBLE, rawData: raw };
-}
-
-/** float tensor [N, width] with a symbolic batch dimension. */
-function floatValueInfo(name: string, width: number): onnx.IValueInfoProto {
-  return {
-    name,
-    type: { tensorType: { elemType: DataType.FLOAT, shape: { dim: [{ dimParam: 'N' }, { dimValue: width }] } } },
-  };
-}

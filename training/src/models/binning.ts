@@ -32,8 +32,11 @@ function midpointEdge(a: number, b: number): number {
   return mid >= b ? a : mid;
 }
 
-/** Edges for one feature from its (unsorted, may contain NaN) values. */
-export function featureEdges(values: Float32Array, maxBins: number = MAX_BINS): Float32Array {
+/**
+ * Edges for one feature from its (unsorted, may contain NaN) values. With `weights` (one per value), bins
+ * hold equal WEIGHT rather than equal counts: rows weighing more get finer bins where they lie.
+ */
+export function featureEdges(values: Float32Array, maxBins: number = MAX_BINS, weights?: Float32Array): Float32Array {
   if (!(Number.isInteger(maxBins) && maxBins >= 2 && maxBins <= MAX_BINS)) {
     throw new ConfigError([{ field: 'maxBins', problem: `must be an integer in [2, ${MAX_BINS}], got ${maxBins}` }]);
   }
@@ -55,13 +58,24 @@ export function featureEdges(values: Float32Array, maxBins: number = MAX_BINS): 
     counts.push(j - i);
     i = j;
   }
+  let total = n;
+  if (weights !== undefined) {
+    // Rows of weight w add w - 1 to their value's count (the sort above counted each row once).
+    for (let i = 0; i < values.length; i++) {
+      const w = weights[i]!;
+      if (w === 1 || Number.isNaN(values[i]!)) continue;
+      const k = indexOfDistinct(distinct, Math.fround(values[i]!));
+      counts[k]! += w - 1;
+      total += w - 1;
+    }
+  }
   const edges: number[] = [];
   if (distinct.length <= maxBins) {
     for (let k = 0; k + 1 < distinct.length; k++) edges.push(midpointEdge(distinct[k]!, distinct[k + 1]!));
   } else {
     // Greedy equal-frequency bins over distinct values: the per-bin target is recomputed from what is left,
     // so a heavy value (e.g. 0 in a payment amount) takes a bin of its own without starving the rest.
-    let remaining = n;
+    let remaining = total;
     let binsLeft = maxBins;
     let acc = 0;
     for (let k = 0; k + 1 < distinct.length && binsLeft > 1; k++) {
@@ -81,6 +95,18 @@ export function featureEdges(values: Float32Array, maxBins: number = MAX_BINS): 
   return Float32Array.from(edges);
 }
 
+/** Index of `v` in the ascending `distinct` values (it must be one of them). */
+function indexOfDistinct(distinct: readonly number[], v: number): number {
+  let lo = 0;
+  let hi = distinct.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (distinct[mid]! < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** Bin code of one value: 0..edges.length-1, or edges.length for NaN. */
 export function binOf(edges: Float32Array, v: number): number {
   if (Number.isNaN(v)) return edges.length;
@@ -95,19 +121,33 @@ export function binOf(edges: Float32Array, v: number): number {
   return lo;
 }
 
-/** Fits edges for every feature of a row-major matrix. */
+/**
+ * Per-row weights that give positive rows `positiveShare` of the total weight in the edge sketch
+ * (undefined when `positiveShare` is 0 or the labels hold a single class: plain row quantiles).
+ */
+export function labelBalancedBinWeights(y: Uint8Array, positiveShare: number): Float32Array | undefined {
+  if (positiveShare <= 0) return undefined;
+  let pos = 0;
+  for (let i = 0; i < y.length; i++) pos += y[i]!;
+  if (pos === 0 || pos === y.length) return undefined;
+  const wPos = (positiveShare / (1 - positiveShare)) * ((y.length - pos) / pos);
+  return Float32Array.from(y, (v) => (v === 1 ? wPos : 1));
+}
+
+/** Fits edges for every feature of a row-major matrix (optionally weighted per row, see featureEdges). */
 export function fitBinning(
   x: Float32Array,
   rows: number,
   featureNames: readonly string[],
   maxBins: number = MAX_BINS,
+  weights?: Float32Array,
 ): FeatureBinning {
   const cols = featureNames.length;
   const column = new Float32Array(rows);
   const edges: Float32Array[] = [];
   for (let j = 0; j < cols; j++) {
     for (let i = 0, o = j; i < rows; i++, o += cols) column[i] = x[o]!;
-    edges.push(featureEdges(column, maxBins));
+    edges.push(featureEdges(column, maxBins, weights));
   }
   return { featureNames, edges };
 }

@@ -38,6 +38,7 @@ export function trainGbdtWithHoldout(
   options: Partial<GbdtOptions>,
   holdout: HoldoutFitOptions,
   onProgress?: GbdtProgress,
+  onRefitProgress?: (round: number, rounds: number) => void,
 ): HoldoutFitResult {
   const started = performance.now();
   const factor = holdout.refitRoundsFactor ?? 0;
@@ -49,7 +50,7 @@ export function trainGbdtWithHoldout(
   let result = earlyStopped;
   if (factor > 0) {
     const rounds = Math.max(1, Math.round((earlyStopped.bestRound + 1) * factor));
-    result = trainGbdt(train, { ...options, rounds, earlyStoppingRounds: 0 });
+    result = trainGbdt(train, { ...options, rounds, earlyStoppingRounds: 0 }, undefined, onRefitProgress && ((round) => onRefitProgress(round, rounds)));
   }
   return { result, earlyStopped, validation: split.test, trainSeconds: (performance.now() - started) / 1000 };
 }

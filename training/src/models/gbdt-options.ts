@@ -38,6 +38,14 @@ export interface GbdtOptions {
   colsampleByNode: number;
   /** Value bins per feature, <= 255. */
   maxBins: number;
+  /**
+   * Share of the bin-edge sketch's weight given to positive rows; 0 = plain row quantiles. With rare
+   * positives, row quantiles spend nearly every bin where the negatives are and leave the positives'
+   * region coarse: in a handbook training week every amount above 195 (where the > 220 fraud rule and the
+   * x5 compromised-card amounts live) shared one bin, and XGBoost itself loses 0.04 AP going from exact
+   * splits to 255 row-quantile bins. At 0.5 both classes weigh the same, so each gets about half the edges.
+   */
+  binPositiveShare: number;
   classWeight: ClassWeight;
   /** Rounds without improvement on the validation set before stopping; 0 disables early stopping. */
   earlyStoppingRounds: number;
@@ -65,6 +73,7 @@ export const DEFAULT_GBDT_OPTIONS: Readonly<GbdtOptions> = Object.freeze({
   colsample: 0.5,
   colsampleByNode: 1,
   maxBins: 255,
+  binPositiveShare: 0.5,
   classWeight: 'none',
   earlyStoppingRounds: 100,
   earlyStoppingMetric: 'logloss',
@@ -97,6 +106,9 @@ export function resolveGbdtOptions(partial: Partial<GbdtOptions> = {}): Readonly
   checkRange(issues, o, 'colsample', 0, 1, true);
   checkRange(issues, o, 'colsampleByNode', 0, 1, true);
   checkRange(issues, o, 'maxBins', 2, MAX_BINS, false, true);
+  if (!(typeof o.binPositiveShare === 'number' && o.binPositiveShare >= 0 && o.binPositiveShare < 1)) {
+    issues.push({ field: 'binPositiveShare', problem: `must be in [0, 1), got ${String(o.binPositiveShare)}` });
+  }
   checkRange(issues, o, 'earlyStoppingRounds', 0, 1e6, false, true);
   if (!Number.isFinite(o.seed)) issues.push({ field: 'seed', problem: `must be a finite number, got ${o.seed}` });
   if (o.growth !== 'depthwise' && o.growth !== 'leafwise') {

@@ -14,7 +14,7 @@ import type { Dataset } from '../data/dataset.ts';
 import { createRng, sampleIndices } from '../random.ts';
 import { rocAuc } from '../metrics/roc-auc.ts';
 import { loglossFromMargins } from '../metrics/logloss.ts';
-import { binMatrix, fitBinning } from './binning.ts';
+import { binMatrix, fitBinning, labelBalancedBinWeights } from './binning.ts';
 import type { FeatureBinning } from './binning.ts';
 import { resolveGbdtOptions } from './gbdt-options.ts';
 import { rowWeights } from './class-weights.ts';
@@ -131,7 +131,7 @@ export function trainGbdt(
   checkDatasets(train, valid);
   const n = train.rows;
   const cols = train.cols;
-  const binning = fitBinning(train.x, n, train.featureNames, o.maxBins);
+  const binning = fitBinning(train.x, n, train.featureNames, o.maxBins, labelBalancedBinWeights(train.y, o.binPositiveShare));
   const binCount = Int32Array.from(binning.edges, (e) => e.length);
   const tm = binnedMatrix(binMatrix(binning, train.x, n), n, binCount);
   const vm = valid ? binnedMatrix(binMatrix(binning, valid.x, valid.rows), valid.rows, binCount) : undefined;

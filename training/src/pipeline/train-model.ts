@@ -64,6 +64,12 @@ export interface TrainOptions {
   /** Hyperparameter search trials (successive halving); 0 trains the defaults. */
   readonly searchTrials?: number;
   readonly validFraction?: number;
+  /**
+   * After early stopping on the inner validation split, refit on every training row with
+   * round(bestRounds * factor) rounds; 0 keeps the early-stopped model. Default 1: on the handbook
+   * protocol the refit adds ~0.008 AP (the split would otherwise withhold a fifth of the week's cards).
+   */
+  readonly refitRoundsFactor?: number;
   readonly gate?: GateSettings;
   /** Register the model (and promote it when the gate passes). */
   readonly registry?: ModelRegistry;
@@ -128,15 +134,25 @@ export async function trainModel(data: TrainingData, options: TrainOptions): Pro
   const fit = trainGbdtWithHoldout(
     train,
     gbdtOptions,
-    { validFraction: options.validFraction ?? 0.2, seed: options.seed, grouped: data.grouped },
+    {
+      validFraction: options.validFraction ?? 0.2,
+      seed: options.seed,
+      grouped: data.grouped,
+      refitRoundsFactor: options.refitRoundsFactor ?? 1,
+    },
     (round, metrics) => {
       learningCurve.push(metrics);
       progress('boosting', round + 1, rounds);
     },
+    (round, refitRounds) => progress('refit', round + 1, refitRounds),
   );
   const valid = fit.validation;
-  const calibration = fitPlatt(modelMargins(fit.result.model, valid.x, valid.rows), valid.y);
+  // Calibration and thresholds come from the early-stopped model on validation rows it never saw. The
+  // refit model (same rounds, all rows, so the same margin scale) reuses them: fitted on its own margins,
+  // the validation rows would be in-sample and the probabilities overconfident.
+  const calibration = fitPlatt(modelMargins(fit.earlyStopped.model, valid.x, valid.rows), valid.y);
   const model = withCalibration(fit.result.model, calibration);
+  const heldOutScores = predictBatch(withCalibration(fit.earlyStopped.model, calibration), valid.x, valid.rows);
 
   progress('baseline', 0, 1);
   const lr = trainLogisticRegression(train);
@@ -145,7 +161,7 @@ export async function trainModel(data: TrainingData, options: TrainOptions): Pro
   const trainSeconds = (performance.now() - started) / 1000;
 
   progress('evaluate', 0, 3);
-  const thresholds = chooseThresholds(predictBatch(model, valid.x, valid.rows), valid.y);
+  const thresholds = chooseThresholds(heldOutScores, valid.y);
   const cards = data.cards ? { day: pick(data.cards.day, data.testIndex), card: pick(data.cards.card, data.testIndex) } : undefined;
   const testScores = predictBatch(model, test.x, test.rows);
   const candidate = evaluateScores({ scores: testScores, labels: test.y, thresholds, ...(cards ? { cards } : {}) });
@@ -198,6 +214,7 @@ export async function trainModel(data: TrainingData, options: TrainOptions): Pro
       seed: options.seed,
       gbdt: { ...fit.result.options } as unknown as JsonValue,
       bestRound: fit.earlyStopped.bestRound,
+      refitRounds: fit.result === fit.earlyStopped ? 0 : fit.result.model.trees.length,
       calibration: { kind: 'platt', a: calibration.a, b: calibration.b },
       rows: { train: train.rows, validInner: valid.rows, test: test.rows },
       gate: { ...gateSettings },

@@ -9,7 +9,7 @@ import { readCsvDataset } from '../data/csv-reader.ts';
 import { featurizeOffline } from '../features/offline-featurizer.ts';
 import { HANDBOOK_TRAIN_START, timeSplit } from '../features/time-split.ts';
 import { dayIndex } from '@riskstream/shared/features';
-import { simulate, type SimulationResult } from '../simulator/simulate.ts';
+import { simulate, type SimulationResult, type SimulationRng } from '../simulator/simulate.ts';
 import { stratifiedHoldout } from '../split.ts';
 import type { TrainingData } from './train-model.ts';
 
@@ -65,6 +65,13 @@ export interface SimulatedSourceOptions {
   readonly seed: number;
   /** Already simulated data (tests, drift experiments); otherwise simulated here. */
   readonly simulation?: SimulationResult;
+  /**
+   * First training day (`YYYY-MM-DD`). Default: the handbook's 2018-07-25, or the last three weeks of a
+   * shorter simulation. The handbook's prequential folds start 2018-07-25, 08-01, 08-08 and 08-15.
+   */
+  readonly trainStart?: string;
+  /** Simulator randomness (see simulate()); 'handbook' at seed 0 is the handbook's own dataset. */
+  readonly rng?: SimulationRng;
 }
 
 /**
@@ -76,11 +83,21 @@ export interface SimulatedSourceOptions {
 export function simulatedTrainingData(o: SimulatedSourceOptions): TrainingData & { readonly simulation: SimulationResult } {
   const days = o.days ?? 183;
   if (days < 21) throw new UsageError(`--days must be at least 21 (7 train + 7 delay + 7 test), got ${days}`);
-  const sim = o.simulation ?? simulate({ nbDays: days, seed: o.seed });
+  const sim = o.simulation ?? simulate({ nbDays: days, seed: o.seed, ...(o.rng ? { rng: o.rng } : {}) });
   const firstDay = dayIndex(sim.startTimeMs);
   const handbookStart = dayIndex(Date.parse(`${HANDBOOK_TRAIN_START}T00:00:00Z`));
   const lastDay = firstDay + sim.options.nbDays - 1;
-  const trainStartDay = handbookStart + 21 - 1 <= lastDay ? handbookStart : lastDay - 21 + 1;
+  let trainStartDay = handbookStart + 21 - 1 <= lastDay ? handbookStart : lastDay - 21 + 1;
+  if (o.trainStart !== undefined) {
+    const ms = Date.parse(`${o.trainStart}T00:00:00Z`);
+    const d = /^\d{4}-\d{2}-\d{2}$/.test(o.trainStart) && !Number.isNaN(ms) ? dayIndex(ms) : Number.NaN;
+    if (!(d >= firstDay && d + 21 - 1 <= lastDay)) {
+      throw new UsageError(
+        `--train-start must be a YYYY-MM-DD day with 21 simulated days from it (${new Date(firstDay * 86_400_000).toISOString().slice(0, 10)}..${new Date((lastDay - 20) * 86_400_000).toISOString().slice(0, 10)}), got ${JSON.stringify(o.trainStart)}`,
+      );
+    }
+    trainStartDay = d;
+  }
   const dataset = featurizeOffline(sim.transactions);
   const split = timeSplit(sim.transactions, { trainStart: trainStartDay * 86_400_000 });
   const tx = sim.transactions;
@@ -97,6 +114,7 @@ export function simulatedTrainingData(o: SimulatedSourceOptions): TrainingData &
       kind: 'simulator',
       days: sim.options.nbDays,
       seed: sim.options.seed,
+      rng: sim.options.rng,
       transactions: tx.length,
       trainStartDay: split.trainStartDay,
       testStartDay: split.testStartDay,

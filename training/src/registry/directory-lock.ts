@@ -1,6 +1,6 @@
 /**
- * A cross-process mutex for one registry directory: an O_EXCL lock file (`open(path, 'wx')` fails with
- * EEXIST if it exists, atomically, on local filesystems and NFSv3+). Held only for the few
+ * A cross-process mutex for one registry directory: a lock file created atomically by hard-linking a
+ * fully written owner file to it (`link` fails with EEXIST if it exists, on local filesystems and NFSv3+). Held only for the few
  * milliseconds it takes to pick a version number or rewrite aliases.json, so waiting is a short poll.
  *
  * A process that dies while holding the lock leaves the file behind. The lock records pid, host and a
@@ -13,7 +13,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { link, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { link, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DependencyError } from '@riskstream/shared';
 
@@ -48,16 +48,21 @@ async function acquire(lockPath: string, opts: Required<LockOptions>): Promise<s
   const owner: LockOwner = { pid: process.pid, host: hostname(), token: randomBytes(8).toString('hex'), at: new Date().toISOString() };
   const deadline = Date.now() + opts.timeoutMs;
   for (let attempt = 0; ; attempt++) {
+    // The owner is written to a private file first and then hard-linked into place (link fails with
+    // EEXIST atomically), so a lock file always names its owner. Created with 'wx' and written after, a
+    // process killed between the two left an empty lock that no waiter could tell was dead: the next
+    // one waited staleMs (60 s), timed out, and the crash test's next worker never started.
+    const pending = `${lockPath}.${owner.token}.pending`;
     try {
-      const handle = await open(lockPath, 'wx');
+      await writeFile(pending, JSON.stringify(owner), { flag: 'wx' });
       try {
-        await handle.writeFile(JSON.stringify(owner));
-      } finally {
-        await handle.close();
+        await link(pending, lockPath);
+        return owner.token;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       }
-      return owner.token;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    } finally {
+      await unlink(pending).catch(() => undefined);
     }
     if (await breakIfStale(lockPath, opts.staleMs)) continue;
     if (Date.now() > deadline) {

@@ -42,16 +42,8 @@ export function applyHandbookFraudScenarios(
   nTerminals: number,
   seed: number,
 ): void {
-  const n = tx.length;
-  let lastDay = 0;
-  for (let i = 0; i < n; i++) if (tx.day[i]! > lastDay) lastDay = tx.day[i]!;
-
-  for (let i = 0; i < n; i++) {
-    if (tx.amount[i]! > FRAUD_AMOUNT_THRESHOLD) {
-      tx.isFraud[i] = 1;
-      tx.fraudScenario[i] = FRAUD_SCENARIO.amountOver220;
-    }
-  }
+  const lastDay = lastDayOf(tx);
+  labelLargeAmounts(tx);
 
   // Scenario 2: the compromise start days of each terminal, then one pass over the transactions.
   const startsByTerminal = new Map<number, number[]>();
@@ -66,26 +58,10 @@ export function applyHandbookFraudScenarios(
       else startsByTerminal.set(t, [day]);
     }
   }
-  for (let i = 0; i < n; i++) {
-    const starts = startsByTerminal.get(tx.terminal[i]!);
-    if (starts === undefined) continue;
-    const d = tx.day[i]!;
-    for (const s of starts) {
-      if (d >= s && d < s + TERMINAL_COMPROMISE_DAYS) {
-        tx.isFraud[i] = 1;
-        tx.fraudScenario[i] = FRAUD_SCENARIO.compromisedTerminal;
-        break;
-      }
-    }
-  }
+  labelCompromisedTerminals(tx, startsByTerminal);
 
-  // Scenario 3: each customer's rows in time order (counting sort), so a compromise scans one customer.
-  const rowStart = new Int32Array(nCustomers + 1);
-  for (let i = 0; i < n; i++) rowStart[tx.customer[i]! + 1]!++;
-  for (let c = 0; c < nCustomers; c++) rowStart[c + 1]! += rowStart[c]!;
-  const cursor = rowStart.slice(0, nCustomers);
-  const rows = new Int32Array(n);
-  for (let i = 0; i < n; i++) rows[cursor[tx.customer[i]!]!++] = i;
+  // Scenario 3: each customer's rows in time order, so a compromise scans one customer.
+  const { rowStart, rows } = rowsByCustomer(tx, nCustomers);
 
   const ecom = CHANNEL_CODE.ecom;
   const candidates: number[] = [];
@@ -117,6 +93,51 @@ export function applyHandbookFraudScenarios(
       tx.channel[i] = ecom;
     }
   }
+}
+
+/** The largest day present: the handbook's `TX_TIME_DAYS.max()`, the exclusive end of its compromise loops. */
+export function lastDayOf(tx: TransactionColumns): number {
+  let lastDay = 0;
+  for (let i = 0; i < tx.length; i++) if (tx.day[i]! > lastDay) lastDay = tx.day[i]!;
+  return lastDay;
+}
+
+/** Scenario 1: every amount above 220 is fraud. */
+export function labelLargeAmounts(tx: TransactionColumns): void {
+  for (let i = 0; i < tx.length; i++) {
+    if (tx.amount[i]! > FRAUD_AMOUNT_THRESHOLD) {
+      tx.isFraud[i] = 1;
+      tx.fraudScenario[i] = FRAUD_SCENARIO.amountOver220;
+    }
+  }
+}
+
+/** Scenario 2's labelling: every row on a terminal within 28 days of one of its compromise start days. */
+export function labelCompromisedTerminals(tx: TransactionColumns, startsByTerminal: ReadonlyMap<number, readonly number[]>): void {
+  for (let i = 0; i < tx.length; i++) {
+    const starts = startsByTerminal.get(tx.terminal[i]!);
+    if (starts === undefined) continue;
+    const d = tx.day[i]!;
+    for (const s of starts) {
+      if (d >= s && d < s + TERMINAL_COMPROMISE_DAYS) {
+        tx.isFraud[i] = 1;
+        tx.fraudScenario[i] = FRAUD_SCENARIO.compromisedTerminal;
+        break;
+      }
+    }
+  }
+}
+
+/** Each customer's row indices in row order (counting sort): customer c's rows are rows[rowStart[c] .. rowStart[c + 1]). */
+export function rowsByCustomer(tx: TransactionColumns, nCustomers: number): { rowStart: Int32Array; rows: Int32Array } {
+  const n = tx.length;
+  const rowStart = new Int32Array(nCustomers + 1);
+  for (let i = 0; i < n; i++) rowStart[tx.customer[i]! + 1]!++;
+  for (let c = 0; c < nCustomers; c++) rowStart[c + 1]! += rowStart[c]!;
+  const cursor = rowStart.slice(0, nCustomers);
+  const rows = new Int32Array(n);
+  for (let i = 0; i < n; i++) rows[cursor[tx.customer[i]!]!++] = i;
+  return { rowStart, rows };
 }
 
 /** Number of rows per fraud scenario code (index = code). */

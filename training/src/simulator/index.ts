@@ -1,5 +1,12 @@
-export { simulate, fraudRate, parseUtcDate, DEFAULT_SIMULATION_OPTIONS } from './simulate.ts';
-export type { SimulationOptions, ResolvedSimulationOptions, SimulationResult, DriftReport } from './simulate.ts';
+export { simulate, fraudRate, parseUtcDate, DEFAULT_SIMULATION_OPTIONS, SIMULATION_RNGS } from './simulate.ts';
+export type {
+  SimulationOptions,
+  ResolvedSimulationOptions,
+  SimulationResult,
+  SimulationRng,
+  DriftReport,
+} from './simulate.ts';
+export { maxHandbookSeed } from './handbook-generator.ts';
 export { applyDrift, CARD_TESTING_MIN_AMOUNT } from './drift-scenarios.ts';
 export type {
   DriftScenario,

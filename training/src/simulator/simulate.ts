@@ -3,6 +3,16 @@
  * simulator ("Transaction data simulator"). Defaults are the handbook's dataset: 5,000 customers,
  * 10,000 terminals, 183 days from 2018-04-01, radius 5 (~1.75M transactions, ~0.8% fraud).
  * Same options and seed -> identical output, on any machine.
+ *
+ * Two sources of randomness (`rng`):
+ * - 'riskstream' (default): our own seeded streams (random.ts); statistically the handbook's dataset,
+ *   not the same draws.
+ * - 'handbook': exact reimplementations of the generators the handbook's Python code uses (numpy's
+ *   legacy RandomState, CPython's random, numpy's quicksort), see handbook-generator.ts. With seed 0 the
+ *   default options reproduce the handbook's dataset bit for bit. Every seed the handbook uses (0 for
+ *   customer profiles, 1 for terminals, the customer id, the day) becomes `base + seed * 1_000_003`, so
+ *   seeds must lie in [0, maxHandbookSeed(nCustomers, nbDays)] (4294 at the default sizes) to keep
+ *   numpy's seeds within [0, 2^32 - 1].
  */
 
 import { ConfigError } from '@riskstream/shared';
@@ -11,6 +21,7 @@ import { MAX_CARD_CUSTOMERS } from './card-number.ts';
 import { generateCustomerProfiles } from './customers.ts';
 import type { CustomerProfiles } from './customers.ts';
 import { applyHandbookFraudScenarios } from './fraud-scenarios.ts';
+import { generateHandbookDataset, maxHandbookSeed } from './handbook-generator.ts';
 import { generateTerminalProfiles, terminalsWithinRadius } from './terminals.ts';
 import type { AvailableTerminals, TerminalProfiles } from './terminals.ts';
 import { generateTransactions } from './transactions.ts';
@@ -25,7 +36,15 @@ export interface SimulationOptions {
   /** Customers use terminals closer than this (grid units, grid is 100 x 100). */
   radius?: number;
   seed?: number;
+  /**
+   * Source of randomness: 'riskstream' (default, our own streams) or 'handbook' (the handbook's numpy /
+   * CPython generators, reproducing its dataset exactly at seed 0; seed in [0, maxHandbookSeed]).
+   */
+  rng?: SimulationRng;
 }
+
+export const SIMULATION_RNGS = ['riskstream', 'handbook'] as const;
+export type SimulationRng = (typeof SIMULATION_RNGS)[number];
 
 export type ResolvedSimulationOptions = Readonly<Required<SimulationOptions>>;
 
@@ -36,6 +55,7 @@ export const DEFAULT_SIMULATION_OPTIONS: ResolvedSimulationOptions = Object.free
   startDate: '2018-04-01',
   radius: 5,
   seed: 0,
+  rng: 'riskstream',
 });
 
 /** What a drift scenario did, for tests and monitoring checks that need to know where to look. */
@@ -86,6 +106,18 @@ function resolveOptions(options: SimulationOptions): { resolved: ResolvedSimulat
   // Times are int32 seconds since the start date.
   int('nbDays', 1, 24_000);
   int('seed', Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+  if (!(SIMULATION_RNGS as readonly unknown[]).includes(resolved.rng)) {
+    issues.push({
+      field: 'rng',
+      problem: `must be one of ${SIMULATION_RNGS.map((r) => `'${r}'`).join(', ')}, got ${JSON.stringify(resolved.rng)}`,
+    });
+  } else if (resolved.rng === 'handbook' && Number.isInteger(resolved.nCustomers) && Number.isInteger(resolved.nbDays)) {
+    // numpy takes seeds in [0, 2^32 - 1]; the handbook's seeds are offset by seed * 1_000_003.
+    const max = maxHandbookSeed(resolved.nCustomers, resolved.nbDays);
+    if (!Number.isInteger(resolved.seed) || resolved.seed < 0 || resolved.seed > max) {
+      issues.push({ field: 'seed', problem: `with rng 'handbook' must be an integer in [0, ${max}], got ${resolved.seed}` });
+    }
+  }
   if (!(resolved.radius > 0) || !Number.isFinite(resolved.radius)) {
     issues.push({ field: 'radius', problem: `must be a finite number > 0, got ${resolved.radius}` });
   }
@@ -103,6 +135,10 @@ function stripUndefined(options: SimulationOptions): SimulationOptions {
 
 export function simulate(options: SimulationOptions = {}): SimulationResult {
   const { resolved, startTimeMs } = resolveOptions(options);
+  if (resolved.rng === 'handbook') {
+    const dataset = generateHandbookDataset({ ...resolved, startTimeMs });
+    return { options: resolved, startTimeMs, ...dataset, drift: [] };
+  }
   const customers = generateCustomerProfiles(resolved.nCustomers, resolved.seed);
   const terminals = generateTerminalProfiles(resolved.nTerminals, resolved.seed);
   const availableTerminals = terminalsWithinRadius(customers, terminals, resolved.radius);
