@@ -13,6 +13,8 @@ COPY services/scoring/package.json services/scoring/
 COPY services/drift-monitor/package.json services/drift-monitor/
 COPY services/alert-receiver/package.json services/alert-receiver/
 COPY services/archiver/package.json services/archiver/
+# postinstall applies scripts/dependency-patches (a kafkajs read_committed fix)
+COPY scripts scripts
 RUN npm ci --omit=dev --no-audit --no-fund
 COPY schemas schemas
 COPY shared shared

@@ -28,10 +28,18 @@ export function createKafka(config: ConnectionConfig, clientId: string, logger?:
   return new Kafka(kafkaConfig);
 }
 
-function forwardKafkaLog(logger: Logger, { level, log }: LogEntry): void {
+/**
+ * kafkajs logs every CONCURRENT_TRANSACTIONS answer as an error, and a transaction begun right after the
+ * previous one committed meets it routinely for a few ms while the commit markers are written; the
+ * producer retries it (TRANSACTIONAL_RETRY). It is routine, so it is debug here, not an error per batch.
+ */
+const ROUTINE_RETRY = /another concurrent operation on the same transaction/;
+
+export function forwardKafkaLog(logger: Logger, { level, log }: LogEntry): void {
   const { message, ...extra } = log;
   const fields = { kafka: extra };
-  if (level === logLevel.ERROR) logger.error(fields, message);
+  if (ROUTINE_RETRY.test(String(extra['error'] ?? '')) || ROUTINE_RETRY.test(message)) logger.debug(fields, message);
+  else if (level === logLevel.ERROR) logger.error(fields, message);
   else if (level === logLevel.WARN) logger.warn(fields, message);
   else if (level === logLevel.INFO) logger.info(fields, message);
   else logger.debug(fields, message);
