@@ -1,7 +1,11 @@
 /**
  * The feature store's script path alone (no Kafka): sequential micro-batches of time-ordered events
  * against a real Redis, reporting events/s and the round trip per micro-batch. The first half warms the
- * windows up (hashes fill to 30+ days), the second half is the steady state that is reported.
+ * windows up (entities fill to 30+ days), the second half is the steady state that is reported.
+ *
+ * Also reports what the store's keys look like in the steady state (`keyShapes`, sampled at its start
+ * and end, by key kind: type, mean size) and how many keys of each kind a batch declares (`perBatch`),
+ * so bench/pipeline/feature-store-vs-redis.ts can run redis-benchmark on values shaped like ours.
  *
  *   node services/features/bench/feature-store-bench.ts [events=100000] [batch=500] [cards=2000] [terminals=1000]
  *
@@ -44,13 +48,86 @@ for (let i = 0; i < events; i++) {
   });
 }
 
+export interface KeyShape {
+  type: string;
+  keys: number;
+  /** strings: bytes; hashes: fields, and bytes per field name and per value */
+  meanBytes?: number;
+  meanFields?: number;
+  meanFieldBytes?: number;
+  meanValueBytes?: number;
+}
+
+/** The kind of a key: its name under the prefix without the last ":" part (the id), e.g. "pre", "c". */
+function kindOf(key: string): string {
+  const name = key.slice(prefix.length);
+  return name.slice(0, Math.max(0, name.lastIndexOf(':')));
+}
+
+async function sampleKeyShapes(): Promise<Map<string, KeyShape>> {
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, batchKeys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 5000);
+    cursor = next;
+    keys.push(...batchKeys);
+  } while (cursor !== '0');
+  const types = (await redis.pipeline(keys.map((k) => ['type', k])).exec())!.map(([, t]) => t as string);
+  const sizes = (await redis.pipeline(keys.map((k, i) => (types[i] === 'hash' ? ['hgetall', k] : ['strlen', k]))).exec())!.map(([, v]) => v);
+  const out = new Map<string, KeyShape & { sums: number[] }>();
+  keys.forEach((k, i) => {
+    const kind = kindOf(k);
+    let shape = out.get(kind);
+    if (!shape) out.set(kind, (shape = { type: types[i]!, keys: 0, sums: [0, 0, 0, 0] }));
+    shape.keys++;
+    if (types[i] === 'hash') {
+      const h = sizes[i] as Record<string, string>;
+      const entries = Object.entries(h);
+      shape.sums[1]! += entries.length;
+      for (const [f, v] of entries) {
+        shape.sums[2]! += f.length;
+        shape.sums[3]! += v.length;
+      }
+    } else {
+      shape.sums[0]! += sizes[i] as number;
+    }
+  });
+  const shapes = new Map<string, KeyShape>();
+  for (const [kind, { sums, ...s }] of out) {
+    if (s.type === 'hash') {
+      const fields = sums[1]!;
+      shapes.set(kind, { ...s, meanFields: fields / s.keys, meanFieldBytes: sums[2]! / Math.max(1, fields), meanValueBytes: sums[3]! / Math.max(1, fields) });
+    } else {
+      shapes.set(kind, { ...s, meanBytes: sums[0]! / s.keys });
+    }
+  }
+  return shapes;
+}
+
+/** The mean of two samples, kind by kind (a kind missing from one counts from the other alone). */
+function meanShapes(a: Map<string, KeyShape>, b: Map<string, KeyShape>): Record<string, KeyShape> {
+  const out: Record<string, KeyShape> = {};
+  for (const kind of new Set([...a.keys(), ...b.keys()])) {
+    const x = a.get(kind) ?? b.get(kind)!;
+    const y = b.get(kind) ?? x;
+    const mean = (f: keyof KeyShape) => (x[f] === undefined ? undefined : +(((x[f] as number) + (y[f] as number)) / 2).toFixed(1));
+    out[kind] = Object.fromEntries(
+      Object.entries({ type: y.type, keys: mean('keys'), meanBytes: mean('meanBytes'), meanFields: mean('meanFields'), meanFieldBytes: mean('meanFieldBytes'), meanValueBytes: mean('meanValueBytes') }).filter(([, v]) => v !== undefined),
+    ) as unknown as KeyShape;
+  }
+  return out;
+}
+
 const latencies: number[] = [];
 let steadyEvents = 0;
 let steadyMs = 0;
-let replyNumbers = 0;
+let buckets = 0;
+const perBatch = { batches: 0, events: 0, distinctCards: 0, distinctTerminals: 0 };
+let shapesAtStart = new Map<string, KeyShape>();
 try {
   for (let b = 0; b < all.length; b += batch) {
     const slice = all.slice(b, b + batch);
+    if (b >= all.length / 2 && steadyEvents === 0) shapesAtStart = await sampleKeyShapes();
     const start = performance.now();
     const pre = await store.applyEvents(slice);
     const storeMs = performance.now() - start;
@@ -60,9 +137,14 @@ try {
       latencies.push(storeMs);
       steadyEvents += slice.length;
       steadyMs += totalMs;
-      replyNumbers += pre.reduce((s, p) => s + 1 + 3 * p.customer.length + 3 * (p.terminal?.length ?? 0) + 2, 0);
+      buckets += pre.reduce((s, p) => s + p.customer.length + (p.terminal?.length ?? 0), 0);
+      perBatch.batches++;
+      perBatch.events += slice.length;
+      perBatch.distinctCards += new Set(slice.map((e) => e.cardToken)).size;
+      perBatch.distinctTerminals += new Set(slice.map((e) => e.terminalId)).size;
     }
   }
+  const keyShapes = meanShapes(shapesAtStart, await sampleKeyShapes());
   latencies.sort((a, c) => a - c);
   const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!.toFixed(1);
   const info = await redis.info('memory');
@@ -75,8 +157,15 @@ try {
       steadyBatches: latencies.length,
       roundtripMs: { p50: q(0.5), p95: q(0.95), p99: q(0.99), max: latencies[latencies.length - 1]!.toFixed(1) },
       eventsPerSecond: Math.round(steadyEvents / (steadyMs / 1000)),
-      replyNumbersPerEvent: +(replyNumbers / steadyEvents).toFixed(1),
+      /** Buckets (customer + terminal) in the pre-states the store answered: the size of its reply. */
+      bucketsPerEvent: +(buckets / steadyEvents).toFixed(1),
       redisUsedMemory: /used_memory_human:(\S+)/.exec(info)?.[1],
+      keyShapes,
+      perBatch: {
+        events: perBatch.events / perBatch.batches,
+        distinctCards: perBatch.distinctCards / perBatch.batches,
+        distinctTerminals: perBatch.distinctTerminals / perBatch.batches,
+      },
     }),
   );
 } finally {

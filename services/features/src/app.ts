@@ -15,7 +15,7 @@ import { validateInput, type FeaturesInput } from './input-records.ts';
 export async function buildFeatures(ctx: ServiceContext, config: FeaturesConfig): Promise<ServiceParts> {
   const metrics = featuresMetrics(ctx.registry);
   const redis = createRedis(config, { connectionName: ctx.name, commandTimeoutMs: config.redisTimeoutMs, logger: ctx.logger });
-  const store = new FeatureStore(redis, config.keyPrefix, config, metrics);
+  const store = new FeatureStore(redis, config.keyPrefix, config, metrics, ctx.logger);
   const runner = ctx.runner<FeaturesInput>({
     groupId: config.groupId,
     inputs: ['transactionsValid', 'transactionsLabels'],

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import { AppError, redisUnavailable } from '@riskstream/shared';
+import { AppError, redisUnavailable, type Logger } from '@riskstream/shared';
+import { migrateLegacyLayout } from './legacy-layout.ts';
 import { LuaScript } from './lua-script.ts';
 import type { FeaturesMetrics } from './features-metrics.ts';
 import {
@@ -14,8 +15,8 @@ import {
   type StoreSettings,
 } from './store-protocol.ts';
 
-const APPLY_EVENTS = LuaScript.fromFiles('apply-events', ['bucket-cache.lua', 'apply-events.lua']);
-const APPLY_LABELS = LuaScript.fromFiles('apply-labels', ['bucket-cache.lua', 'apply-labels.lua']);
+const APPLY_EVENTS = LuaScript.fromFiles('apply-events', ['entity-state.lua', 'apply-events.lua']);
+const APPLY_LABELS = LuaScript.fromFiles('apply-labels', ['entity-state.lua', 'apply-labels.lua']);
 
 /**
  * Errors the server answers that a retry can fix (loading a dump, a busy or read-only node during a
@@ -34,45 +35,69 @@ function storeError(what: string, err: unknown): AppError {
 }
 
 /**
- * The online feature store: Redis hashes of daily buckets per entity, read and updated by one script
- * call per micro-batch. The script makes a batch atomic (no other batch interleaves, a crash applies
- * all or nothing) and idempotent (an event seen before answers its stored pre-state and is not applied
- * again), which is what lets the runner retry or redeliver a batch freely: a timed-out call that still
- * ran on the server is indistinguishable, to the retry, from a redelivery.
+ * The online feature store: one packed value of daily buckets per entity (store-layout.ts), read and
+ * updated by one script call per micro-batch. The script makes a batch atomic (no other batch
+ * interleaves, a crash applies all or nothing) and idempotent (an event seen before answers its stored
+ * pre-state and is not applied again), which is what lets the runner retry or redeliver a batch freely:
+ * a timed-out call that still ran on the server is indistinguishable, to the retry, from a redelivery.
+ *
+ * Before its first batch a store makes sure the prefix holds no entity of an older layout
+ * (legacy-layout.ts): one GET once migrated. A failure there fails the batch like a failed script call
+ * (retried by the runner), and the next batch tries again.
  */
 export class FeatureStore {
   readonly #redis: Redis;
   readonly #prefix: string;
   readonly #settings: StoreSettings;
   readonly #metrics: FeaturesMetrics;
+  readonly #logger: Pick<Logger, 'info'> | undefined;
+  #layoutReady: Promise<void> | null = null;
 
-  constructor(redis: Redis, prefix: string, settings: StoreSettings, metrics: FeaturesMetrics) {
+  constructor(redis: Redis, prefix: string, settings: StoreSettings, metrics: FeaturesMetrics, logger?: Pick<Logger, 'info'>) {
     this.#redis = redis;
     this.#prefix = prefix;
     this.#settings = settings;
     this.#metrics = metrics;
+    this.#logger = logger;
   }
 
   /** Pre-states in event order; records every event not marked late and not seen before. */
   async applyEvents(events: readonly StoreEvent[]): Promise<PreState[]> {
     if (events.length === 0) return [];
+    await this.#ensureLayout();
     const call = encodeEventBatch(events, this.#prefix, this.#settings);
-    const reply = await this.#run(APPLY_EVENTS, call.keys, call.args);
+    const reply = await this.#run(APPLY_EVENTS, call.keys, call.args, 'buffer');
     return decodeEventReply(reply, events);
   }
 
   /** Outcome per fraud label, in order. */
   async applyLabels(labels: readonly StoreLabel[]): Promise<LabelOutcome[]> {
     if (labels.length === 0) return [];
+    await this.#ensureLayout();
     const call = encodeLabelBatch(labels, this.#prefix, this.#settings);
     const reply = await this.#run(APPLY_LABELS, call.keys, call.args);
     return decodeLabelReply(reply, labels);
   }
 
-  async #run(script: LuaScript, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+  #ensureLayout(): Promise<void> {
+    this.#layoutReady ??= migrateLegacyLayout(this.#redis, this.#prefix, this.#settings).then(
+      (r) => {
+        if (r.scanned) this.#logger?.info({ prefix: this.#prefix, migrated: r.migrated, leftAlone: r.leftAlone }, 'feature store: entities of layout v1 converted');
+      },
+      (err: unknown) => {
+        // Retriable whatever the cause: a failed migration is about the store, never about the records
+        // of the batch that waited for it, so they must not be dead-lettered for it.
+        this.#layoutReady = null;
+        throw err instanceof AppError ? err : redisUnavailable('migrate-layout', err);
+      },
+    );
+    return this.#layoutReady;
+  }
+
+  async #run(script: LuaScript, keys: readonly string[], args: readonly (string | number | Buffer)[], replies: 'string' | 'buffer' = 'string'): Promise<unknown> {
     const end = this.#metrics.redisRoundtrip.startTimer({ script: script.name });
     try {
-      return await script.run(this.#redis, keys, args);
+      return await script.run(this.#redis, keys, args, replies);
     } catch (err) {
       throw storeError(script.name, err);
     } finally {

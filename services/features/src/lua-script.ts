@@ -26,12 +26,17 @@ export class LuaScript {
     return new LuaScript(name, files.map((f) => readFileSync(join(dir, f), 'utf8')).join('\n'));
   }
 
-  async run(redis: Redis, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+  /** `replies: 'buffer'` answers bulk strings as Buffers (for binary replies), integers stay numbers. */
+  async run(redis: Redis, keys: readonly string[], args: readonly (string | number | Buffer)[], replies: 'string' | 'buffer' = 'string'): Promise<unknown> {
+    const call = (command: 'EVALSHA' | 'EVAL', script: string) => {
+      const argv = [script, keys.length, ...keys, ...args];
+      return replies === 'buffer' ? redis.callBuffer(command, argv) : redis.call(command, argv);
+    };
     try {
-      return await redis.evalsha(this.sha1, keys.length, ...keys, ...args);
+      return await call('EVALSHA', this.sha1);
     } catch (err) {
       if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
-      return await redis.eval(this.source, keys.length, ...keys, ...args);
+      return await call('EVAL', this.source);
     }
   }
 }

@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import type { DailyBucket } from '@riskstream/shared/features';
 import { AppError } from '@riskstream/shared';
 import {
   customerKey,
   labelMarkerKey,
+  LAYOUT_VERSION,
   snapshotKey,
   STORE_LAYOUT,
   terminalKey,
@@ -15,9 +17,9 @@ import {
  * micro-batch becomes KEYS/ARGV and how the flat reply becomes bucket views for the shared
  * feature module. Pure functions, so the encoding is unit-tested without Redis.
  *
- * Keys are deduplicated and ARGV refers to them by index: a hot terminal appears once however many
- * events of the batch hit it, and every key the script touches is still declared in KEYS (what ACL key
- * patterns and a future cluster check see).
+ * Entity keys are deduplicated and the events refer to them by index: a hot terminal appears once
+ * however many events of the batch hit it, and every key the script touches is still declared in KEYS
+ * (what ACL key patterns and a future cluster check see).
  */
 
 export interface StoreEvent {
@@ -34,7 +36,11 @@ export interface StoreEvent {
 
 export type EventStatus = 'applied' | 'redelivered' | 'late';
 
-/** The entity histories an event saw BEFORE it, as the shared module's bucket views. */
+/**
+ * The entity histories an event saw BEFORE it, as bucket views for the shared module: one bucket per
+ * segment of ages holding anything (store-layout.ts), dated at the segment's youngest age, rather than
+ * one per day. Every window the features take is a union of whole segments, so they are the same.
+ */
 export interface PreState {
   readonly status: EventStatus;
   readonly customer: DailyBucket[];
@@ -53,7 +59,7 @@ export type LabelOutcome = 'applied' | 'duplicate' | 'too-old';
 
 export interface ScriptCall {
   readonly keys: string[];
-  readonly args: (string | number)[];
+  readonly args: (string | number | Buffer)[];
 }
 
 export interface StoreSettings {
@@ -72,10 +78,10 @@ export interface StoreSettings {
 const EVENT_STATUS: readonly EventStatus[] = ['applied', 'redelivered', 'late'];
 const LABEL_OUTCOME: readonly LabelOutcome[] = ['duplicate', 'applied', 'too-old'];
 
+/** Distinct keys in first-seen order, referred to by 1-based index. */
 class KeyTable {
   readonly keys: string[] = [];
   readonly #index = new Map<string, number>();
-  /** 1-based, as Lua's KEYS. */
   indexOf(key: string): number {
     let i = this.#index.get(key);
     if (i === undefined) {
@@ -87,30 +93,48 @@ class KeyTable {
   }
 }
 
-function layoutArgs(e: EntityLayout, slackDays: number): (string | number)[] {
-  return [e.minAge, e.maxAge, e.retentionDays + slackDays, e.fields.join('')];
+function segmentsArg(e: EntityLayout): string {
+  return e.segments.map((s) => `${s.lo}-${s.hi}`).join(',');
 }
 
+function layoutArgs(e: EntityLayout, slackDays: number): (string | number)[] {
+  return [e.retentionDays + slackDays, e.fields.join(''), segmentsArg(e)];
+}
+
+/** Per event in the packed events argument: customer, terminal, day (int32), cents (float64), apply (uint8). */
+const EVENT_BYTES = 4 + 4 + 4 + 8 + 1;
+
+/**
+ * KEYS: the distinct customer keys, the distinct terminal keys, then one snapshot key per event (the
+ * script reads all entities with one MGET of the first C + T keys, all snapshots with one of the rest).
+ * The events go packed in one binary argument (lua/apply-events.lua documents the layout).
+ */
 export function encodeEventBatch(events: readonly StoreEvent[], prefix: string, settings: StoreSettings, layout: StoreLayout = STORE_LAYOUT): ScriptCall {
-  const table = new KeyTable();
-  const args: (string | number)[] = [
+  const customers = new KeyTable();
+  const terminals = new KeyTable();
+  const packed = Buffer.allocUnsafe(events.length * EVENT_BYTES);
+  const snapshots: string[] = new Array(events.length);
+  events.forEach((e, i) => {
+    let at = i * EVENT_BYTES;
+    at = packed.writeInt32LE(customers.indexOf(customerKey(prefix, e.cardToken)), at);
+    at = packed.writeInt32LE(e.terminalId === null ? 0 : terminals.indexOf(terminalKey(prefix, e.terminalId)), at);
+    at = packed.writeInt32LE(e.day, at);
+    at = packed.writeDoubleLE(e.cents, at);
+    packed.writeUInt8(e.apply ? 1 : 0, at);
+    snapshots[i] = snapshotKey(prefix, e.transactionId);
+  });
+  const args: (string | number | Buffer)[] = [
     settings.featureTtlSeconds,
     settings.snapshotTtlSeconds,
+    preStateCodec(layout).tag,
     ...layoutArgs(layout.customer, settings.retentionSlackDays),
     ...layoutArgs(layout.terminal, settings.retentionSlackDays),
+    customers.keys.length,
+    terminals.keys.length,
     events.length,
+    packed,
   ];
-  for (const e of events) {
-    args.push(
-      table.indexOf(customerKey(prefix, e.cardToken)),
-      e.terminalId === null ? 0 : table.indexOf(terminalKey(prefix, e.terminalId)),
-      table.indexOf(snapshotKey(prefix, e.transactionId)),
-      e.day,
-      e.cents,
-      e.apply ? 1 : 0,
-    );
-  }
-  return { keys: table.keys, args };
+  return { keys: [...customers.keys, ...terminals.keys, ...snapshots], args };
 }
 
 function malformed(detail: string): AppError {
@@ -124,8 +148,94 @@ function integerAt(values: readonly unknown[], at: number): number {
   return v;
 }
 
-/** Reads one window: k, then k x (age, fields) -> buckets with absolute days. */
-function readWindow(values: readonly number[], at: number, day: number, e: EntityLayout): { buckets: DailyBucket[]; next: number } {
+/**
+ * Pre-states, layout v2 (apply-events.lua writes them, the reply and the snapshot carry the same
+ * bytes): the tag, then for the customer and then the terminal (zeros when the event has none), per
+ * segment of ages the entity's features read (youngest first), the sums of its stored fields in field
+ * order, little-endian, n and f as int32 and s as float64. Fixed-size binary because packing a dozen
+ * numbers is one C call in the script, where formatting them as text was its costliest step, and the
+ * reply is read here without parsing text.
+ *
+ * The tag names the format and fingerprints the layout (fields and segments of both entities), so a
+ * snapshot written under other feature definitions is refused, not misread. Every segment holding a
+ * day holds a non-zero count or fraud count, so the buckets are exactly the non-zero segments, each
+ * placed at its youngest age: every window sum the shared module takes is the same as over the days.
+ */
+interface EntityCodec {
+  readonly layout: EntityLayout;
+  /** Byte offset of each field within a segment, and the segment's size. */
+  readonly offsets: readonly number[];
+  readonly segmentSize: number;
+}
+
+interface PreStateCodec {
+  readonly tag: string;
+  readonly size: number;
+  readonly customer: EntityCodec;
+  readonly terminal: EntityCodec;
+}
+
+const codecs = new WeakMap<StoreLayout, PreStateCodec>();
+
+function entityCodec(e: EntityLayout): EntityCodec {
+  const offsets: number[] = [];
+  let size = 0;
+  for (const f of e.fields) {
+    offsets.push(size);
+    size += f === 's' ? 8 : 4;
+  }
+  return { layout: e, offsets, segmentSize: size };
+}
+
+function preStateCodec(layout: StoreLayout): PreStateCodec {
+  let codec = codecs.get(layout);
+  if (codec === undefined) {
+    const shape = JSON.stringify([layout.customer, layout.terminal].map((e) => [e.fields, e.segments]));
+    const tag = `p${LAYOUT_VERSION}${createHash('sha1').update(shape).digest('hex').slice(0, 6)}`;
+    const customer = entityCodec(layout.customer);
+    const terminal = entityCodec(layout.terminal);
+    const size = tag.length + customer.segmentSize * layout.customer.segments.length + terminal.segmentSize * layout.terminal.segments.length;
+    codec = { tag, size, customer, terminal };
+    codecs.set(layout, codec);
+  }
+  return codec;
+}
+
+function readSegments(value: Buffer, at: number, day: number, c: EntityCodec): DailyBucket[] {
+  const buckets: DailyBucket[] = [];
+  const fields = c.layout.fields;
+  for (const seg of c.layout.segments) {
+    let count = 0;
+    let sumAmountCents = 0;
+    let fraudCount = 0;
+    for (let j = 0; j < fields.length; j++) {
+      const f = fields[j];
+      const pos = at + c.offsets[j]!;
+      if (f === 'n') count = value.readInt32LE(pos);
+      else if (f === 's') sumAmountCents = value.readDoubleLE(pos);
+      else fraudCount = value.readInt32LE(pos);
+    }
+    if (count !== 0 || sumAmountCents !== 0 || fraudCount !== 0) buckets.push({ day: day - seg.lo, count, sumAmountCents, fraudCount });
+    at += c.segmentSize;
+  }
+  return buckets;
+}
+
+/** One pre-state as the script answers it: layout v2 binary, or a layout v1 text snapshot. */
+export function decodePreState(value: Buffer, event: StoreEvent, status: EventStatus, layout: StoreLayout = STORE_LAYOUT): PreState {
+  // A v1 text snapshot starts with a digit; a v2 one with its tag.
+  if (value.length > 0 && value[0]! >= 0x30 && value[0]! <= 0x39) return parsePreStateText(value.toString('latin1'), event, status, layout);
+  const codec = preStateCodec(layout);
+  if (value.length !== codec.size || value.toString('latin1', 0, codec.tag.length) !== codec.tag) {
+    throw malformed(`a pre-state of ${value.length} bytes tagged "${value.toString('latin1', 0, Math.min(8, value.length))}" is not one of this layout (${codec.size} bytes, "${codec.tag}")`);
+  }
+  const customer = readSegments(value, codec.tag.length, event.day, codec.customer);
+  const terminal = event.terminalId === null ? null : readSegments(value, codec.tag.length + codec.customer.segmentSize * layout.customer.segments.length, event.day, codec.terminal);
+  return { status, customer, terminal };
+}
+
+/** Reads one v1 window: k, then k x (age, fields) -> buckets with absolute days. */
+function readTextWindow(values: readonly number[], at: number, day: number, e: EntityLayout): { buckets: DailyBucket[]; next: number } {
   const k = integerAt(values, at);
   let pos = at + 1;
   const buckets: DailyBucket[] = new Array(k);
@@ -148,19 +258,19 @@ function readWindow(values: readonly number[], at: number, day: number, e: Entit
 }
 
 /**
- * One pre-state string: the customer window, then the terminal window, comma-separated integers. A
- * string per event rather than integers in the reply because the script keeps the same string as the
- * snapshot, so building it once serves both (number formatting is the costly part of the script).
+ * A snapshot stored by layout v1, still answered to a redelivery after an upgrade: the customer window,
+ * then the terminal window, comma-separated integers, each as k, then k x (age, field values) for the
+ * k days holding anything.
  */
-export function parsePreState(text: string, event: StoreEvent, status: EventStatus, layout: StoreLayout = STORE_LAYOUT): PreState {
+function parsePreStateText(text: string, event: StoreEvent, status: EventStatus, layout: StoreLayout): PreState {
   const values = text.split(',').map((v) => (v === '' ? Number.NaN : Number(v)));
-  const customer = readWindow(values, 0, event.day, layout.customer);
-  const terminal = readWindow(values, customer.next, event.day, layout.terminal);
+  const customer = readTextWindow(values, 0, event.day, layout.customer);
+  const terminal = readTextWindow(values, customer.next, event.day, layout.terminal);
   if (terminal.next !== values.length) throw malformed(`${values.length - terminal.next} values left over in "${text.slice(0, 80)}"`);
   return { status, customer: customer.buckets, terminal: event.terminalId === null ? null : terminal.buckets };
 }
 
-/** Reply: per event, status then pre-state string. */
+/** Reply (read with Buffer bulk strings): per event, status then pre-state. */
 export function decodeEventReply(reply: unknown, events: readonly StoreEvent[], layout: StoreLayout = STORE_LAYOUT): PreState[] {
   if (!Array.isArray(reply) || reply.length !== 2 * events.length) {
     throw malformed(`expected ${2 * events.length} values for ${events.length} events, got ${Array.isArray(reply) ? reply.length : typeof reply}`);
@@ -168,19 +278,27 @@ export function decodeEventReply(reply: unknown, events: readonly StoreEvent[], 
   return events.map((e, i) => {
     const status = EVENT_STATUS[integerAt(reply, 2 * i)];
     if (status === undefined) throw malformed(`unknown event status ${String(reply[2 * i])}`);
-    const text = reply[2 * i + 1];
-    if (typeof text !== 'string') throw malformed(`expected a pre-state string at ${2 * i + 1}, got ${typeof text}`);
-    return parsePreState(text, e, status, layout);
+    const value: unknown = reply[2 * i + 1];
+    if (!Buffer.isBuffer(value)) throw malformed(`expected a pre-state buffer at ${2 * i + 1}, got ${typeof value}`);
+    return decodePreState(value, e, status, layout);
   });
 }
 
+/** KEYS: the distinct terminal keys, then one marker key per label. */
 export function encodeLabelBatch(labels: readonly StoreLabel[], prefix: string, settings: StoreSettings, layout: StoreLayout = STORE_LAYOUT): ScriptCall {
-  const table = new KeyTable();
-  const args: (string | number)[] = [settings.featureTtlSeconds, settings.labelMarkerTtlSeconds, layout.terminal.retentionDays + settings.retentionSlackDays, labels.length];
-  for (const l of labels) {
-    args.push(table.indexOf(labelMarkerKey(prefix, l.transactionId)), table.indexOf(terminalKey(prefix, l.terminalId)), l.day);
-  }
-  return { keys: table.keys, args };
+  const terminals = new KeyTable();
+  const perLabel: number[] = [];
+  for (const l of labels) perLabel.push(terminals.indexOf(terminalKey(prefix, l.terminalId)), l.day);
+  const args: (string | number | Buffer)[] = [
+    settings.featureTtlSeconds,
+    settings.labelMarkerTtlSeconds,
+    layout.terminal.retentionDays + settings.retentionSlackDays,
+    layout.terminal.fields.join(''),
+    terminals.keys.length,
+    labels.length,
+    ...perLabel,
+  ];
+  return { keys: [...terminals.keys, ...labels.map((l) => labelMarkerKey(prefix, l.transactionId))], args };
 }
 
 export function decodeLabelReply(reply: unknown, labels: readonly StoreLabel[]): LabelOutcome[] {

@@ -21,7 +21,7 @@ import { featuresConfigSchema } from '../../../services/features/src/config.ts';
 import { LuaScript } from '../../../services/features/src/lua-script.ts';
 import { integrationEnv, readTopic, uniqueId, type IntegrationEnv } from '../../support/integration.ts';
 import { startChild, waitFor } from '../../support/child-service.ts';
-import { bucketsOnly, deletePrefix, dumpPrefix } from './redis-dump.ts';
+import { bucketsOnly, deletePrefix, dumpPrefix, readEntity } from './redis-dump.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -338,12 +338,12 @@ test('integration: late transactions are enriched and counted, and never change 
   } finally {
     await service.stop();
   }
-  assert.deepEqual(await redis.hgetall(`${prefix}c:cust-1`), {
-    newest: String(dayD + 1),
-    [`${dayD}:n`]: '1',
-    [`${dayD}:s`]: '1000',
-    [`${dayD + 1}:n`]: '2',
-    [`${dayD + 1}:s`]: '10000',
+  assert.deepEqual(await readEntity(redis, prefix, 'c', 'cust-1'), {
+    newest: dayD + 1,
+    buckets: [
+      { day: dayD, count: 1, sumAmountCents: 1000, fraudCount: 0 },
+      { day: dayD + 1, count: 2, sumAmountCents: 10000, fraudCount: 0 },
+    ],
   });
   const outputs = new Map((await enrichedRecords(env, events.length)).map((o) => [o.transaction_id, o.features]));
   assert.equal(outputs.size, 5, 'late events are enriched too');
@@ -427,7 +427,7 @@ test('integration: a Redis outage pauses the stream; after Redis returns every t
   t.diagnostic(`outage ${upAt - downAt} ms with ${pausedAt}/${n} committed; all committed ${Date.now() - upAt} ms after Redis returned`);
   assert.equal((await readyz(service)).status, 200);
   // The restarted server had no scripts: the store fell back from EVALSHA to EVAL by itself.
-  assert.equal(redisCli(port, 'script', 'exists', LuaScript.fromFiles('x', ['bucket-cache.lua', 'apply-events.lua']).sha1), '1');
+  assert.equal(redisCli(port, 'script', 'exists', LuaScript.fromFiles('x', ['entity-state.lua', 'apply-events.lua']).sha1), '1');
 
   const outputs = await enrichedRecords(env, n);
   const ids = outputs.map((o) => o.transaction_id);
@@ -454,16 +454,13 @@ test('integration: a Redis outage pauses the stream; after Redis returns every t
   for (const r of all.slice(-300)) lastByCard.set(`cust-${r.customer_id}`, r);
   assert.ok(lastByCard.size >= 5);
   for (const [card, r] of lastByCard) {
-    const hash = await redis.hgetall(`${prefix}c:${card}`);
     const buckets: DailyBucket[] = [];
-    for (const [k, v] of Object.entries(hash)) {
-      const [day, field] = k.split(':');
-      if (field !== 'n') continue;
-      const isOwnDay = Number(day) === dayIndex(r.event_time);
+    for (const b of (await readEntity(redis, prefix, 'c', card))!.buckets) {
+      const isOwnDay = b.day === dayIndex(r.event_time);
       buckets.push({
-        day: Number(day),
-        count: Number(v) - (isOwnDay ? 1 : 0),
-        sumAmountCents: Number(hash[`${day}:s`]) - (isOwnDay ? amountToCents(r.amount) : 0),
+        day: b.day,
+        count: b.count - (isOwnDay ? 1 : 0),
+        sumAmountCents: b.sumAmountCents - (isOwnDay ? amountToCents(r.amount) : 0),
         fraudCount: 0,
       });
     }

@@ -8,8 +8,9 @@ import { featuresMetrics } from '../../../services/features/src/features-metrics
 const SETTINGS = { featureTtlSeconds: 100, snapshotTtlSeconds: 100, labelMarkerTtlSeconds: 100, retentionSlackDays: 0 };
 const EVENT = { transactionId: 'a', cardToken: 'c', terminalId: null, day: 1, cents: 1, apply: true };
 
+/** A client whose prefix is already on the current layout (the marker answers '2') and whose script calls fail. */
 function failingStore(error: Error) {
-  const redis = { evalsha: async () => Promise.reject(error), eval: async () => Promise.reject(error) } as unknown as Redis;
+  const redis = { get: async () => '2', call: async () => Promise.reject(error), callBuffer: async () => Promise.reject(error) } as unknown as Redis;
   const registry = createMetricsRegistry('features-test', { defaultMetrics: false });
   return { store: new FeatureStore(redis, 'p:', SETTINGS, featuresMetrics(registry)), registry };
 }
@@ -40,4 +41,22 @@ test('the round trip is timed even when it fails, and nothing is sent for an emp
   const h = (await registry.getMetricsAsJSON()).find((m) => m.name === 'features_redis_roundtrip_seconds')!;
   const count = h.values.find((v) => (v as { metricName?: string }).metricName === 'features_redis_roundtrip_seconds_count' && v.labels['script'] === 'apply-labels');
   assert.equal(count?.value, 1);
+});
+
+test('a failed layout check is retriable whatever the error, and the next batch checks again', async () => {
+  let gets = 0;
+  const redis = {
+    get: async () => {
+      gets++;
+      if (gets === 1) throw replyError('ERR unexpected');
+      return '2';
+    },
+    callBuffer: async () => [0, Buffer.alloc(0)],
+  } as unknown as Redis;
+  const store = new FeatureStore(redis, 'p:', SETTINGS, featuresMetrics(createMetricsRegistry('features-test', { defaultMetrics: false })));
+  await assert.rejects(store.applyEvents([EVENT]), (e: unknown) => e instanceof DependencyError && e.retriable);
+  // The check passes now; the (fake) script's empty pre-state is then refused as malformed, which shows it ran.
+  await assert.rejects(store.applyEvents([EVENT]), (e: unknown) => e instanceof AppError && e.code === 'HANDLER_FAILED');
+  await assert.rejects(store.applyEvents([EVENT]), (e: unknown) => e instanceof AppError && e.code === 'HANDLER_FAILED');
+  assert.equal(gets, 2, 'checked until it succeeded, then never again');
 });

@@ -4,6 +4,7 @@ import { AppError } from '@riskstream/shared';
 import {
   decodeEventReply,
   decodeLabelReply,
+  decodePreState,
   encodeEventBatch,
   encodeLabelBatch,
   type StoreEvent,
@@ -15,41 +16,85 @@ function event(id: string, card: string, terminal: string | null, day = 100, cen
   return { transactionId: id, cardToken: card, terminalId: terminal, day, cents, apply };
 }
 
-test('an event batch declares every key once and refers to keys by 1-based index', () => {
+/** The tag the encoder sends for the default layout (the third argument). */
+const TAG = encodeEventBatch([], 'p:', TTLS).args[2] as string;
+
+/** A v2 pre-state: customer segments 0, 1-6, 7-29 as (n int32, s float64); terminal 7, 8-13, 14-36 as (n, f int32). */
+function preState(customer: readonly [number, number][], terminal: readonly [number, number][], tag = TAG): Buffer {
+  const b = Buffer.alloc(tag.length + 3 * 12 + 3 * 8);
+  let at = b.write(tag, 0, 'latin1');
+  for (const [n, s] of customer) {
+    at = b.writeInt32LE(n, at);
+    at = b.writeDoubleLE(s, at);
+  }
+  for (const [n, f] of terminal) {
+    at = b.writeInt32LE(n, at);
+    at = b.writeInt32LE(f, at);
+  }
+  return b;
+}
+
+test('an event batch declares customers, then terminals, each once, then one snapshot per event; events go packed', () => {
   const call = encodeEventBatch([event('a', 'c1', 't1'), event('b', 'c1', 't1', 101, 5, false), event('c', 'c2', null)], 'p:', TTLS);
-  assert.deepEqual(call.keys, ['p:c:c1', 'p:t:t1', 'p:pre:a', 'p:pre:b', 'p:c:c2', 'p:pre:c']);
-  assert.deepEqual(call.args, [
-    1000, 200,
-    0, 29, 30, 'ns',
-    7, 36, 37, 'nf',
-    3,
-    1, 2, 3, 100, 1234, 1,
-    1, 2, 4, 101, 5, 0,
-    5, 0, 6, 100, 1234, 1,
+  assert.deepEqual(call.keys, ['p:v2:c:c1', 'p:v2:c:c2', 'p:v2:t:t1', 'p:pre:a', 'p:pre:b', 'p:pre:c']);
+  assert.deepEqual(call.args.slice(0, 12), [1000, 200, TAG, 30, 'ns', '0-0,1-6,7-29', 37, 'nf', '7-7,8-13,14-36', 2, 1, 3]);
+  assert.match(TAG, /^p2[0-9a-f]{6}$/, 'the tag starts with a letter, so no v1 text snapshot looks like one');
+  const packed = call.args[12] as Buffer;
+  assert.equal(call.args.length, 13);
+  assert.equal(packed.length, 3 * 21);
+  const at = (i: number) => [packed.readInt32LE(21 * i), packed.readInt32LE(21 * i + 4), packed.readInt32LE(21 * i + 8), packed.readDoubleLE(21 * i + 12), packed.readUInt8(21 * i + 20)];
+  assert.deepEqual([at(0), at(1), at(2)], [
+    [1, 1, 100, 1234, 1],
+    [1, 1, 101, 5, 0],
+    [2, 0, 100, 1234, 1],
   ]);
   const slack = encodeEventBatch([], 'p:', { ...TTLS, retentionSlackDays: 7 }).args;
-  assert.deepEqual(slack.slice(2, 10), [0, 29, 37, 'ns', 7, 36, 44, 'nf'], 'slack extends the days kept, not the windows read');
+  assert.deepEqual(slack.slice(3, 9), [37, 'ns', '0-0,1-6,7-29', 44, 'nf', '7-7,8-13,14-36'], 'slack extends the days kept, not the windows read');
 });
 
-test('a reply decodes into bucket views with absolute days, in event order', () => {
+test('a reply decodes into one bucket per non-empty segment at its youngest age, in event order', () => {
   const events = [event('a', 'c1', 't1', 100), event('b', 'c2', null, 50), event('c', 'c1', 't1', 100)];
-  const reply = [0, '2,0,3,4500,29,1,99,1,8,2,1', 2, '0,0', 1, '0,0'];
+  const reply = [
+    0, preState([[3, 4500], [0, 0], [1, 99]], [[0, 0], [2, 1], [0, 1]]),
+    2, preState([[0, 0], [0, 0], [0, 0]], [[0, 0], [0, 0], [0, 0]]),
+    1, preState([[0, 0], [0, 0], [0, 0]], [[0, 0], [0, 0], [0, 0]]),
+  ];
   const [a, b, c] = decodeEventReply(reply, events);
   assert.deepEqual(a, {
     status: 'applied',
+    customer: [
+      { day: 100, count: 3, sumAmountCents: 4500, fraudCount: 0 },
+      { day: 93, count: 1, sumAmountCents: 99, fraudCount: 0 },
+    ],
+    // A segment holding only a fraud label (no counted event) is still a bucket.
+    terminal: [
+      { day: 92, count: 2, sumAmountCents: 0, fraudCount: 1 },
+      { day: 86, count: 0, sumAmountCents: 0, fraudCount: 1 },
+    ],
+  });
+  assert.deepEqual(b, { status: 'late', customer: [], terminal: null });
+  assert.deepEqual(c, { status: 'redelivered', customer: [], terminal: [] });
+});
+
+test('a snapshot stored by layout v1 (text, one bucket per day) is still answered to a redelivery', () => {
+  const e = event('a', 'c1', 't1', 100);
+  assert.deepEqual(decodePreState(Buffer.from('2,0,3,4500,29,1,99,1,8,2,1'), e, 'redelivered'), {
+    status: 'redelivered',
     customer: [
       { day: 100, count: 3, sumAmountCents: 4500, fraudCount: 0 },
       { day: 71, count: 1, sumAmountCents: 99, fraudCount: 0 },
     ],
     terminal: [{ day: 92, count: 2, sumAmountCents: 0, fraudCount: 1 }],
   });
-  assert.deepEqual(b, { status: 'late', customer: [], terminal: null });
-  assert.deepEqual(c, { status: 'redelivered', customer: [], terminal: [] });
+  assert.deepEqual(decodePreState(Buffer.from('0,0'), event('b', 'c2', null), 'redelivered'), { status: 'redelivered', customer: [], terminal: null });
 });
 
-test('a malformed reply is a non-retriable error, never a silent misread', () => {
+test('a malformed reply or a pre-state of another layout is a non-retriable error, never a silent misread', () => {
   const events = [event('a', 'c1', 't1')];
-  for (const reply of ['OK', [0], [0, '1,0,3'], [0, '0,0,7'], [9, '0,0'], [0, '0,0.5'], [0, '0,,'], [0, 0], ['0', '0,0']]) {
+  const ok = preState([[1, 1], [0, 0], [0, 0]], [[0, 0], [0, 0], [0, 0]]);
+  const otherLayout = preState([[1, 1], [0, 0], [0, 0]], [[0, 0], [0, 0], [0, 0]], 'p2000000');
+  const v1Malformed = ['1,0,3', '0,0,7', '0,0.5', '0,,'].map((t) => [0, Buffer.from(t)]);
+  for (const reply of ['OK', [0], [0, ok.subarray(0, ok.length - 1)], [0, otherLayout], [9, ok], [0, 0], ['0', ok], [0, 'text'], ...v1Malformed]) {
     assert.throws(
       () => decodeEventReply(reply, events),
       (err: unknown) => err instanceof AppError && err.code === 'HANDLER_FAILED' && !err.retriable,
@@ -58,14 +103,14 @@ test('a malformed reply is a non-retriable error, never a silent misread', () =>
   }
 });
 
-test('a label batch encodes marker, terminal and day; outcomes decode per label', () => {
+test('a label batch declares terminals once, then one marker per label', () => {
   const labels = [
     { transactionId: 'a', terminalId: 't1', day: 100 },
     { transactionId: 'b', terminalId: 't1', day: 101 },
   ];
   const call = encodeLabelBatch(labels, 'p:', TTLS);
-  assert.deepEqual(call.keys, ['p:lbl:a', 'p:t:t1', 'p:lbl:b']);
-  assert.deepEqual(call.args, [1000, 300, 37, 2, 1, 2, 100, 3, 2, 101]);
+  assert.deepEqual(call.keys, ['p:v2:t:t1', 'p:lbl:a', 'p:lbl:b']);
+  assert.deepEqual(call.args, [1000, 300, 37, 'nf', 1, 2, 1, 100, 1, 101]);
   assert.equal(encodeLabelBatch(labels, 'p:', { ...TTLS, retentionSlackDays: 7 }).args[2], 44, 'slack extends the days kept');
   assert.deepEqual(decodeLabelReply([1, 0], labels), ['applied', 'duplicate']);
   assert.deepEqual(decodeLabelReply([2, 1], labels), ['too-old', 'applied']);
