@@ -36,7 +36,7 @@ export const scoringConfigSchema = {
   modelFetchTimeoutMs: field.int({ env: 'SCORING_MODEL_FETCH_TIMEOUT_MS', description: 'per-request timeout against a model server (ms)', default: 30_000, min: 100 }),
   reasons: field.oneOf({
     env: 'SCORING_REASONS',
-    description: 'which events get top-3 reasons: all, or flagged (REVIEW/DECLINE only; APPROVE gets none, ~2x throughput)',
+    description: 'which events get top-3 reasons: all, or flagged (REVIEW/DECLINE only; APPROVE gets none; saves little since onnxruntime computes the contributions)',
     values: REASON_POLICIES,
     default: 'all',
   }),

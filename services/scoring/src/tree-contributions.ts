@@ -15,6 +15,10 @@
  *
  * Linear models: contribution_j = w_j * (x_j - mean_j) / scale_j (0 when missing), bias = intercept; the
  * same additivity holds exactly as the margin is that sum.
+ *
+ * Serving takes tree contributions from onnxruntime (contributions-model.ts builds the graph from the same
+ * expectations); this walk is the reference that graph is checked against when a model loads and in the
+ * tests, and it explains linear models.
  */
 import type { LinearModel, Model, Tree, TreeEnsembleModel } from '@riskstream/shared/model';
 
@@ -164,18 +168,30 @@ export function explainRow(explainer: Explainer, row: Float32Array): { contribut
 
 /**
  * The `k` largest contributions by absolute value, largest first; exact zeros are not reasons. Ties keep
- * feature order so the same row always gets the same reasons.
+ * feature order so the same row always gets the same reasons. Runs once per scored event: an insertion
+ * into at most k slots, no sorting and no allocation beyond the result.
  */
-export function topReasons(featureNames: readonly string[], contributions: Float64Array, k: number, offset = 0): Reason[] {
+export function topReasons(featureNames: readonly string[], contributions: Float32Array | Float64Array, k: number, offset = 0): Reason[] {
   const picked: number[] = [];
+  const size: number[] = [];
   for (let j = 0; j < featureNames.length; j++) {
     const a = Math.abs(contributions[offset + j]!);
     if (a === 0) continue;
     let pos = picked.length;
-    while (pos > 0 && Math.abs(contributions[offset + picked[pos - 1]!]!) < a) pos--;
+    while (pos > 0 && size[pos - 1]! < a) pos--;
     if (pos >= k) continue;
-    picked.splice(pos, 0, j);
-    if (picked.length > k) picked.pop();
+    if (picked.length < k) {
+      picked.push(j);
+      size.push(a);
+    }
+    for (let q = picked.length - 1; q > pos; q--) {
+      picked[q] = picked[q - 1]!;
+      size[q] = size[q - 1]!;
+    }
+    picked[pos] = j;
+    size[pos] = a;
   }
-  return picked.map((j) => ({ feature: featureNames[j]!, contribution: contributions[offset + j]! }));
+  const reasons: Reason[] = new Array(picked.length);
+  for (let q = 0; q < picked.length; q++) reasons[q] = { feature: featureNames[picked[q]!]!, contribution: contributions[offset + picked[q]!]! };
+  return reasons;
 }

@@ -25,3 +25,17 @@ export {
   HttpModelSource,
   createModelSource,
 } from './model-source.ts';
+export {
+  ONNX_ATTRIBUTE_TYPE,
+  ONNX_DATA_TYPE,
+  onnxNode,
+  intAttr,
+  intsAttr,
+  floatsAttr,
+  stringAttr,
+  stringsAttr,
+  tensorAttr,
+  doubleTensor,
+  int64Tensor,
+  floatValueInfo,
+} from './onnx-graph.ts';

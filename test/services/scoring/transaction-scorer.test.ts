@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { predictProbability } from '@riskstream/shared/model';
-import { loadScoringModel, type ScoringModel } from '../../../services/scoring/src/scoring-model.ts';
+import { loadScoringModel, toColumns, type ScoringModel } from '../../../services/scoring/src/scoring-model.ts';
 import { scoreBatch, type EnrichedTransaction } from '../../../services/scoring/src/transaction-scorer.ts';
-import { fetchedModel, handMadeEnsemble } from './scoring-fixtures.ts';
+import { topReasons } from '../../../services/scoring/src/tree-contributions.ts';
+import { enrichedEvents, eventMatrix, fetchedModel, handMadeEnsemble, simulatedData, trainedModel } from './scoring-fixtures.ts';
 
 function event(id: string, features: Record<string, number>): EnrichedTransaction {
   return {
@@ -53,6 +54,7 @@ test('scoreBatch: a non-probability score is reported per event, a failing chall
     name: 'fraud', version: 9, featureNames: ['a'], thresholds: { review: 0.3, decline: 0.8 },
     explainer: { featureNames: ['a'], bias: 0, explain: () => undefined },
     score: async () => Float32Array.from([0.1, NaN, 1.5, 0.9]),
+    scoreExplained: async () => ({ scores: Float32Array.from([0.1, NaN, 1.5, 0.9]), contributions: new Float32Array(4) }),
   } as unknown as ScoringModel;
   const broken = { ...fake, version: 10, score: async () => { throw new Error('session gone'); } } as unknown as ScoringModel;
   const errors: unknown[] = [];
@@ -78,4 +80,29 @@ test('scoreBatch with reasons for flagged events only: APPROVE gets none, REVIEW
   assert.deepEqual(flagged.scored[0]!.reasons, []);
   assert.ok(all.scored[0]!.reasons.length > 0);
   assert.deepEqual(flagged.scored.slice(1).map((s) => s.reasons), all.scored.slice(1).map((s) => s.reasons));
+});
+
+test('scoreBatch on a trained GBDT: every event gets the reference top-3 reasons, from the explained graph', async (t) => {
+  const data = simulatedData(200, 5);
+  const model = trainedModel(data, { rounds: 80, seed: 2, maxLeaves: 16 });
+  const champion = await loadScoringModel(fetchedModel(model, 7, { thresholds: { review: 0.05, decline: 0.5 } }));
+  t.after(() => champion.release());
+  const events = enrichedEvents(data, 0, 1000, 'gbdt');
+  const { scored, invalid } = await scoreBatch({ champion }, events);
+  assert.deepEqual(invalid, []);
+  const x = eventMatrix(events, model.featureNames);
+  const cols = model.featureNames.length;
+  const reference = new Float64Array(events.length * cols);
+  champion.explainer.explain(x, events.length, reference, new Float64Array(events.length));
+  const flagged = await scoreBatch({ champion }, events, { reasonsFor: 'flagged' });
+  const registry = await champion.score(toColumns(x, events.length, cols), events.length);
+  scored.forEach((s, i) => {
+    assert.equal(s.score, registry[i], `event ${i}: the registry graph's score`);
+    assert.equal(flagged.scored[i]!.score, s.score);
+    const expected = topReasons(model.featureNames, reference, 3, i * cols);
+    assert.deepEqual(s.reasons.map((r) => r.feature), expected.map((r) => r.feature), `event ${i}`);
+    s.reasons.forEach((r, k) => assert.ok(Math.abs(r.contribution - expected[k]!.contribution) <= 1e-5));
+    assert.deepEqual(flagged.scored[i]!.reasons, s.decision === 'APPROVE' ? [] : s.reasons);
+  });
+  assert.ok(scored.some((s) => s.decision !== 'APPROVE') && scored.some((s) => s.decision === 'APPROVE'));
 });
