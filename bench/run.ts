@@ -38,11 +38,13 @@ const BENCHES: readonly Bench[] = [
   {
     name: 'training-simulated',
     script: 'training/bench/train-bench.ts',
-    args: ['--simulated'],
+    args: ['--simulated', '--prequential'],
+    // The handbook's figures (XGBoost 0.869 / 0.687 / 0.303) are means over its 4 prequential test folds
+    // on its own dataset; rng 'handbook' regenerates that dataset exactly, so these compare like for like.
     targets: [
-      { path: 'simulated.rocAuc', op: '>=', value: 0.87, what: 'handbook protocol ROC AUC' },
-      { path: 'simulated.averagePrecision', op: '>=', value: 0.69, what: 'handbook protocol average precision' },
-      { path: 'simulated.cardPrecisionAt100', op: '>=', value: 0.3, what: 'handbook protocol card precision@100' },
+      { path: 'prequential.handbook.meanRocAuc', op: '>=', value: 0.87, what: 'handbook protocol ROC AUC (4-fold mean, handbook dataset)' },
+      { path: 'prequential.handbook.meanAveragePrecision', op: '>=', value: 0.69, what: 'handbook protocol average precision (4-fold mean, handbook dataset)' },
+      { path: 'prequential.handbook.meanCardPrecisionAt100', op: '>=', value: 0.3, what: 'handbook protocol card precision@100 (4-fold mean, handbook dataset)' },
       { path: 'simulated.totalSeconds', op: '<=', value: 300, what: '183-day simulation featurised and trained (s)' },
     ],
   },
@@ -69,6 +71,8 @@ const BENCHES: readonly Bench[] = [
       { path: 'latency.p50Ms', op: '<=', value: 10, what: 'end-to-end p50 latency (ms) at half the sustained rate' },
     ],
   },
+  // What one transactional hop costs here, and so the floor of three of them (see the script's doc).
+  { name: 'transaction-floor', script: 'bench/pipeline/transaction-floor.ts', args: ['--transactions', '200'] },
   {
     name: 'feature-store',
     script: 'bench/pipeline/feature-store-vs-redis.ts',

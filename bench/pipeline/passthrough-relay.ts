@@ -1,10 +1,13 @@
 /**
  * The ceiling the pipeline is measured against: one hop that moves records from one topic to the next
  * with kafkajs and does no work (no decode, no handler), with the same delivery guarantee as the
- * services (a transactional producer per input partition, offsets in the transaction).
+ * services (a transactional producer per input partition, offsets in the transaction) and the same
+ * transport settings as the runner (its retry for transactional producers, its partitioner, every
+ * partition's transaction in flight at once), so the ceiling gets every improvement the services get.
  *   FROM_TOPIC=... TO_TOPIC=... GROUP_ID=... node bench/pipeline/passthrough-relay.ts
  */
 import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { TRANSACTIONAL_RETRY, memoizedDefaultPartitioner } from '@riskstream/shared';
 
 const from = process.env['FROM_TOPIC']!;
 const to = process.env['TO_TOPIC']!;
@@ -16,7 +19,7 @@ const producers = new Map<number, Producer>();
 async function producerFor(partition: number): Promise<Producer> {
   let p = producers.get(partition);
   if (!p) {
-    p = kafka.producer({ idempotent: true, maxInFlightRequests: 1, transactionalId: `${groupId}.${from}.${partition}` });
+    p = kafka.producer({ idempotent: true, maxInFlightRequests: 1, transactionalId: `${groupId}.${from}.${partition}`, retry: { ...TRANSACTIONAL_RETRY }, createPartitioner: memoizedDefaultPartitioner });
     await p.connect();
     producers.set(partition, p);
   }
@@ -28,6 +31,7 @@ await consumer.subscribe({ topic: from, fromBeginning: true });
 await consumer.run({
   autoCommit: false,
   eachBatchAutoResolve: false,
+  partitionsConsumedConcurrently: Number(process.env['PARTITIONS'] ?? 6),
   eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning }) => {
     for (let i = 0; i < batch.messages.length && isRunning(); i += 500) {
       const chunk = batch.messages.slice(i, i + 500);

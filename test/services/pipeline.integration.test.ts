@@ -313,10 +313,15 @@ test('integration: hot swap under load: a promotion mid-stream drops nothing and
   for (const s of ['ingest', 'features', 'scoring'] as const) p.start(s);
   const n = 6000;
   const values = streamTx.slice(0, n).map(rawOf);
+  // The last events are held back until scoring says v2 serves, so that both versions see traffic however
+  // fast the pipeline drains (session 3's CI run: the whole stream was scored before v2 finished training).
+  const heldBack = 1000;
+  const v2Serving = () => /"champion":2,[^\n]*"msg":"serving models switched"/.test(p.children.get('scoring')!.output());
   const producing = (async () => {
-    for (let i = 0; i < n; i += 500) {
-      await produceRaw(p.env, values.slice(i, i + 500));
-      await new Promise((r) => setTimeout(r, 300));
+    for (let i = 0; i < n; i += 200) {
+      if (i >= n - heldBack) await waitFor('scoring switched to v2', v2Serving, 180000, 100);
+      await produceRaw(p.env, values.slice(i, i + 200));
+      await new Promise((r) => setTimeout(r, 200));
     }
   })();
   await waitFor('v1 serving under load', async () => (await scoredCount(p.env)) >= 1000, 120000, 250);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
  *
  *   logs/<component>.log    stdout+stderr of the current run (the previous run is kept as .log.1)
  *   run/<component>.pid     JSON pid file of a process `stack up` started
+ *   run/stack.lock          held by the one `stack up`/`stack down` running (see stack-lock.ts)
  *   <component>/            its rendered config and data (Kafka log dirs, registry H2 file, TSDB)
  *
  * Deleting the directory (after `stack down`) resets the stack; downloads live in the cache dir instead.
@@ -27,6 +28,10 @@ export class StackDir {
 
   logFile(component: string): string {
     return join(this.logsDir, `${component}.log`);
+  }
+
+  get lockFile(): string {
+    return join(this.runDir, 'stack.lock');
   }
 
   pidFile(component: string): string {

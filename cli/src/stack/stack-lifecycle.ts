@@ -12,6 +12,7 @@ import { redisComponent } from './redis.ts';
 import { schemaRegistryComponent } from './schema-registry.ts';
 import type { StackConfig } from './stack-config.ts';
 import { StackDir } from './stack-dir.ts';
+import { withStackLock } from './stack-lock.ts';
 import { SystemPackages } from './system-packages.ts';
 
 export type Progress = (component: string, message: string) => void;
@@ -86,6 +87,13 @@ export class Stack {
    */
   async up(options: { timeoutMs: number; progress: Progress }): Promise<ComponentOutcome[]> {
     this.dir.ensure();
+    return withStackLock(this.dir.lockFile, () => this.#up(options), {
+      timeoutMs: options.timeoutMs,
+      onWait: (pid) => options.progress('stack', `waiting for another stack command (pid ${pid}) to finish`),
+    });
+  }
+
+  async #up(options: { timeoutMs: number; progress: Progress }): Promise<ComponentOutcome[]> {
     const outcomes = await Promise.all(
       this.components.map((c) =>
         this.#upOne(c, options.timeoutMs, options.progress).then(
@@ -181,6 +189,14 @@ export class Stack {
 
   /** Stops what `stack up` started, by pid; external components are never touched. */
   async down(options: { purge: boolean; progress: Progress }): Promise<ComponentOutcome[]> {
+    this.dir.ensure();
+    return withStackLock(this.dir.lockFile, () => this.#down(options), {
+      timeoutMs: 300_000,
+      onWait: (pid) => options.progress('stack', `waiting for another stack command (pid ${pid}) to finish`),
+    });
+  }
+
+  async #down(options: { purge: boolean; progress: Progress }): Promise<ComponentOutcome[]> {
     return Promise.all(
       this.components.map((c) =>
         this.#downOne(c, options.purge, (m) => options.progress(c.name, m)).then(
