@@ -31,7 +31,20 @@ import onnxProto from 'onnx-proto';
 import type { onnx } from 'onnx-proto';
 import { ModelError } from '@riskstream/shared';
 import type { Tree, TreeEnsembleModel } from '@riskstream/shared/model';
-import { ONNX_DATA_TYPE, doubleTensor, floatValueInfo, int64Tensor, intAttr, intsAttr, onnxNode, floatsAttr, stringAttr, stringsAttr, tensorAttr } from '@riskstream/shared/model';
+import {
+  ONNX_DATA_TYPE,
+  doubleTensor,
+  emptyFlatTreeEnsemble,
+  floatValueInfo,
+  int64Tensor,
+  intAttr,
+  onnxNode,
+  pushBranchNode,
+  pushLeafNode,
+  pushTargetWeight,
+  treeEnsembleRegressorNode,
+  type FlatTreeEnsemble,
+} from '@riskstream/shared/model';
 import { nodeExpectations } from './tree-contributions.ts';
 
 const proto = onnxProto.onnx;
@@ -57,31 +70,10 @@ const INTERNAL = {
   probabilityDouble: 'explained/probability_f64',
 } as const;
 
-const LEAF = new TextEncoder().encode('LEAF');
-const BRANCH_LEQ = new TextEncoder().encode('BRANCH_LEQ');
-
-interface Flat {
-  treeIds: number[];
-  nodeIds: number[];
-  featureIds: number[];
-  modes: Uint8Array[];
-  thresholds: number[];
-  trueIds: number[];
-  falseIds: number[];
-  missingTrue: number[];
-  targetTrees: number[];
-  targetNodes: number[];
-  targetIds: number[];
-  weights: number[];
-}
-
 /** The explained graph of `model` (serialized ONNX). Throws ModelError when the trees are not trees. */
 export function explainedOnnx(model: TreeEnsembleModel, label: string): Uint8Array {
   const f = model.featureNames.length;
-  const flat: Flat = {
-    treeIds: [], nodeIds: [], featureIds: [], modes: [], thresholds: [], trueIds: [], falseIds: [], missingTrue: [],
-    targetTrees: [], targetNodes: [], targetIds: [], weights: [],
-  };
+  const flat = emptyFlatTreeEnsemble();
   if (!Number.isFinite(model.baseMargin)) throw new ModelError(label, 'base margin is not finite');
   // onnxruntime needs at least one node: an ensemble without trees is a single zero leaf.
   const trees = model.trees.length > 0 ? model.trees : [zeroLeaf()];
@@ -92,24 +84,7 @@ export function explainedOnnx(model: TreeEnsembleModel, label: string): Uint8Arr
   leaves.forEach((l, t) => emitLeaves(t, l, flat, t === 0));
   const nodes: onnx.INodeProto[] = [
     onnxNode('Cast', [EXPLAINED.input], [INTERNAL.featuresDouble], INTERNAL.featuresDouble, [intAttr('to', DataType.DOUBLE)]),
-    onnxNode('TreeEnsembleRegressor', [INTERNAL.featuresDouble], [INTERNAL.targets], INTERNAL.targets, [
-      intAttr('n_targets', 1 + f),
-      stringAttr('aggregate_function', 'SUM'),
-      stringAttr('post_transform', 'NONE'),
-      intsAttr('nodes_treeids', flat.treeIds),
-      intsAttr('nodes_nodeids', flat.nodeIds),
-      intsAttr('nodes_featureids', flat.featureIds),
-      stringsAttr('nodes_modes', flat.modes),
-      floatsAttr('nodes_values', flat.thresholds),
-      intsAttr('nodes_truenodeids', flat.trueIds),
-      intsAttr('nodes_falsenodeids', flat.falseIds),
-      intsAttr('nodes_missing_value_tracks_true', flat.missingTrue),
-      intsAttr('target_treeids', flat.targetTrees),
-      intsAttr('target_nodeids', flat.targetNodes),
-      intsAttr('target_ids', flat.targetIds),
-      tensorAttr('target_weights_as_tensor', doubleTensor('target_weights', [flat.weights.length], flat.weights)),
-      tensorAttr('base_values_as_tensor', doubleTensor('base_values', [1 + f], [model.baseMargin, ...new Array<number>(f).fill(0)])),
-    ]),
+    treeEnsembleRegressorNode(INTERNAL.featuresDouble, INTERNAL.targets, INTERNAL.targets, flat, [model.baseMargin, ...new Array<number>(f).fill(0)]),
     onnxNode('Split', [INTERNAL.targets, INTERNAL.split], [INTERNAL.marginFloat, EXPLAINED.contributions], INTERNAL.marginFloat, [intAttr('axis', 1)]),
     onnxNode('Cast', [INTERNAL.marginFloat], [INTERNAL.margin], INTERNAL.margin, [intAttr('to', DataType.DOUBLE)]),
   ];
@@ -153,7 +128,7 @@ export function explainedOnnx(model: TreeEnsembleModel, label: string): Uint8Arr
  * to add per leaf. The shared total is put back through the first tree (see explainedOnnx), not through
  * base_values: onnxruntime adds a target's base value only to rows where some leaf wrote that target.
  */
-function flattenTree(tree: Tree, t: number, featureCount: number, out: Flat, shared: Float64Array, label: string): Leaves {
+function flattenTree(tree: Tree, t: number, featureCount: number, out: FlatTreeEnsemble, shared: Float64Array, label: string): Leaves {
   const size = tree.feature.length;
   if (size === 0) throw new ModelError(label, `tree ${t} has no nodes`);
   const expect = nodeExpectations(tree);
@@ -165,12 +140,10 @@ function flattenTree(tree: Tree, t: number, featureCount: number, out: Flat, sha
     const n = entry.node;
     if (seen[n] === 1) throw new ModelError(label, `tree ${t} is not a tree: node ${n} is reached twice`);
     seen[n] = 1;
-    out.treeIds.push(t);
-    out.nodeIds.push(n);
     const feature = tree.feature[n]!;
     if (feature < 0) {
       if (!Number.isFinite(tree.value[n]!)) throw new ModelError(label, `tree ${t} leaf ${n} value is not finite`);
-      out.featureIds.push(0); out.modes.push(LEAF); out.thresholds.push(0); out.trueIds.push(0); out.falseIds.push(0); out.missingTrue.push(0);
+      pushLeafNode(out, t, n);
       leaves.push(entry);
       continue;
     }
@@ -179,8 +152,7 @@ function flattenTree(tree: Tree, t: number, featureCount: number, out: Flat, sha
     if (feature >= featureCount || left < 0 || left >= size || right < 0 || right >= size) {
       throw new ModelError(label, `tree ${t} node ${n} has feature ${feature} or children ${left}/${right} out of range`);
     }
-    out.featureIds.push(feature); out.modes.push(BRANCH_LEQ); out.thresholds.push(tree.threshold[n]!);
-    out.trueIds.push(left); out.falseIds.push(right); out.missingTrue.push(tree.missingLeft[n] === 1 ? 1 : 0);
+    pushBranchNode(out, t, n, { feature, threshold: tree.threshold[n]!, trueId: left, falseId: right, missingTrue: tree.missingLeft[n] === 1 });
     for (const child of [right, left]) {
       const path = entry.path.slice();
       path[feature]! += expect[child]! - expect[n]!;
@@ -200,12 +172,12 @@ function flattenTree(tree: Tree, t: number, featureCount: number, out: Flat, sha
 type Leaves = { readonly node: number; readonly value: number; readonly weights: Float64Array }[];
 
 /** Target entries of one tree's leaves; `all` keeps zero weights too, so every row writes every target. */
-function emitLeaves(t: number, leaves: Leaves, out: Flat, all: boolean): void {
+function emitLeaves(t: number, leaves: Leaves, out: FlatTreeEnsemble, all: boolean): void {
   for (const { node: n, value, weights } of leaves) {
-    out.targetTrees.push(t); out.targetNodes.push(n); out.targetIds.push(0); out.weights.push(value);
+    pushTargetWeight(out, t, n, 0, value);
     weights.forEach((w, f) => {
       if (w === 0 && !all) return;
-      out.targetTrees.push(t); out.targetNodes.push(n); out.targetIds.push(1 + f); out.weights.push(w);
+      pushTargetWeight(out, t, n, 1 + f, w);
     });
   }
 }

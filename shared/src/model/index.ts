@@ -38,4 +38,10 @@ export {
   doubleTensor,
   int64Tensor,
   floatValueInfo,
+  emptyFlatTreeEnsemble,
+  pushLeafNode,
+  pushBranchNode,
+  pushTargetWeight,
+  treeEnsembleRegressorNode,
+  type FlatTreeEnsemble,
 } from './onnx-graph.ts';

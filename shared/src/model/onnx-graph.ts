@@ -56,3 +56,73 @@ export function int64Tensor(name: string, dims: number[], values: number[]): onn
 export function floatValueInfo(name: string, width: number): onnx.IValueInfoProto {
   return { name, type: { tensorType: { elemType: ONNX_DATA_TYPE.FLOAT, shape: { dim: [{ dimParam: 'N' }, { dimValue: width }] } } } };
 }
+
+const LEAF = new TextEncoder().encode('LEAF');
+const BRANCH_LEQ = new TextEncoder().encode('BRANCH_LEQ');
+
+/**
+ * A tree ensemble flattened into ai.onnx.ml TreeEnsembleRegressor's parallel arrays: one entry per node
+ * in nodes_*, one per (leaf, target) weight in target_*.
+ */
+export interface FlatTreeEnsemble {
+  readonly treeIds: number[];
+  readonly nodeIds: number[];
+  readonly featureIds: number[];
+  readonly modes: Uint8Array[];
+  readonly thresholds: number[];
+  readonly trueIds: number[];
+  readonly falseIds: number[];
+  readonly missingTrue: number[];
+  readonly targetTreeIds: number[];
+  readonly targetNodeIds: number[];
+  readonly targetIds: number[];
+  readonly targetWeights: number[];
+}
+
+export function emptyFlatTreeEnsemble(): FlatTreeEnsemble {
+  return {
+    treeIds: [], nodeIds: [], featureIds: [], modes: [], thresholds: [], trueIds: [], falseIds: [], missingTrue: [],
+    targetTreeIds: [], targetNodeIds: [], targetIds: [], targetWeights: [],
+  };
+}
+
+export function pushLeafNode(flat: FlatTreeEnsemble, treeId: number, nodeId: number): void {
+  flat.treeIds.push(treeId); flat.nodeIds.push(nodeId); flat.featureIds.push(0); flat.modes.push(LEAF);
+  flat.thresholds.push(0); flat.trueIds.push(0); flat.falseIds.push(0); flat.missingTrue.push(0);
+}
+
+/** A `feature <= threshold` split; true goes to `trueId`, NaN follows the true branch when `missingTrue`. */
+export function pushBranchNode(flat: FlatTreeEnsemble, treeId: number, nodeId: number, split: { feature: number; threshold: number; trueId: number; falseId: number; missingTrue: boolean }): void {
+  flat.treeIds.push(treeId); flat.nodeIds.push(nodeId); flat.featureIds.push(split.feature); flat.modes.push(BRANCH_LEQ);
+  flat.thresholds.push(split.threshold); flat.trueIds.push(split.trueId); flat.falseIds.push(split.falseId); flat.missingTrue.push(split.missingTrue ? 1 : 0);
+}
+
+export function pushTargetWeight(flat: FlatTreeEnsemble, treeId: number, nodeId: number, target: number, weight: number): void {
+  flat.targetTreeIds.push(treeId); flat.targetNodeIds.push(nodeId); flat.targetIds.push(target); flat.targetWeights.push(weight);
+}
+
+/**
+ * The TreeEnsembleRegressor node of `flat`: SUM aggregation, no post transform, one target per base value.
+ * Leaf weights and base values are double tensors (the *_as_tensor attributes) so onnxruntime sums in double;
+ * thresholds are float32 values by contract, so the float attribute holds them exactly.
+ */
+export function treeEnsembleRegressorNode(input: string, output: string, name: string, flat: FlatTreeEnsemble, baseValues: number[]): onnx.INodeProto {
+  return onnxNode('TreeEnsembleRegressor', [input], [output], name, [
+    intAttr('n_targets', baseValues.length),
+    stringAttr('aggregate_function', 'SUM'),
+    stringAttr('post_transform', 'NONE'),
+    intsAttr('nodes_treeids', flat.treeIds),
+    intsAttr('nodes_nodeids', flat.nodeIds),
+    intsAttr('nodes_featureids', flat.featureIds),
+    stringsAttr('nodes_modes', flat.modes),
+    floatsAttr('nodes_values', flat.thresholds),
+    intsAttr('nodes_truenodeids', flat.trueIds),
+    intsAttr('nodes_falsenodeids', flat.falseIds),
+    intsAttr('nodes_missing_value_tracks_true', flat.missingTrue),
+    intsAttr('target_treeids', flat.targetTreeIds),
+    intsAttr('target_nodeids', flat.targetNodeIds),
+    intsAttr('target_ids', flat.targetIds),
+    tensorAttr('target_weights_as_tensor', doubleTensor('target_weights', [flat.targetWeights.length], flat.targetWeights)),
+    tensorAttr('base_values_as_tensor', doubleTensor('base_values', [baseValues.length], baseValues)),
+  ]);
+}

@@ -34,7 +34,19 @@ import onnxProto from 'onnx-proto';
 import type { onnx } from 'onnx-proto';
 import { ModelError } from '@riskstream/shared';
 import type { LinearModel, Model, Tree, TreeEnsembleModel } from '@riskstream/shared/model';
-import { ONNX_DATA_TYPE, doubleTensor, floatValueInfo, floatsAttr, intAttr, intsAttr, onnxNode, stringAttr, stringsAttr, tensorAttr } from '@riskstream/shared/model';
+import {
+  ONNX_DATA_TYPE,
+  doubleTensor,
+  emptyFlatTreeEnsemble,
+  floatValueInfo,
+  intAttr,
+  onnxNode,
+  pushBranchNode,
+  pushLeafNode,
+  pushTargetWeight,
+  treeEnsembleRegressorNode,
+  type FlatTreeEnsemble,
+} from '@riskstream/shared/model';
 
 const proto = onnxProto.onnx;
 const DataType = ONNX_DATA_TYPE;
@@ -184,62 +196,21 @@ function checkFeatureNames(names: readonly string[]): void {
   if (problems.length > 0) throw new ModelError('onnx-export', problems.join('; '));
 }
 
-interface FlatEnsemble {
-  treeIds: number[];
-  nodeIds: number[];
-  featureIds: number[];
-  modes: Uint8Array[];
-  thresholds: number[];
-  trueIds: number[];
-  falseIds: number[];
-  missingTrue: number[];
-  leafTreeIds: number[];
-  leafNodeIds: number[];
-  leafWeights: number[];
-}
-
-const LEAF = new TextEncoder().encode('LEAF');
-const BRANCH_LEQ = new TextEncoder().encode('BRANCH_LEQ');
-
 function treeEnsembleNode(model: TreeEnsembleModel): onnx.INodeProto {
-  const flat: FlatEnsemble = {
-    treeIds: [], nodeIds: [], featureIds: [], modes: [], thresholds: [], trueIds: [], falseIds: [],
-    missingTrue: [], leafTreeIds: [], leafNodeIds: [], leafWeights: [],
-  };
+  const flat = emptyFlatTreeEnsemble();
   const f = model.featureNames.length;
   model.trees.forEach((tree, t) => flattenTree(tree, t, f, flat));
   if (!Number.isFinite(model.baseMargin)) throw new ModelError('onnx-export', 'baseMargin must be finite');
-
   // An ensemble with no trees still needs one node for onnxruntime: a single zero leaf.
   if (model.trees.length === 0) {
-    flat.treeIds.push(0); flat.nodeIds.push(0); flat.featureIds.push(0); flat.modes.push(LEAF);
-    flat.thresholds.push(0); flat.trueIds.push(0); flat.falseIds.push(0); flat.missingTrue.push(0);
-    flat.leafTreeIds.push(0); flat.leafNodeIds.push(0); flat.leafWeights.push(0);
+    pushLeafNode(flat, 0, 0);
+    pushTargetWeight(flat, 0, 0, 0, 0);
   }
-  const n = flat.leafWeights.length;
-  return onnxNode('TreeEnsembleRegressor', [INTERNAL.featuresDouble], [INTERNAL.marginFloat], 'tree_ensemble', [
-    intAttr('n_targets', 1),
-    stringAttr('aggregate_function', 'SUM'),
-    stringAttr('post_transform', 'NONE'),
-    intsAttr('nodes_treeids', flat.treeIds),
-    intsAttr('nodes_nodeids', flat.nodeIds),
-    intsAttr('nodes_featureids', flat.featureIds),
-    stringsAttr('nodes_modes', flat.modes),
-    // Thresholds are float32 values by contract, so the float attribute holds them exactly.
-    floatsAttr('nodes_values', flat.thresholds),
-    intsAttr('nodes_truenodeids', flat.trueIds),
-    intsAttr('nodes_falsenodeids', flat.falseIds),
-    intsAttr('nodes_missing_value_tracks_true', flat.missingTrue),
-    intsAttr('target_treeids', flat.leafTreeIds),
-    intsAttr('target_nodeids', flat.leafNodeIds),
-    intsAttr('target_ids', new Array<number>(n).fill(0)),
-    tensorAttr('target_weights_as_tensor', doubleTensor('target_weights', [n], flat.leafWeights)),
-    tensorAttr('base_values_as_tensor', doubleTensor('base_values', [1], [model.baseMargin])),
-  ]);
+  return treeEnsembleRegressorNode(INTERNAL.featuresDouble, INTERNAL.marginFloat, 'tree_ensemble', flat, [model.baseMargin]);
 }
 
 /** Emits the nodes reachable from the root, renumbered 0..k-1 in visiting order. */
-function flattenTree(tree: Tree, treeId: number, featureCount: number, out: FlatEnsemble): void {
+function flattenTree(tree: Tree, treeId: number, featureCount: number, out: FlatTreeEnsemble): void {
   const size = tree.feature.length;
   if (size === 0) throw new ModelError('onnx-export', `tree ${treeId} has no nodes`);
   const newId = new Int32Array(size).fill(-1);
@@ -258,21 +229,16 @@ function flattenTree(tree: Tree, treeId: number, featureCount: number, out: Flat
   for (const old of order) {
     const id = newId[old]!;
     const feature = tree.feature[old]!;
-    out.treeIds.push(treeId);
-    out.nodeIds.push(id);
     if (feature < 0) {
       const value = tree.value[old]!;
       if (!Number.isFinite(value)) throw new ModelError('onnx-export', `tree ${treeId} leaf ${old} value is not finite`);
-      out.featureIds.push(0); out.modes.push(LEAF); out.thresholds.push(0);
-      out.trueIds.push(0); out.falseIds.push(0); out.missingTrue.push(0);
-      out.leafTreeIds.push(treeId); out.leafNodeIds.push(id); out.leafWeights.push(value);
+      pushLeafNode(out, treeId, id);
+      pushTargetWeight(out, treeId, id, 0, value);
     } else {
       if (feature >= featureCount) throw new ModelError('onnx-export', `tree ${treeId} node ${old} uses feature ${feature} of ${featureCount}`);
       const threshold = tree.threshold[old]!;
       if (Number.isNaN(threshold)) throw new ModelError('onnx-export', `tree ${treeId} node ${old} threshold is NaN`);
-      out.featureIds.push(feature); out.modes.push(BRANCH_LEQ); out.thresholds.push(threshold);
-      out.trueIds.push(newId[tree.left[old]!]!); out.falseIds.push(newId[tree.right[old]!]!);
-      out.missingTrue.push(tree.missingLeft[old] === 1 ? 1 : 0);
+      pushBranchNode(out, treeId, id, { feature, threshold, trueId: newId[tree.left[old]!]!, falseId: newId[tree.right[old]!]!, missingTrue: tree.missingLeft[old] === 1 });
     }
   }
 }
