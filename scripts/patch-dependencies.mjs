@@ -15,6 +15,13 @@ const PATCHES = [
     originalSha256: '54ce50f2a41ee1686da8b73bf8b502c7dd07c9d7cb0a494cdb36a7fc536ced8e',
     replacement: 'scripts/dependency-patches/kafkajs-filter-aborted-messages.cjs',
   },
+  {
+    pkg: 'kafkajs',
+    version: '2.2.4',
+    file: 'src/producer/eosManager/index.js',
+    originalSha256: 'a74ae029d7aa786b8616b77f922d30a81bec2833878769dbfa6b4a9dab66db22',
+    replacement: 'scripts/dependency-patches/kafkajs-eos-manager.cjs',
+  },
 ];
 
 const sha256 = (text) => createHash('sha256').update(text).digest('hex');

@@ -8,6 +8,11 @@
  *  2. back-to-back: transactions on one transactional id, each started as soon as the previous committed,
  *     as a busy partition does; the first send of each meets CONCURRENT_TRANSACTIONS while the markers
  *     of the previous one are written. Once with the kafkajs client's default retry, once with ours.
+ *  3. broker capacity: 1, 6 and 18 transactional ids committing back to back at once (18 = three
+ *     stages x six input partitions, one transactional id per input partition as the pipeline runs).
+ *     Transactions/s and the time of each. The broker's transaction throughput bounds a stage's fetch
+ *     cycle: every partition with new records commits one transaction per cycle, so with 18 ids the
+ *     cycle cannot be shorter than 18 / (transactions/s), whatever the input rate.
  *
  *   node bench/pipeline/transaction-floor.ts [--transactions 200]
  * Prints one JSON object.
@@ -82,10 +87,38 @@ async function backToBack(label: string, retry: object | undefined): Promise<num
   return sends;
 }
 
+/** K transactional ids, each committing back to back (1 record + its input offset per transaction). */
+async function concurrent(k: number, perId: number): Promise<{ ids: number; transactionsPerSecond: number; transactionMs: { p50: number; p90: number; p99: number } }> {
+  const producers = await Promise.all(
+    Array.from({ length: k }, async (_, i) => {
+      const p = transactionalProducer(env.kafka, `${group}-conc${k}-${i}`, TRANSACTIONAL_RETRY);
+      await p.connect();
+      return p;
+    }),
+  );
+  const times: number[] = [];
+  const started = performance.now();
+  let done = 0;
+  await Promise.all(
+    producers.map(async (p, i) => {
+      for (let j = 0; j < perId + WARMUP; j++) {
+        const t = await oneTransaction(p, `conc${k}-${i}-${j}`, j);
+        if (j >= WARMUP) times.push(t.commitDone - t.started);
+        done++;
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  await Promise.all(producers.map((p) => p.disconnect()));
+  return { ids: k, transactionsPerSecond: Math.round(done / seconds), transactionMs: percentiles(times) };
+}
+
 await new Promise((r) => setTimeout(r, 2000)); // the reader's group join
 const hop = percentiles(await isolated());
 const clientDefault = percentiles(await backToBack('default-retry', undefined));
 const ours = percentiles(await backToBack('our-retry', TRANSACTIONAL_RETRY));
+const capacity = [];
+for (const k of [1, 6, 18]) capacity.push(await concurrent(k, Math.max(20, Math.round(N / 2))));
 await reader.disconnect();
 await env.cleanup();
 
@@ -97,5 +130,6 @@ process.stdout.write(
     threeHopFloorMs: { p50: Math.round(hop.p50 * 3 * 10) / 10, p90: Math.round(hop.p90 * 3 * 10) / 10 },
     backToBackFirstSendMs: { kafkajsDefaultRetry: clientDefault, transactionalRetry: ours },
     transactionalRetry: TRANSACTIONAL_RETRY,
+    concurrentTransactionalIds: capacity,
   })}\n`,
 );

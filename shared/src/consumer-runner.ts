@@ -325,11 +325,17 @@ export function createConsumerRunner<T>(options: RunnerOptions<T>): ConsumerRunn
       const beat = setInterval(() => void heartbeat().catch(() => undefined), 1000);
       try {
         const decoded = await withRetry('decode', heartbeat, () => decodeAll(topic, batch.partition, chunk));
+        const decodedAt = process.hrtime.bigint();
         const handled = await runHandler(decoded.ok, ctx);
+        const handledAt = process.hrtime.bigint();
         const dlq = [...decoded.rejected, ...handled.rejected].map(toDlq);
         const records = [...handled.outputs, ...(await encodeRecords(options.codec, dlq))];
         const nextOffset = (BigInt(last.offset) + 1n).toString();
         await commit(batch.topic, batch.partition, nextOffset, records, payload);
+        const phase = metrics.batchPhase;
+        phase.inc({ topic: batch.topic, phase: 'decode' }, Number(decodedAt - started) / 1e9);
+        phase.inc({ topic: batch.topic, phase: 'handle' }, Number(handledAt - decodedAt) / 1e9);
+        phase.inc({ topic: batch.topic, phase: 'commit' }, Number(process.hrtime.bigint() - handledAt) / 1e9);
         resolveOffset(last.offset);
         metrics.consumed.inc({ topic: batch.topic }, chunk.length);
         metrics.batchSize.observe({ topic: batch.topic }, chunk.length);

@@ -22,6 +22,7 @@ export interface PipelineMetrics {
   readonly retries: Counter<'code'>;
   readonly batchDuration: Histogram<'topic'>;
   readonly batchSize: Histogram<'topic'>;
+  readonly batchPhase: Counter<'topic' | 'phase'>;
   readonly lag: Gauge<'topic' | 'partition'>;
   readonly inFlight: Gauge;
   readonly crashes: Counter;
@@ -44,6 +45,12 @@ export function pipelineMetrics(registry: Registry): PipelineMetrics {
       help: 'Time to process one micro-batch end to end (decode, handle, produce, commit)',
       labelNames: ['topic'],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+    batchPhase: new Counter({
+      name: 'riskstream_batch_phase_seconds_total',
+      help: 'Micro-batch time by phase: decode (input schemas), handle (the stage\'s work), commit (encode, produce and the offsets\' commit or transaction)',
+      labelNames: ['topic', 'phase'],
       registers,
     }),
     batchSize: new Histogram({
