@@ -147,8 +147,11 @@ async function runOne(b: Bench): Promise<{ result: unknown; seconds: number; ok:
   });
 }
 
+// A filter that is a benchmark's exact name selects that one; any other selects every name containing it
+// (`pipeline` is the pipeline bench, not also the 9-minute drift-pipeline-false-alarms).
 const filters = process.argv.slice(2);
-const selected = BENCHES.filter((b) => filters.length === 0 || filters.some((f) => b.name.includes(f)));
+const names = new Set(BENCHES.map((b) => b.name));
+const selected = BENCHES.filter((b) => filters.length === 0 || filters.some((f) => (names.has(f) ? b.name === f : b.name.includes(f))));
 const results: Record<string, unknown> = {};
 const verdicts: Array<{ bench: string; what: string; actual: unknown; target: string; pass: boolean }> = [];
 for (const b of selected) {
