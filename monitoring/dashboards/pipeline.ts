@@ -40,6 +40,16 @@ export const pipelineDashboard = dashboard({
       min: 0,
       description: 'Decode, handle, produce and commit of one micro-batch, per service.',
     }),
+    timeseries(
+      'Micro-batch time by phase (mean per batch)',
+      [q(`sum by (service, phase) (rate(riskstream_batch_phase_seconds_total{${S}}[${R}])) / on (service) group_left sum by (service) (rate(riskstream_batch_duration_seconds_count{${S}}[${R}]))`, '{{service}} {{phase}}')],
+      {
+        unit: 's',
+        min: 0,
+        stack: true,
+        description: 'Where a batch\'s time goes: decode (input schemas), handle (the stage\'s work), commit (produce and the Kafka transaction). A commit share that grows with load means the broker\'s transactions, not the stage, set the latency.',
+      },
+    ),
     timeseries('End-to-end latency (ingest to scored)', quantiles('scoring_end_to_end_latency_seconds', '', ''), {
       unit: 's',
       min: 0,

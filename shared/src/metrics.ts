@@ -49,7 +49,7 @@ export function pipelineMetrics(registry: Registry): PipelineMetrics {
     }),
     batchPhase: new Counter({
       name: 'riskstream_batch_phase_seconds_total',
-      help: 'Micro-batch time by phase: decode (input schemas), handle (the stage\'s work), commit (encode, produce and the offsets\' commit or transaction)',
+      help: 'Micro-batch time by phase: decode (input schemas), handle (the stage\'s work and encoding its outputs), commit (dead-letter records, produce, and the offsets\' commit or transaction)',
       labelNames: ['topic', 'phase'],
       registers,
     }),
