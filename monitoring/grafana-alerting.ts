@@ -106,7 +106,9 @@ export function renderGrafanaNotifications(): string {
         group_by: ['grafana_folder', 'alertname', 'model_version'],
         group_wait: '5s',
         group_interval: '30s',
-        repeat_interval: '4h',
+        // Short, as in the Alertmanager route (cli/stack/prometheus/alertmanager.yml): the receiver dedups
+        // repeats, and a long repeat lets an unresolved notification record hide a new firing episode.
+        repeat_interval: '1m',
       },
     ],
   };

@@ -12,7 +12,7 @@ const template = readFileSync(join(ASSETS_DIR, 'prometheus', 'alertmanager.yml')
 const rendered = renderAlertmanagerConfig(template, 'http://127.0.0.1:8090/alerts/alertmanager');
 
 interface AlertmanagerConfig {
-  route: { receiver: string; group_by: string[] };
+  route: { receiver: string; group_by: string[]; repeat_interval: string };
   inhibit_rules: { source_matchers: string[]; target_matchers: string[]; equal: string[] }[];
   receivers: {
     name: string;
@@ -35,6 +35,15 @@ test('Alertmanager posts to the receiver with a bearer token read from a file, n
   // Rendered to <stack dir>/alertmanager/alertmanager.yml; relative paths resolve against that directory.
   const stackDir = '/stack';
   assert.equal(resolve(join(stackDir, 'alertmanager'), hook.http_config.authorization.credentials_file!), join(stackDir, 'secrets', 'alertmanager-webhook-token'));
+});
+
+test('a new firing episode is never held back by a notification record older than a minute', () => {
+  // Alertmanager keeps its notification log across restarts; an alert still "firing" there when the stack
+  // stopped suppresses the same labels firing again for repeat_interval (regression: 4h hid the closed-loop
+  // test's drift alert behind a demo run's). The receiver dedups repeats itself.
+  const m = /^(\d+)(s|m|h)$/.exec(config.route.repeat_interval);
+  assert.ok(m, config.route.repeat_interval);
+  assert.ok(Number(m[1]) * { s: 1, m: 60, h: 3600 }[m[2] as 's' | 'm' | 'h'] <= 60, `repeat_interval ${config.route.repeat_interval}`);
 });
 
 test('a rollback alert inhibits retrain alerts of the same model version', () => {
