@@ -61,7 +61,7 @@ export function applyHandbookFraudScenarios(
   labelCompromisedTerminals(tx, startsByTerminal);
 
   // Scenario 3: each customer's rows in time order, so a compromise scans one customer.
-  const { rowStart, rows } = rowsByCustomer(tx, nCustomers);
+  const byCustomer = rowsByCustomer(tx, nCustomers);
 
   const ecom = CHANNEL_CODE.ecom;
   const candidates: number[] = [];
@@ -71,15 +71,7 @@ export function applyHandbookFraudScenarios(
       CUSTOMERS_COMPROMISED_PER_DAY,
     );
     // The handbook collects the compromised rows in row (= time) order across the 3 customers.
-    candidates.length = 0;
-    for (const c of picked) {
-      for (let k = rowStart[c]!; k < rowStart[c + 1]!; k++) {
-        const i = rows[k]!;
-        const d = tx.day[i]!;
-        if (d >= day && d < day + CUSTOMER_COMPROMISE_DAYS) candidates.push(i);
-      }
-    }
-    candidates.sort((a, b) => a - b);
+    compromisedCustomerRows(tx, byCustomer, picked, day, candidates);
     const nFraud = Math.floor(candidates.length / 3);
     const chosen = createSimulationRandom(seed, STREAM.compromisedCustomers, day, 1).distinct(
       candidates.length,
@@ -138,6 +130,30 @@ export function rowsByCustomer(tx: TransactionColumns, nCustomers: number): { ro
   const rows = new Int32Array(n);
   for (let i = 0; i < n; i++) rows[cursor[tx.customer[i]!]!++] = i;
   return { rowStart, rows };
+}
+
+/**
+ * Scenario 3's candidates for a compromise starting on `day`: the rows of the `picked` customers dated
+ * within the compromise window, in row order (the handbook's boolean filter keeps TRANSACTION_ID order
+ * across the customers). Fills and returns `out`.
+ */
+export function compromisedCustomerRows(
+  tx: TransactionColumns,
+  byCustomer: { readonly rowStart: Int32Array; readonly rows: Int32Array },
+  picked: Iterable<number>,
+  day: number,
+  out: number[],
+): number[] {
+  const { rowStart, rows } = byCustomer;
+  out.length = 0;
+  for (const c of picked) {
+    for (let k = rowStart[c]!; k < rowStart[c + 1]!; k++) {
+      const i = rows[k]!;
+      const d = tx.day[i]!;
+      if (d >= day && d < day + CUSTOMER_COMPROMISE_DAYS) out.push(i);
+    }
+  }
+  return out.sort((a, b) => a - b);
 }
 
 /** Number of rows per fraud scenario code (index = code). */

@@ -26,7 +26,7 @@ import { generateCustomerProfiles } from './customers.ts';
 import type { CustomerProfiles } from './customers.ts';
 import {
   COMPROMISED_CUSTOMER_AMOUNT_FACTOR,
-  CUSTOMER_COMPROMISE_DAYS,
+  compromisedCustomerRows,
   CUSTOMERS_COMPROMISED_PER_DAY,
   FRAUD_SCENARIO,
   labelCompromisedTerminals,
@@ -203,7 +203,7 @@ export function applyExactHandbookFraudScenarios(
   labelCompromisedTerminals(tx, startsByTerminal);
 
   // Scenario 3: each customer's rows in row order, so a compromise scans three customers only.
-  const { rowStart, rows } = rowsByCustomer(tx, nCustomers);
+  const byCustomer = rowsByCustomer(tx, nCustomers);
 
   const py = new PythonRandom(0);
   const customerBuffer = new Int32Array(nCustomers);
@@ -213,16 +213,7 @@ export function applyExactHandbookFraudScenarios(
     const daySeed = handbookSeed(seed, day);
     rs.seed(daySeed);
     const picked = rs.choiceWithoutReplacement(nCustomers, CUSTOMERS_COMPROMISED_PER_DAY, customerBuffer);
-    // The handbook's boolean filter keeps row (TRANSACTION_ID) order across the picked customers.
-    candidates.length = 0;
-    for (const c of picked) {
-      for (let k = rowStart[c]!; k < rowStart[c + 1]!; k++) {
-        const i = rows[k]!;
-        const d = tx.day[i]!;
-        if (d >= day && d < day + CUSTOMER_COMPROMISE_DAYS) candidates.push(i);
-      }
-    }
-    candidates.sort((a, b) => a - b);
+    compromisedCustomerRows(tx, byCustomer, picked, day, candidates);
     py.seed(daySeed);
     for (const i of py.sample(candidates, Math.floor(candidates.length / 3))) {
       tx.amount[i] = tx.amount[i]! * COMPROMISED_CUSTOMER_AMOUNT_FACTOR;
