@@ -129,19 +129,28 @@ for (const [name, port] of Object.entries(ports)) stageMetrics[name] = await scr
 // --- 2. latency at half the sustained rate -------------------------------------------------------
 const latencyRate = LATENCY_RATE > 0 ? LATENCY_RATE : Math.round(pipelineRate / 2);
 const latencyEvents = stream.slice(EVENTS, EVENTS + Math.min(200_000, latencyRate * LATENCY_SECONDS));
-const sentAt = new Map<string, number>();
 log(`latency run: ${latencyEvents.length} events at ${latencyRate}/s`);
-await produce(env, latencyEvents, latencyRate, (id, at) => sentAt.set(id, at));
 const expected = EVENTS + latencyEvents.length;
-await waitFor('latency run scored', async () => (await endOffsets(env, env.names.transactionsScored)) >= expected, 300000, 500);
-const all = await readTopic(env.kafka, env.names.transactionsScored, { count: expected, timeoutMs: 60000, settleMs: 500 });
-const latencies: number[] = [];
-for (const m of all) {
-  const v = (await env.codec.decode('transactionsScored', m.value)) as { transaction_id: string };
-  const sent = sentAt.get(v.transaction_id);
-  if (sent !== undefined) latencies.push(Number(m.timestamp) - sent);
+
+/**
+ * Produces the latency run's events at `latencyRate` into `on`'s raw topic, waits until its scored topic
+ * holds `expected` records, and returns when each event was sent and each one's latency (scored record's
+ * timestamp - send time), sorted. `idOf` reads the transaction id from a scored-topic record.
+ */
+async function latencyRun(on: IntegrationEnv, idOf: (m: KafkaMessage) => Promise<string>): Promise<{ sentAt: Map<string, number>; latencies: number[] }> {
+  const sentAt = new Map<string, number>();
+  await produce(on, latencyEvents, latencyRate, (id, at) => sentAt.set(id, at));
+  await waitFor('latency run scored', async () => (await endOffsets(on, on.names.transactionsScored)) >= expected, 300000, 500);
+  const latencies: number[] = [];
+  for (const m of await readTopic(on.kafka, on.names.transactionsScored, { count: expected, timeoutMs: 60000, settleMs: 500 })) {
+    const sent = sentAt.get(await idOf(m));
+    if (sent !== undefined) latencies.push(Number(m.timestamp) - sent);
+  }
+  latencies.sort((a, b) => a - b);
+  return { sentAt, latencies };
 }
-latencies.sort((a, b) => a - b);
+
+const { sentAt, latencies } = await latencyRun(env, async (m) => ((await env.codec.decode('transactionsScored', m.value)) as { transaction_id: string }).transaction_id);
 // Per hop: each topic's record timestamp is when the stage wrote it, so consecutive topics give the
 // time a record spent in each stage (fetch wait + batch + transaction commit + read_committed visibility).
 const hopTopics = [env.names.transactionsValid, env.names.transactionsEnriched, env.names.transactionsScored] as const;
@@ -205,15 +214,7 @@ const passRate = rateOf(await readTopic(passEnv.kafka, passEnv.names.transaction
 log(`pass-through: ${passRate.toFixed(0)} events/s`);
 // The same latency run through the pass-through: what the transport alone costs at this rate (the relays
 // forward the raw JSON, so the transaction id is in the value).
-const passSentAt = new Map<string, number>();
-await produce(passEnv, latencyEvents, latencyRate, (id, at) => passSentAt.set(id, at));
-await waitFor('pass-through latency run drained', async () => (await endOffsets(passEnv, passEnv.names.transactionsScored)) >= expected, 300000, 500);
-const passLatencies: number[] = [];
-for (const m of await readTopic(passEnv.kafka, passEnv.names.transactionsScored, { count: expected, timeoutMs: 60000, settleMs: 500 })) {
-  const sent = passSentAt.get(String((JSON.parse(m.value!.toString()) as { transaction_id: unknown }).transaction_id));
-  if (sent !== undefined) passLatencies.push(Number(m.timestamp) - sent);
-}
-passLatencies.sort((a, b) => a - b);
+const { latencies: passLatencies } = await latencyRun(passEnv, async (m) => String((JSON.parse(m.value!.toString()) as { transaction_id: unknown }).transaction_id));
 log(`pass-through latency at ${latencyRate}/s: p50 ${percentile(passLatencies, 0.5)} ms, p99 ${percentile(passLatencies, 0.99)} ms`);
 for (const r of relays) {
   r.child.kill('SIGTERM');
