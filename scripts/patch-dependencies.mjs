@@ -22,6 +22,13 @@ const PATCHES = [
     originalSha256: 'a74ae029d7aa786b8616b77f922d30a81bec2833878769dbfa6b4a9dab66db22',
     replacement: 'scripts/dependency-patches/kafkajs-eos-manager.cjs',
   },
+  {
+    pkg: 'kafkajs',
+    version: '2.2.4',
+    file: 'src/producer/groupMessagesPerPartition.js',
+    originalSha256: 'ea72357721fbf67770b5e06b9bf4260faa1e60f3affb556bff2cc7892c1881fb',
+    replacement: 'scripts/dependency-patches/kafkajs-group-messages-per-partition.cjs',
+  },
 ];
 
 const sha256 = (text) => createHash('sha256').update(text).digest('hex');
