@@ -1,7 +1,9 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import {
+  AppError,
   checkConnectionConfig,
   connectionSchema,
   createKafka,
@@ -11,28 +13,67 @@ import {
   loadConfig,
   TopicCodec,
   topicNames,
+  UsageError,
 } from '@riskstream/shared';
-import { ModelRegistry, simulate, simulatedTrainingData, trainModel, transactionsInOrder } from '@riskstream/training';
+import {
+  ModelRegistry,
+  simulate,
+  simulatedTrainingData,
+  trainModel,
+  transactionAt,
+  type SimulatedTransaction,
+  type SimulationResult,
+} from '@riskstream/training';
 import { parseCommandArgs, type Command, type CommandIo } from '../command.ts';
 import { createProgress } from '../progress-bar.ts';
 import { REPO_ROOT } from '../stack/stack-config.ts';
+import { SERVICES } from '../services/service-processes.ts';
+import { simulatedTraffic, type SimulatedTraffic } from '../simulated-traffic.ts';
 import { produceTransactions } from '../transaction-producer.ts';
 import { servicesCommand } from './services-command.ts';
 import { runStackCommand } from './stack-command.ts';
 
-const USAGE = `Usage: riskstream demo [--rate N] [--days N] [--keep-running]
+const USAGE = `Usage: riskstream demo [--rate N] [--days N] [--warmup-days N] [--seed N] [--keep-running]
 
 What \`npm start\` runs: brings the stack up, trains a first model from the simulator if the registry
-has no champion, starts every service (riskstream services up: the pipeline, drift monitor, alert
-receiver, archiver and trainer), streams simulated transactions into transactions.raw.v1 and shows a
-live summary (rates, lag, decisions, latency
-percentiles, current model) until Ctrl-C, which stops the traffic, the services and the stack.
+has no champion, starts the services (riskstream services up: the pipeline, alert receiver, archiver
+and trainer), warms the online feature store, starts the drift monitor, then streams simulated
+transactions (and their fraud labels) into transactions.raw.v1 and shows a live summary (rates, lag,
+decisions, latency percentiles, current model) until Ctrl-C, which stops the traffic, the services and
+the stack.
+
+Warm-up: the feature windows reach 30 days back, and the terminal risk features a further 7 days of label
+delay. Streamed from a cold store, those features start near zero and grow for weeks of event time,
+which the drift monitor rightly reports as drift against the model's training data. So the first
+--warmup-days simulated days go through the pipeline as fast as it takes them, before the drift monitor
+starts (from the end of its topics); the live traffic starts after them.
+
+Each run simulates its own cards, terminals and transaction ids (a new seed unless --seed is given): the
+feature store and ingest's duplicate check remember earlier runs' events for days. The features service
+gets 31 days of grace for late events (FEATURE_ALLOWED_LATENESS_MS, unless set): the replay runs far
+faster than real time, and a catch-up interleaves partitions hours of event time apart.
 
 Options:
-  --rate N         transactions per second (default 200)
-  --days N         simulated days to stream and to train the first model on (default 60)
-  --keep-running   on Ctrl-C stop only the traffic; leave services and stack up
-  -h, --help       this help`;
+  --rate N           transactions per second after the warm-up (default 200)
+  --days N           simulated days: the warm-up plus the live traffic (default 60); also the days the
+                     first model trains on
+  --warmup-days N    days streamed at full speed before monitoring starts (default 37; 0 = none)
+  --seed N           the traffic's simulation seed (default: a new one per run)
+  --keep-running     on Ctrl-C stop only the traffic; leave services and stack up
+  -h, --help         this help`;
+
+/** The longest feature window (30 days) plus the terminal risk features' label delay (7 days). */
+const DEFAULT_WARMUP_DAYS = 37;
+
+/**
+ * The features service's grace for late events, unless FEATURE_ALLOWED_LATENESS_MS is set. Its default
+ * (one hour) is meant for real time. The demo replays simulated days thousands of times faster, and its
+ * warm-up is a catch-up in which each features partition receives ingest's output from six raw
+ * partitions in 500-event chunks that each span hours of event time: with one hour of grace, 294,631 of
+ * 360,950 warm-up transactions were flagged late and left out of the store, so the terminal counts
+ * (which every partition feeds) came out at a third of the model's training data and drift fired.
+ */
+const DEMO_ALLOWED_LATENESS_MS = 31 * 86_400_000;
 
 interface Summary {
   scored: number;
@@ -47,77 +88,179 @@ export const demoCommand: Command = {
   summary: 'the end-to-end demo: stack, first model, services, live traffic and summary (npm start)',
   usage: USAGE,
   async run(args, io) {
-    const { values } = parseCommandArgs(args, { rate: { type: 'string' }, days: { type: 'string' }, 'keep-running': { type: 'boolean' } });
+    const { values } = parseCommandArgs(args, {
+      rate: { type: 'string' },
+      days: { type: 'string' },
+      'warmup-days': { type: 'string' },
+      seed: { type: 'string' },
+      'keep-running': { type: 'boolean' },
+    });
     if (values.help) {
       io.stdout.write(`${USAGE}\n`);
       return 0;
     }
-    const rate = Number(values.rate ?? 200);
-    const days = Number(values.days ?? 60);
+    const int = (flag: string, v: string | undefined, def: number) => {
+      if (v === undefined) return def;
+      if (!/^\d+$/.test(v)) throw new UsageError(`${flag} must be a non-negative integer, got "${v}"`);
+      return Number(v);
+    };
+    const rate = int('--rate', values.rate, 200);
+    const days = int('--days', values.days, 60);
+    const warmupDays = int('--warmup-days', values['warmup-days'], DEFAULT_WARMUP_DAYS);
+    if (warmupDays >= days) throw new UsageError(`--warmup-days (${warmupDays}) must be below --days (${days}): nothing would be left to stream live`);
+    const seed = int('--seed', values.seed, randomInt(1_000_000, 1_000_000_000));
     const say = (m: string) => io.stdout.write(`\n== ${m}\n`);
+    // Ctrl-C: the traffic stops (produceTransactions), a wait stops, and the demo shuts down.
+    let interrupted = false;
+    const onSigint = () => (interrupted = true);
+    process.on('SIGINT', onSigint);
+    try {
+      say('stack up');
+      const up = await runStackCommand(['up'], io);
+      if (up !== 0) return up;
 
-    say('stack up');
-    const up = await runStackCommand(['up'], io);
-    if (up !== 0) return up;
+      const registryDir = loadConfig(
+        { dir: field.string({ env: 'MODEL_REGISTRY_DIR', description: 'model registry directory', default: join(REPO_ROOT, '.riskstream', 'registry') }) },
+        io.env,
+      ).dir;
+      const registry = await ModelRegistry.open(resolve(registryDir));
+      if ((await registry.aliases('fraud')).champion === undefined) {
+        say(`no champion yet: training one on ${days} simulated days`);
+        const outcome = await trainModel(simulatedTrainingData({ days, seed: 1 }), { name: 'fraud', seed: 42, registry, progress: createProgress(io.stderr) });
+        io.stdout.write(`\nmodel fraud v${outcome.version}: ROC AUC ${outcome.candidate.roc_auc?.toFixed(4)}, ${outcome.promoted ? 'champion' : 'not promoted'}\n`);
+      }
+      const servicesIo = { ...io, env: { FEATURE_ALLOWED_LATENESS_MS: String(DEMO_ALLOWED_LATENESS_MS), ...io.env, MODEL_REGISTRY_DIR: registryDir } };
+      const exceptMonitor = SERVICES.filter((s) => s.name !== DRIFT_MONITOR).map((s) => s.name).join(',');
 
-    const registryDir = loadConfig(
-      { dir: field.string({ env: 'MODEL_REGISTRY_DIR', description: 'model registry directory', default: join(REPO_ROOT, '.riskstream', 'registry') }) },
-      io.env,
-    ).dir;
-    const registry = await ModelRegistry.open(resolve(registryDir));
-    if ((await registry.aliases('fraud')).champion === undefined) {
-      say(`no champion yet: training one on ${days} simulated days`);
-      const outcome = await trainModel(simulatedTrainingData({ days, seed: 1 }), { name: 'fraud', seed: 42, registry, progress: createProgress(io.stderr) });
-      io.stdout.write(`\nmodel fraud v${outcome.version}: ROC AUC ${outcome.candidate.roc_auc?.toFixed(4)}, ${outcome.promoted ? 'champion' : 'not promoted'}\n`);
+      say('services up (the drift monitor starts after the warm-up)');
+      const svc = await servicesCommand.run(['up', '--only', exceptMonitor], servicesIo);
+      if (svc !== 0) return svc;
+
+      const config = loadConfig({ ...connectionSchema }, io.env, checkConnectionConfig);
+      const names = topicNames(io.env['TOPIC_NAMESPACE'] ?? '');
+      const kafka = createKafka(config, 'demo', createLogger('demo', { level: 'error' }));
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        const sim = simulate({ nbDays: days, seed });
+        const warmupEnd = sim.startTimeMs + warmupDays * 86_400_000;
+        const times = sim.transactions.eventTimeMs;
+        let warmupRows = 0;
+        while (warmupRows < times.length && times[warmupRows]! < warmupEnd) warmupRows++;
+        // Terminal ids are the same numbers in every simulation; the seed keeps this run's apart.
+        const terminalTag = `s${seed}-`;
+        if (warmupRows > 0 && !interrupted) {
+          say(`warm-up: ${warmupDays} simulated days (${warmupRows} transactions, seed ${seed}) at full speed`);
+          const scoredBefore = await endOffsetSum(admin, names.transactionsScored);
+          const warmup = simulatedTraffic(rowsOf(sim, 0, warmupRows), terminalTag);
+          await produceTransactions(warmup.transactions, io, { rate: 0, total: warmupRows, quiet: false, format: 'json', labels: warmup.labelOf });
+          if (!interrupted) await waitForScored(admin, names.transactionsScored, scoredBefore + warmupRows, io, () => interrupted);
+        }
+        if (!interrupted) {
+          say('drift monitor up (from the end of its topics: the warm-up is not monitored)');
+          await skipToEnd(admin, io.env['DRIFT_GROUP_ID'] ?? 'riskstream-drift-monitor', [names.transactionsEnriched, names.transactionsScored, names.transactionsLabels], io);
+          const monitor = await servicesCommand.run(['up', '--only', DRIFT_MONITOR], servicesIo);
+          if (monitor !== 0) return monitor;
+        }
+        if (!interrupted) await streamLive(kafka, admin, io, names, simulatedTraffic(rowsOf(sim, warmupRows, times.length), terminalTag), times.length - warmupRows, rate, days - warmupDays);
+      } finally {
+        await admin.disconnect();
+      }
+      if (values['keep-running']) {
+        io.stdout.write('\ntraffic stopped; services and stack keep running (riskstream services down; riskstream stack down)\n');
+        return 0;
+      }
+      say('stopping services and stack');
+      await servicesCommand.run(['down'], io);
+      return runStackCommand(['down'], io);
+    } finally {
+      process.off('SIGINT', onSigint);
     }
-
-    say('services up');
-    const svc = await servicesCommand.run(['up'], { ...io, env: { ...io.env, MODEL_REGISTRY_DIR: registryDir } });
-    if (svc !== 0) return svc;
-
-    say(`streaming simulated transactions at ${rate}/s (Ctrl-C to stop)`);
-    const config = loadConfig({ ...connectionSchema }, io.env, checkConnectionConfig);
-    const names = topicNames(io.env['TOPIC_NAMESPACE'] ?? '');
-    const kafka = createKafka(config, 'demo', createLogger('demo', { level: 'error' }));
-    const codec = new TopicCodec(createSchemaRegistryClient(config), names);
-    const summary: Summary = { scored: 0, decisions: {}, latencies: [], versions: {}, firstAt: 0 };
-    const consumer = kafka.consumer({ groupId: `riskstream-demo-${randomBytes(4).toString('hex')}` });
-    await consumer.connect();
-    await consumer.subscribe({ topic: names.transactionsScored, fromBeginning: false });
-    await consumer.run({
-      eachMessage: async ({ message }) => {
-        const v = (await codec.decode('transactionsScored', message.value)) as { decision: string; latency_ms: number; model_version: number };
-        summary.scored++;
-        summary.firstAt ||= Date.now();
-        summary.decisions[v.decision] = (summary.decisions[v.decision] ?? 0) + 1;
-        summary.versions[`v${v.model_version}`] = (summary.versions[`v${v.model_version}`] ?? 0) + 1;
-        summary.latencies.push(v.latency_ms);
-        if (summary.latencies.length > 20000) summary.latencies.splice(0, 10000);
-      },
-    });
-    const admin = kafka.admin();
-    await admin.connect();
-    const ticker = setInterval(() => void printSummary(io, summary, admin, names).catch(() => undefined), 2000);
-
-    const sim = simulate({ nbDays: days, seed: 2 });
-    const traffic = (function* () {
-      for (const { is_fraud: _f, fraud_scenario: _s, ...tx } of transactionsInOrder(sim)) yield tx;
-    })();
-    await produceTransactions(traffic, { ...io, stderr: devNull() }, { rate, total: sim.transactions.length, quiet: true, format: 'json' });
-
-    clearInterval(ticker);
-    await printSummary(io, summary, admin, names);
-    await consumer.disconnect();
-    await admin.disconnect();
-    if (values['keep-running']) {
-      io.stdout.write('\ntraffic stopped; services and stack keep running (riskstream services down; riskstream stack down)\n');
-      return 0;
-    }
-    say('stopping services and stack');
-    await servicesCommand.run(['down'], io);
-    return runStackCommand(['down'], io);
   },
 };
+
+const DRIFT_MONITOR = 'drift-monitor';
+type KafkaAdmin = ReturnType<ReturnType<typeof createKafka>['admin']>;
+
+function* rowsOf(sim: SimulationResult, from: number, to: number): Generator<SimulatedTransaction, void, undefined> {
+  for (let i = from; i < to; i++) yield transactionAt(sim, i);
+}
+
+async function endOffsetSum(admin: KafkaAdmin, topic: string): Promise<number> {
+  return (await admin.fetchTopicOffsets(topic)).reduce((sum, o) => sum + Number(o.high), 0);
+}
+
+/** Until `topic` holds `target` records; fails when it stops growing for a minute (a stuck pipeline). */
+async function waitForScored(admin: KafkaAdmin, topic: string, target: number, io: CommandIo, stopped: () => boolean): Promise<void> {
+  const progress = createProgress(io.stderr);
+  let last = -1;
+  let lastMovedAt = Date.now();
+  try {
+    for (;;) {
+      const n = await endOffsetSum(admin, topic);
+      progress('warm-up scored', Math.min(n, target), target);
+      if (n >= target || stopped()) return;
+      if (n !== last) {
+        last = n;
+        lastMovedAt = Date.now();
+      } else if (Date.now() - lastMovedAt > 60_000) {
+        throw new AppError('STACK_FAILED', `the warm-up stopped at ${n} of ${target} scored records for a minute: see riskstream services status and riskstream logs`);
+      }
+      await sleep(500);
+    }
+  } finally {
+    progress.finish();
+  }
+}
+
+/**
+ * Moves `groupId`'s committed offsets on `topics` to their ends, so a monitor that starts next begins
+ * there. A group with live members (a monitor left running by --keep-running) keeps its offsets.
+ */
+async function skipToEnd(admin: KafkaAdmin, groupId: string, topics: readonly string[], io: CommandIo): Promise<void> {
+  try {
+    for (const topic of topics) await admin.resetOffsets({ groupId, topic, earliest: false });
+  } catch (err) {
+    io.stderr.write(`demo: could not move ${groupId} to the end of its topics (${err instanceof Error ? err.message : String(err)}); the drift monitor resumes where it was\n`);
+  }
+}
+
+async function streamLive(
+  kafka: ReturnType<typeof createKafka>,
+  admin: KafkaAdmin,
+  io: CommandIo,
+  names: ReturnType<typeof topicNames>,
+  traffic: SimulatedTraffic,
+  total: number,
+  rate: number,
+  days: number,
+): Promise<void> {
+  const codec = new TopicCodec(createSchemaRegistryClient(loadConfig({ ...connectionSchema }, io.env, checkConnectionConfig)), names);
+  const summary: Summary = { scored: 0, decisions: {}, latencies: [], versions: {}, firstAt: 0 };
+  const consumer = kafka.consumer({ groupId: `riskstream-demo-${randomBytes(4).toString('hex')}` });
+  await consumer.connect();
+  await consumer.subscribe({ topic: names.transactionsScored, fromBeginning: false });
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      const v = (await codec.decode('transactionsScored', message.value)) as { decision: string; latency_ms: number; model_version: number };
+      summary.scored++;
+      summary.firstAt ||= Date.now();
+      summary.decisions[v.decision] = (summary.decisions[v.decision] ?? 0) + 1;
+      summary.versions[`v${v.model_version}`] = (summary.versions[`v${v.model_version}`] ?? 0) + 1;
+      summary.latencies.push(v.latency_ms);
+      if (summary.latencies.length > 20000) summary.latencies.splice(0, 10000);
+    },
+  });
+  io.stdout.write(`\n== streaming ${days} simulated days (${total} transactions and their labels) at ${rate}/s (Ctrl-C to stop)\n`);
+  const ticker = setInterval(() => void printSummary(io, summary, admin, names).catch(() => undefined), 2000);
+  try {
+    await produceTransactions(traffic.transactions, { ...io, stderr: devNull() }, { rate, total, quiet: true, format: 'json', labels: traffic.labelOf });
+  } finally {
+    clearInterval(ticker);
+    await printSummary(io, summary, admin, names).catch(() => undefined);
+    await consumer.disconnect();
+  }
+}
 
 function devNull(): NodeJS.WritableStream {
   return new Writable({ write: (_chunk, _enc, cb) => cb() });

@@ -2,8 +2,9 @@ import { createReadStream } from 'node:fs';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { UsageError } from '@riskstream/shared';
-import { applyDrift, simulate, transactionsInOrder, type SimulatedTransaction } from '@riskstream/training';
+import { applyDrift, simulate, transactionsInOrder } from '@riskstream/training';
 import { parseCommandArgs, type Command } from '../command.ts';
+import { simulatedTraffic } from '../simulated-traffic.ts';
 import { produceTransactions, type ProducibleTransaction } from '../transaction-producer.ts';
 import { parseDrift } from './simulate-command.ts';
 
@@ -60,35 +61,18 @@ export const produceCommand: Command = {
       const drift = (values.drift ?? []).map(parseDrift);
       if (drift.length > 0) sim = applyDrift(sim, drift);
       const total = Math.min(limit, sim.transactions.length);
-      return produceTransactions(rawTransactions(transactionsInOrder(sim)), io, {
+      const traffic = simulatedTraffic(transactionsInOrder(sim));
+      return produceTransactions(traffic.transactions, io, {
         rate,
         total,
         quiet: values.quiet === true,
         format,
-        ...(values.labels ? { labels: labelOf } : {}),
+        ...(values.labels ? { labels: traffic.labelOf } : {}),
       });
     }
     return produceTransactions(await readJsonLines(resolve(values.file!)), io, { rate, total: limit, quiet: values.quiet === true, format });
   },
 };
-
-const fraudById = new Map<string, SimulatedTransaction>();
-
-/** The simulator's ground truth stays out of the transaction a client would send. */
-function* rawTransactions(source: Iterable<SimulatedTransaction>): Iterable<ProducibleTransaction> {
-  for (const tx of source) {
-    const { is_fraud: _f, fraud_scenario: _s, ...raw } = tx;
-    fraudById.set(tx.transaction_id, tx);
-    yield raw;
-  }
-}
-
-function labelOf(tx: ProducibleTransaction): Record<string, unknown> | undefined {
-  const sim = fraudById.get(tx.transaction_id);
-  fraudById.delete(tx.transaction_id);
-  if (!sim) return undefined;
-  return { transaction_id: sim.transaction_id, terminal_id: sim.terminal_id, event_time: sim.event_time, is_fraud: sim.is_fraud, labelled_at: sim.event_time };
-}
 
 async function readJsonLines(path: string): Promise<ProducibleTransaction[]> {
   const out: ProducibleTransaction[] = [];
