@@ -1,4 +1,4 @@
-import type { SimulatedTransaction } from '@riskstream/training';
+import { cardNumberFor, type SimulatedTransaction } from '@riskstream/training';
 import type { ProducibleTransaction } from './transaction-producer.ts';
 
 export interface SimulatedTraffic {
@@ -12,18 +12,33 @@ export interface SimulatedTraffic {
 }
 
 /**
- * Simulated transactions as a producer sends them, with their labels on the side. `terminalTag`
- * prefixes every terminal id: the simulator numbers terminals 0..n-1 whatever the seed, so two runs
- * into one feature store would otherwise add up on the same terminals.
+ * Simulated transactions as a producer sends them, with their labels on the side.
+ *
+ * `run` (optional) makes a replay of a simulation its own traffic: every transaction id and terminal id
+ * gets the prefix `r<run>-` and every customer a card number of its own for that run. The simulator's
+ * ids, terminals and cards are the same in every replay of one seed, and ingest's duplicate check and the
+ * feature store remember them for days: a second replay would be dropped as duplicates, or add up on the
+ * first one's cards and terminals. The population (customers' habits, terminals' places, frauds) stays
+ * the simulation's.
  */
-export function simulatedTraffic(source: Iterable<SimulatedTransaction>, terminalTag = ''): SimulatedTraffic {
+export function simulatedTraffic(source: Iterable<SimulatedTransaction>, run?: number): SimulatedTraffic {
   const pending = new Map<string, SimulatedTransaction>();
+  const tag = run === undefined ? '' : `r${run}-`;
+  const own = (tx: SimulatedTransaction): SimulatedTransaction =>
+    run === undefined
+      ? tx
+      : {
+          ...tx,
+          transaction_id: tag + tx.transaction_id,
+          card_number: cardNumberFor(run, Number(tx.customer_id)),
+          terminal_id: tx.terminal_id === null ? null : tag + tx.terminal_id,
+        };
   function* transactions(): Iterable<ProducibleTransaction> {
-    for (const tx of source) {
+    for (const simulated of source) {
+      const tx = own(simulated);
       const { is_fraud: _f, fraud_scenario: _s, ...raw } = tx;
-      const terminal_id = raw.terminal_id === null || terminalTag === '' ? raw.terminal_id : `${terminalTag}${raw.terminal_id}`;
-      pending.set(tx.transaction_id, { ...tx, terminal_id });
-      yield { ...raw, terminal_id };
+      pending.set(tx.transaction_id, tx);
+      yield raw;
     }
   }
   return {

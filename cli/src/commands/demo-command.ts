@@ -33,7 +33,10 @@ import { produceTransactions } from '../transaction-producer.ts';
 import { servicesCommand } from './services-command.ts';
 import { runStackCommand } from './stack-command.ts';
 
-const USAGE = `Usage: riskstream demo [--rate N] [--days N] [--warmup-days N] [--seed N] [--keep-running]
+/** The first model's simulation, and so the traffic's population. */
+const TRAINING_SEED = 1;
+
+const USAGE = `Usage: riskstream demo [--rate N] [--days N] [--live-days N] [--warmup-days N] [--run N] [--keep-running]
 
 What \`npm start\` runs: brings the stack up, trains a first model from the simulator if the registry
 has no champion, starts the services (riskstream services up: the pipeline, alert receiver, archiver
@@ -42,23 +45,25 @@ transactions (and their fraud labels) into transactions.raw.v1 and shows a live 
 decisions, latency percentiles, current model) until Ctrl-C, which stops the traffic, the services and
 the stack.
 
-Warm-up: the feature windows reach 30 days back, and the terminal risk features a further 7 days of label
-delay. Streamed from a cold store, those features start near zero and grow for weeks of event time,
-which the drift monitor rightly reports as drift against the model's training data. So the first
---warmup-days simulated days go through the pipeline as fast as it takes them, before the drift monitor
-starts (from the end of its topics); the live traffic starts after them.
+The traffic is the first model's population: the same simulation (seed ${TRAINING_SEED}), continued past the
+--days the model trained on. Warm-up: the feature windows reach 30 days back, and the terminal features
+a further 7 days of label delay; streamed into a cold store they start near zero, which the drift
+monitor rightly reports as drift against the training data. So the --warmup-days before the live days
+go through the pipeline as fast as it takes them, before the drift monitor starts (from the end of its
+topics); the live traffic is the --live-days after the training days, which the model has not seen.
 
-Each run simulates its own cards, terminals and transaction ids (a new seed unless --seed is given): the
-feature store and ingest's duplicate check remember earlier runs' events for days. The features service
-gets 31 days of grace for late events (FEATURE_ALLOWED_LATENESS_MS, unless set): the replay runs far
-faster than real time, and a catch-up interleaves partitions hours of event time apart.
+Each run is its own traffic (--run, default a new number): transaction ids and terminal ids get a run
+prefix and every customer a card number of its own, since ingest's duplicate check and the feature store
+remember an earlier run's ids, cards and terminals for days. The features service gets 31 days of grace
+for late events (FEATURE_ALLOWED_LATENESS_MS, unless set): the replay runs far faster than real time, and
+a catch-up interleaves partitions hours of event time apart.
 
 Options:
-  --rate N           transactions per second after the warm-up (default 200)
-  --days N           simulated days: the warm-up plus the live traffic (default 60); also the days the
-                     first model trains on
-  --warmup-days N    days streamed at full speed before monitoring starts (default 37; 0 = none)
-  --seed N           the traffic's simulation seed (default: a new one per run)
+  --rate N           live transactions per second (default 200)
+  --days N           simulated days the first model trains on (default 60)
+  --live-days N      simulated days of live traffic after those (default 60)
+  --warmup-days N    days before the live ones streamed at full speed, unmonitored (default 37; 0 = none)
+  --run N            this run's number (default: a new one)
   --keep-running     on Ctrl-C stop only the traffic; leave services and stack up
   -h, --help         this help`;
 
@@ -91,8 +96,9 @@ export const demoCommand: Command = {
     const { values } = parseCommandArgs(args, {
       rate: { type: 'string' },
       days: { type: 'string' },
+      'live-days': { type: 'string' },
       'warmup-days': { type: 'string' },
-      seed: { type: 'string' },
+      run: { type: 'string' },
       'keep-running': { type: 'boolean' },
     });
     if (values.help) {
@@ -106,9 +112,12 @@ export const demoCommand: Command = {
     };
     const rate = int('--rate', values.rate, 200);
     const days = int('--days', values.days, 60);
+    const liveDays = int('--live-days', values['live-days'], 60);
     const warmupDays = int('--warmup-days', values['warmup-days'], DEFAULT_WARMUP_DAYS);
-    if (warmupDays >= days) throw new UsageError(`--warmup-days (${warmupDays}) must be below --days (${days}): nothing would be left to stream live`);
-    const seed = int('--seed', values.seed, randomInt(1_000_000, 1_000_000_000));
+    if (days < 21) throw new UsageError(`--days must be at least 21 (7 train + 7 delay + 7 test), got ${days}`);
+    if (liveDays < 1) throw new UsageError('--live-days must be at least 1');
+    if (warmupDays > days) throw new UsageError(`--warmup-days (${warmupDays}) cannot exceed --days (${days}): the warm-up is the days just before the live ones`);
+    const run = int('--run', values.run, randomInt(1, 1_000_000_000));
     const say = (m: string) => io.stdout.write(`\n== ${m}\n`);
     // Ctrl-C: the traffic stops (produceTransactions), a wait stops, and the demo shuts down.
     let interrupted = false;
@@ -126,7 +135,7 @@ export const demoCommand: Command = {
       const registry = await ModelRegistry.open(resolve(registryDir));
       if ((await registry.aliases('fraud')).champion === undefined) {
         say(`no champion yet: training one on ${days} simulated days`);
-        const outcome = await trainModel(simulatedTrainingData({ days, seed: 1 }), { name: 'fraud', seed: 42, registry, progress: createProgress(io.stderr) });
+        const outcome = await trainModel(simulatedTrainingData({ days, seed: TRAINING_SEED }), { name: 'fraud', seed: 42, registry, progress: createProgress(io.stderr) });
         io.stdout.write(`\nmodel fraud v${outcome.version}: ROC AUC ${outcome.candidate.roc_auc?.toFixed(4)}, ${outcome.promoted ? 'champion' : 'not promoted'}\n`);
       }
       const servicesIo = { ...io, env: { FEATURE_ALLOWED_LATENESS_MS: String(DEMO_ALLOWED_LATENESS_MS), ...io.env, MODEL_REGISTRY_DIR: registryDir } };
@@ -142,19 +151,24 @@ export const demoCommand: Command = {
       const admin = kafka.admin();
       await admin.connect();
       try {
-        const sim = simulate({ nbDays: days, seed });
-        const warmupEnd = sim.startTimeMs + warmupDays * 86_400_000;
+        say(`simulating ${days + liveDays} days of seed ${TRAINING_SEED} (run ${run})`);
+        const sim = simulate({ nbDays: days + liveDays, seed: TRAINING_SEED });
         const times = sim.transactions.eventTimeMs;
-        let warmupRows = 0;
-        while (warmupRows < times.length && times[warmupRows]! < warmupEnd) warmupRows++;
-        // Terminal ids are the same numbers in every simulation; the seed keeps this run's apart.
-        const terminalTag = `s${seed}-`;
+        const firstRowAt = (day: number) => {
+          const at = sim.startTimeMs + day * 86_400_000;
+          let i = 0;
+          while (i < times.length && times[i]! < at) i++;
+          return i;
+        };
+        const warmupFrom = firstRowAt(days - warmupDays);
+        const liveFrom = firstRowAt(days);
+        const warmupRows = liveFrom - warmupFrom;
         if (warmupRows > 0 && !interrupted) {
-          say(`warm-up: ${warmupDays} simulated days (${warmupRows} transactions, seed ${seed}) at full speed`);
+          say(`warm-up: ${warmupDays} simulated days (${warmupRows} transactions) at full speed`);
           const scoredBefore = await endOffsetSum(admin, names.transactionsScored);
-          const warmup = simulatedTraffic(rowsOf(sim, 0, warmupRows), terminalTag);
+          const warmup = simulatedTraffic(rowsOf(sim, warmupFrom, liveFrom), run);
           await produceTransactions(warmup.transactions, io, { rate: 0, total: warmupRows, quiet: false, format: 'json', labels: warmup.labelOf });
-          if (!interrupted) await waitForScored(admin, names.transactionsScored, scoredBefore + warmupRows, io, () => interrupted);
+          if (!interrupted) await waitForScored(admin, names.transactionsScored, scoredBefore, warmupRows, io, () => interrupted);
         }
         if (!interrupted) {
           say('drift monitor up (from the end of its topics: the warm-up is not monitored)');
@@ -162,7 +176,7 @@ export const demoCommand: Command = {
           const monitor = await servicesCommand.run(['up', '--only', DRIFT_MONITOR], servicesIo);
           if (monitor !== 0) return monitor;
         }
-        if (!interrupted) await streamLive(kafka, admin, io, names, simulatedTraffic(rowsOf(sim, warmupRows, times.length), terminalTag), times.length - warmupRows, rate, days - warmupDays);
+        if (!interrupted) await streamLive(kafka, admin, io, names, simulatedTraffic(rowsOf(sim, liveFrom, times.length), run), times.length - liveFrom, rate, liveDays);
       } finally {
         await admin.disconnect();
       }
@@ -190,15 +204,16 @@ async function endOffsetSum(admin: KafkaAdmin, topic: string): Promise<number> {
   return (await admin.fetchTopicOffsets(topic)).reduce((sum, o) => sum + Number(o.high), 0);
 }
 
-/** Until `topic` holds `target` records; fails when it stops growing for a minute (a stuck pipeline). */
-async function waitForScored(admin: KafkaAdmin, topic: string, target: number, io: CommandIo, stopped: () => boolean): Promise<void> {
+/** Until `topic` holds `count` records past `from`; fails when it stops growing for a minute (a stuck pipeline). */
+async function waitForScored(admin: KafkaAdmin, topic: string, from: number, count: number, io: CommandIo, stopped: () => boolean): Promise<void> {
+  const target = from + count;
   const progress = createProgress(io.stderr);
   let last = -1;
   let lastMovedAt = Date.now();
   try {
     for (;;) {
       const n = await endOffsetSum(admin, topic);
-      progress('warm-up scored', Math.min(n, target), target);
+      progress('warm-up scored', Math.min(n, target) - from, count);
       if (n >= target || stopped()) return;
       if (n !== last) {
         last = n;
