@@ -27,6 +27,7 @@ export { createIdempotentProducer, encodeRecords, memoizedDefaultPartitioner, se
 export type { OutputRecord } from './producer.ts';
 export { DLQ_HEADERS, dlqRecord } from './dlq.ts';
 export type { DlqSource } from './dlq.ts';
+export { orderedStream, SOURCE_PARTITION_HEADER, sourcePartition } from './event-order.ts';
 export { createConsumerRunner } from './consumer-runner.ts';
 export type { InputMessage, HandlerContext, Rejection, HandlerResult, BatchHandler, RunnerOptions, ConsumerRunner } from './consumer-runner.ts';
 export { createMetricsRegistry, pipelineMetrics } from './metrics.ts';

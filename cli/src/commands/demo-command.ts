@@ -54,9 +54,7 @@ topics); the live traffic is the --live-days after the training days, which the 
 
 Each run is its own traffic (--run, default a new number): transaction ids and terminal ids get a run
 prefix and every customer a card number of its own, since ingest's duplicate check and the feature store
-remember an earlier run's ids, cards and terminals for days. The features service gets 31 days of grace
-for late events (FEATURE_ALLOWED_LATENESS_MS, unless set): the replay runs far faster than real time, and
-a catch-up interleaves partitions hours of event time apart.
+remember an earlier run's ids, cards and terminals for days.
 
 Options:
   --rate N           live transactions per second (default 200)
@@ -70,15 +68,6 @@ Options:
 /** The longest feature window (30 days) plus the terminal risk features' label delay (7 days). */
 const DEFAULT_WARMUP_DAYS = 37;
 
-/**
- * The features service's grace for late events, unless FEATURE_ALLOWED_LATENESS_MS is set. Its default
- * (one hour) is meant for real time. The demo replays simulated days thousands of times faster, and its
- * warm-up is a catch-up in which each features partition receives ingest's output from six raw
- * partitions in 500-event chunks that each span hours of event time: with one hour of grace, 294,631 of
- * 360,950 warm-up transactions were flagged late and left out of the store, so the terminal counts
- * (which every partition feeds) came out at a third of the model's training data and drift fired.
- */
-const DEMO_ALLOWED_LATENESS_MS = 31 * 86_400_000;
 
 interface Summary {
   scored: number;
@@ -138,7 +127,7 @@ export const demoCommand: Command = {
         const outcome = await trainModel(simulatedTrainingData({ days, seed: TRAINING_SEED }), { name: 'fraud', seed: 42, registry, progress: createProgress(io.stderr) });
         io.stdout.write(`\nmodel fraud v${outcome.version}: ROC AUC ${outcome.candidate.roc_auc?.toFixed(4)}, ${outcome.promoted ? 'champion' : 'not promoted'}\n`);
       }
-      const servicesIo = { ...io, env: { FEATURE_ALLOWED_LATENESS_MS: String(DEMO_ALLOWED_LATENESS_MS), ...io.env, MODEL_REGISTRY_DIR: registryDir } };
+      const servicesIo = { ...io, env: { ...io.env, MODEL_REGISTRY_DIR: registryDir } };
       const exceptMonitor = SERVICES.filter((s) => s.name !== DRIFT_MONITOR).map((s) => s.name).join(',');
 
       say('services up (the drift monitor starts after the warm-up)');

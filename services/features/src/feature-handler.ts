@@ -1,4 +1,4 @@
-import type { BatchHandler, InputMessage, OutputRecord } from '@riskstream/shared';
+import { orderedStream, type BatchHandler, type InputMessage, type OutputRecord } from '@riskstream/shared';
 import { amountToCents, computeFeatures, dayIndex, FEATURE_SET_VERSION, featureVectorToRecord } from '@riskstream/shared/features';
 import type { EventTimeWatermarks } from './event-time-watermark.ts';
 import type { FeatureStore } from './feature-store.ts';
@@ -33,11 +33,11 @@ export function createFeatureHandler(deps: FeatureHandlerDeps): BatchHandler<Fea
 }
 
 async function enrich(deps: FeatureHandlerDeps, messages: readonly InputMessage<ValidTransaction>[]): Promise<OutputRecord[]> {
-  // Lateness per partition in input order; the runner's batches hold one partition, but isolation
-  // retries and tests may not, so group rather than assume.
+  // Lateness per ordered stream (a partition, narrowed to the raw partition ingest read the record from:
+  // shared/src/event-order.ts), in input order. A batch holds one partition but many sources.
   const byPartition = new Map<string, number[]>();
   messages.forEach((m, i) => {
-    const key = `${m.topicName}:${m.partition}`;
+    const key = orderedStream(m);
     let idx = byPartition.get(key);
     if (!idx) byPartition.set(key, (idx = []));
     idx.push(i);

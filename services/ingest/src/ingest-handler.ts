@@ -6,6 +6,8 @@ import {
   DecodeError,
   dlqRecord,
   readSchemaFile,
+  SOURCE_PARTITION_HEADER,
+  sourcePartition,
   toAppError,
   TOPICS,
   type BatchHandler,
@@ -115,7 +117,8 @@ export function createIngestHandler(deps: IngestHandlerDeps): BatchHandler<RawIn
         // Checked here rather than left to the runner's encoder: an encoding failure there is dead-lettered
         // by the runner, with the input key (the card number) copied as it is.
         if (!validType.isValid(value)) throw new IngestRejection('VALIDATION_FAILED', 'OUTPUT_INVALID', 'pseudonymised record does not fit the valid schema');
-        outputs.push({ topic: 'transactionsValid', key: value.card_token, value });
+        // Which raw partition it came from: the features stage judges lateness per source (event-order.ts).
+        outputs.push({ topic: 'transactionsValid', key: value.card_token, value, headers: { [SOURCE_PARTITION_HEADER]: sourcePartition(message.topicName, message.partition) } });
         deps.metrics.records.inc({ outcome: 'valid' });
       } catch (err) {
         outputs.push(reject(message, err));

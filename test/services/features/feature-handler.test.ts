@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createMetricsRegistry, DependencyError, type InputMessage } from '@riskstream/shared';
+import { createMetricsRegistry, DependencyError, SOURCE_PARTITION_HEADER, type InputMessage } from '@riskstream/shared';
 import { computeFeatures, FEATURE_NAMES, FEATURE_SET_VERSION, featureVectorToRecord } from '@riskstream/shared/features';
 import { createFeatureHandler } from '../../../services/features/src/feature-handler.ts';
 import { EventTimeWatermarks } from '../../../services/features/src/event-time-watermark.ts';
@@ -29,8 +29,9 @@ function tx(id: string, eventTime: number, terminal: string | null = 't1'): Vali
   };
 }
 
-function message(value: FeaturesInput, offset: number, topic: 'transactionsValid' | 'transactionsLabels' = 'transactionsValid'): InputMessage<FeaturesInput> {
-  return { topic, topicName: `ns.${topic}`, partition: 0, offset: String(offset), timestamp: '0', key: null, headers: {}, raw: null, value };
+function message(value: FeaturesInput, offset: number, topic: 'transactionsValid' | 'transactionsLabels' = 'transactionsValid', source?: string): InputMessage<FeaturesInput> {
+  const headers = source === undefined ? {} : { [SOURCE_PARTITION_HEADER]: Buffer.from(source) };
+  return { topic, topicName: `ns.${topic}`, partition: 0, offset: String(offset), timestamp: '0', key: null, headers, raw: null, value };
 }
 
 /** Records what the handler asks of the store and answers a fixed pre-state. */
@@ -106,6 +107,18 @@ test('events behind the partition watermark by more than the allowed lateness ar
   assert.deepEqual(store.events.flat().map((e) => [e.transactionId, e.apply]), [['a', true], ['b', true], ['c', false], ['d', false]]);
   assert.equal(await metric(registry, 'features_late_events_total'), 2);
   assert.equal(await metric(registry, 'features_events_total', { kind: 'transaction' }), 4);
+});
+
+test('lateness is judged per raw source partition: a catch-up interleaving sources hours apart loses nothing', async () => {
+  const { store, registry, run } = setup(HOUR);
+  // One valid partition, fed by two raw partitions whose chunks are a day apart in event time (a backlog
+  // drained at different paces); each source is in order, so nothing is late.
+  await run([message(tx('a1', T0 + 30 * HOUR), 0, 'transactionsValid', 'raw:0'), message(tx('a2', T0 + 31 * HOUR), 1, 'transactionsValid', 'raw:0')]);
+  await run([message(tx('b1', T0 + 5 * HOUR), 2, 'transactionsValid', 'raw:1'), message(tx('b2', T0 + 6 * HOUR), 3, 'transactionsValid', 'raw:1')]);
+  // Out of order within a source beyond the grace is still late; within it, not.
+  await run([message(tx('b3', T0 + 4 * HOUR), 4, 'transactionsValid', 'raw:1'), message(tx('a3', T0 + 30.5 * HOUR), 5, 'transactionsValid', 'raw:0')]);
+  assert.deepEqual(store.events.flat().map((e) => [e.transactionId, e.apply]), [['a1', true], ['a2', true], ['b1', true], ['b2', true], ['b3', false], ['a3', true]]);
+  assert.equal(await metric(registry, 'features_late_events_total'), 1);
 });
 
 test('a store failure propagates as the retriable error and emits nothing; the watermark does not move', async () => {

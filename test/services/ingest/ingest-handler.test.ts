@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createLogger, createMetricsRegistry, DependencyError, DLQ_HEADERS, pipelineMetrics, type InputMessage, type OutputRecord } from '@riskstream/shared';
+import { createLogger, createMetricsRegistry, DependencyError, DLQ_HEADERS, pipelineMetrics, SOURCE_PARTITION_HEADER, type InputMessage, type OutputRecord } from '@riskstream/shared';
 import { CardTokenizer, parseCardTokenKeys } from '../../../services/ingest/src/card-token.ts';
 import { createIngestHandler, type ValidRecord } from '../../../services/ingest/src/ingest-handler.ts';
 import { ingestMetrics } from '../../../services/ingest/src/ingest-metrics.ts';
@@ -129,4 +129,14 @@ test('Redis down: the handler throws a retriable error and produces nothing', as
   store.failWith = undefined;
   const { outputs } = await handler([jsonMsg(rawTx(1))], ctx);
   assert.equal(valid(outputs).length, 1, 'and carries on once Redis is back');
+});
+
+test('each valid record names the raw partition it came from, for the features stage\'s lateness', async () => {
+  const { handler } = setup();
+  const inputs = [msg(rawTx(11), Buffer.from(JSON.stringify(rawTx(11))), null, 4), msg(rawTx(12), Buffer.from(JSON.stringify(rawTx(12))), null, 1)];
+  const { outputs } = await handler(inputs, ctx);
+  assert.deepEqual(valid(outputs).map((o) => o.headers), [
+    { [SOURCE_PARTITION_HEADER]: 'transactions.raw.v1:4' },
+    { [SOURCE_PARTITION_HEADER]: 'transactions.raw.v1:1' },
+  ]);
 });
