@@ -64,7 +64,7 @@ const BENCHES: readonly Bench[] = [
   {
     name: 'pipeline',
     script: 'bench/pipeline/pipeline-bench.ts',
-    args: ['--events', '30000', '--latency-seconds', '20'],
+    args: ['--latency-seconds', '20'],
     targets: [
       { path: 'ratioToPassThrough', op: '>=', value: 0.5, what: 'sustained throughput / kafkajs pass-through with the same hops' },
       { path: 'latency.p99Ms', op: '<=', value: 50, what: 'end-to-end p99 latency (ms) at half the sustained rate' },

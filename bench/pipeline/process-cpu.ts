@@ -64,3 +64,11 @@ export function cpuPerEvent(before: CpuSnapshot, after: CpuSnapshot, events: num
   }
   return { perSource, total: Math.round(total * 10) / 10 };
 }
+
+/** Seconds Redis has spent running scripts (EVALSHA and EVAL) so far, from INFO commandstats. */
+export async function redisScriptSeconds(redis: Redis): Promise<number> {
+  const info = await redis.info('commandstats');
+  let usec = 0;
+  for (const m of info.matchAll(/^cmdstat_(?:evalsha|eval):calls=\d+,usec=(\d+)/gm)) usec += Number(m[1]);
+  return usec / 1e6;
+}

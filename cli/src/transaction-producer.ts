@@ -19,6 +19,8 @@ export interface ProduceOptions {
   readonly format: 'avro' | 'json';
   /** Also publish each transaction's fraud label to transactions.labels.v1. */
   readonly labels?: (tx: ProducibleTransaction) => Record<string, unknown> | undefined;
+  /** Called after each acknowledged batch with the count sent so far; the next batch waits for it (backpressure). */
+  readonly pace?: (sent: number) => Promise<void>;
 }
 
 /**
@@ -38,6 +40,7 @@ export async function produceTransactions(source: Iterable<ProducibleTransaction
     await sendRecords(producer, codec, batch);
     sent += count;
     progress('produce', sent, o.total);
+    await o.pace?.(sent);
     if (o.rate > 0) {
       const ahead = (sent / o.rate) * 1000 - (Date.now() - t0);
       if (ahead > 0) await sleep(ahead);

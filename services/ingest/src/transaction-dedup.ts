@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { DependencyError, redisUnavailable } from '@riskstream/shared';
 
@@ -62,7 +62,7 @@ export class TransactionDedup {
   }
 
   key(transactionId: string): string {
-    return this.#prefix + createHash('sha256').update(transactionId, 'utf8').digest('hex');
+    return this.#prefix + hash('sha256', transactionId, 'hex');
   }
 
   /**
