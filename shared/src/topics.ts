@@ -49,7 +49,7 @@ export const TOPICS = Object.freeze({
     schema: 'transaction-valid',
     encoding: 'avro',
     config: { 'retention.ms': String(7 * DAY_MS) },
-    description: 'validated, pseudonymised transactions (no clear card number)',
+    description: 'validated, pseudonymised transactions (no clear card number); header riskstream.source.partition names the raw partition each came from (event-order.ts)',
   }),
   transactionsEnriched: topic({
     name: 'transactions.enriched.v1',
