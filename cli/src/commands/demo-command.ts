@@ -136,6 +136,10 @@ export const demoCommand: Command = {
         const outcome = await trainModel(simulatedTrainingData({ days, seed: TRAINING_SEED }), { name: 'fraud', seed: 42, registry, progress: createProgress(io.stderr) });
         io.stdout.write(`\nmodel fraud v${outcome.version}: ROC AUC ${outcome.candidate.roc_auc?.toFixed(4)}, ${outcome.promoted ? 'champion' : 'not promoted'}\n`);
       }
+      if (interrupted) {
+        say('interrupted: stopping the stack');
+        return runStackCommand(['down'], io);
+      }
       const servicesIo = { ...io, env: { ...io.env, MODEL_REGISTRY_DIR: registryDir } };
       const exceptMonitor = SERVICES.filter((s) => s.name !== DRIFT_MONITOR).map((s) => s.name).join(',');
 
@@ -179,7 +183,8 @@ export const demoCommand: Command = {
           const monitor = await servicesCommand.run(['up', '--only', DRIFT_MONITOR], servicesIo);
           if (monitor !== 0) return monitor;
         }
-        if (!interrupted) await streamLive(kafka, admin, io, names, simulatedTraffic(rowsOf(sim, liveFrom, times.length), run), times.length - liveFrom, rate, liveDays);
+        const codec = new TopicCodec(createSchemaRegistryClient(config), names);
+        if (!interrupted) await streamLive(kafka, admin, codec, io, names, simulatedTraffic(rowsOf(sim, liveFrom, times.length), run), times.length - liveFrom, rate, liveDays);
       } finally {
         await admin.disconnect();
       }
@@ -246,6 +251,7 @@ async function skipToEnd(admin: KafkaAdmin, groupId: string, topics: readonly st
 async function streamLive(
   kafka: ReturnType<typeof createKafka>,
   admin: KafkaAdmin,
+  codec: TopicCodec,
   io: CommandIo,
   names: ReturnType<typeof topicNames>,
   traffic: SimulatedTraffic,
@@ -253,7 +259,6 @@ async function streamLive(
   rate: number,
   days: number,
 ): Promise<void> {
-  const codec = new TopicCodec(createSchemaRegistryClient(loadConfig({ ...connectionSchema }, io.env, checkConnectionConfig)), names);
   const summary: Summary = { scored: 0, decisions: {}, latencies: [], versions: {}, firstAt: 0 };
   const consumer = kafka.consumer({ groupId: `riskstream-demo-${randomBytes(4).toString('hex')}` });
   await consumer.connect();
