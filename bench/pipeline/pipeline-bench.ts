@@ -4,7 +4,9 @@
  *     pipeline with the same three hops and no work (same transactional delivery);
  *  2. end-to-end latency (raw record's timestamp -> scored record's timestamp) at half that rate, and
  *     the same run's latency through the pass-through (the transport's own cost at that rate);
- *  3. per-stage cost (batch seconds per record from each service's /metrics): the bottleneck.
+ *  3. per-stage cost (batch seconds per record from each service's /metrics): the bottleneck;
+ *  4. CPU microseconds per event of every process in both drains (the services or relays, Kafka, Redis),
+ *     and the floor: pass-through + raw inference + Redis, the best ratio the design allows.
  * Needs the stack (riskstream stack up). Prints one JSON object.
  *   node bench/pipeline/pipeline-bench.ts [--events N] [--latency-seconds S] [--latency-rate R]
  */
