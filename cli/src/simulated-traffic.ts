@@ -14,6 +14,7 @@ export interface SimulatedTraffic {
 /**
  * Simulated transactions as a producer sends them, with their labels on the side.
  *
+ * `labels: false` when no label will be asked for (then none is kept in memory).
  * `run` (optional) makes a replay of a simulation its own traffic: every transaction id and terminal id
  * gets the prefix `r<run>-` and every customer a card number of its own for that run. The simulator's
  * ids, terminals and cards are the same in every replay of one seed, and ingest's duplicate check and the
@@ -21,7 +22,9 @@ export interface SimulatedTraffic {
  * first one's cards and terminals. The population (customers' habits, terminals' places, frauds) stays
  * the simulation's.
  */
-export function simulatedTraffic(source: Iterable<SimulatedTransaction>, run?: number): SimulatedTraffic {
+export function simulatedTraffic(source: Iterable<SimulatedTransaction>, options: { readonly run?: number; readonly labels?: boolean } = {}): SimulatedTraffic {
+  const { run, labels = true } = options;
+  // Each yielded transaction's ground truth until its label is taken; nothing is kept without labels.
   const pending = new Map<string, SimulatedTransaction>();
   const tag = run === undefined ? '' : `r${run}-`;
   const own = (tx: SimulatedTransaction): SimulatedTransaction =>
@@ -37,7 +40,7 @@ export function simulatedTraffic(source: Iterable<SimulatedTransaction>, run?: n
     for (const simulated of source) {
       const tx = own(simulated);
       const { is_fraud: _f, fraud_scenario: _s, ...raw } = tx;
-      pending.set(tx.transaction_id, tx);
+      if (labels) pending.set(tx.transaction_id, tx);
       yield raw;
     }
   }

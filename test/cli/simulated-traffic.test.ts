@@ -22,7 +22,7 @@ test('transactions leave the simulator\'s ground truth out; labels carry it, onc
 
 test('a run gets its own ids, terminals and cards; the population and the labels stay the simulation\'s', () => {
   const runs = [77, 78].map((run) => {
-    const traffic = simulatedTraffic(transactionsInOrder(sim), run);
+    const traffic = simulatedTraffic(transactionsInOrder(sim), { run });
     return [...traffic.transactions].map((tx) => ({ tx, label: traffic.labelOf(tx)! }));
   });
   for (const [r, rows] of runs.entries()) {
@@ -45,4 +45,14 @@ test('a run gets its own ids, terminals and cards; the population and the labels
   const cards = (rows: typeof runs[0]) => new Set(rows.map((r) => r.tx.card_number));
   const shared = [...cards(runs[0]!)].filter((c) => cards(runs[1]!).has(c));
   assert.deepEqual(shared, [], 'two runs share no card');
+});
+
+test('without labels nothing is kept: labelOf answers undefined', () => {
+  const traffic = simulatedTraffic(transactionsInOrder(sim), { labels: false });
+  let n = 0;
+  for (const tx of traffic.transactions) {
+    assert.equal(traffic.labelOf(tx), undefined);
+    n++;
+  }
+  assert.equal(n, truth.length);
 });

@@ -168,7 +168,7 @@ export const demoCommand: Command = {
         if (warmupRows > 0 && !interrupted) {
           say(`warm-up: ${warmupDays} simulated days (${warmupRows} transactions) as fast as the pipeline scores them`);
           const scoredBefore = await endOffsetSum(admin, names.transactionsScored);
-          const warmup = simulatedTraffic(rowsOf(sim, warmupFrom, liveFrom), run);
+          const warmup = simulatedTraffic(rowsOf(sim, warmupFrom, liveFrom), { run });
           // As fast as the pipeline scores, not faster: a queue would only add latency, and the scoring
           // latency SLO (99% within 1 s) would spend its error budget on the warm-up.
           const pace = async (sent: number) => {
@@ -184,7 +184,7 @@ export const demoCommand: Command = {
           if (monitor !== 0) return monitor;
         }
         const codec = new TopicCodec(createSchemaRegistryClient(config), names);
-        if (!interrupted) await streamLive(kafka, admin, codec, io, names, simulatedTraffic(rowsOf(sim, liveFrom, times.length), run), times.length - liveFrom, rate, liveDays);
+        if (!interrupted) await streamLive(kafka, admin, codec, io, names, simulatedTraffic(rowsOf(sim, liveFrom, times.length), { run }), times.length - liveFrom, rate, liveDays);
       } finally {
         await admin.disconnect();
       }

@@ -61,7 +61,7 @@ export const produceCommand: Command = {
       const drift = (values.drift ?? []).map(parseDrift);
       if (drift.length > 0) sim = applyDrift(sim, drift);
       const total = Math.min(limit, sim.transactions.length);
-      const traffic = simulatedTraffic(transactionsInOrder(sim));
+      const traffic = simulatedTraffic(transactionsInOrder(sim), { labels: values.labels === true });
       return produceTransactions(traffic.transactions, io, {
         rate,
         total,
