@@ -1,4 +1,5 @@
 import { ConfigError, type ConfigIssue } from './errors.ts';
+import { DEFAULT_CADENCE, DEFAULT_MAX_RECORD_BYTES } from './runner/runner-defaults.ts';
 
 /**
  * Config is declared as a schema of fields, each bound to one environment variable. `loadConfig` parses
@@ -184,6 +185,30 @@ export const connectionSchema = {
   redisUsername: field.optionalString({ env: 'REDIS_USERNAME', description: 'Redis ACL user' }),
   redisPassword: field.optionalString({ env: 'REDIS_PASSWORD', description: 'Redis ACL password', secret: true }),
   redisTlsCaFile: field.optionalString({ env: 'REDIS_TLS_CA_FILE', description: 'PEM CA bundle for rediss://' }),
+  instanceId: field.optionalString({
+    env: 'INSTANCE_ID',
+    description: 'this process\'s stable name in its consumer groups (transactional id <group>.<instance>; a restart with the same name fences its predecessor at once); default <hostname>-<pid>',
+  }),
+  commitIntervalMs: field.int({
+    env: 'COMMIT_INTERVAL_MS',
+    description: 'transactional stages: commit what was processed at least this often (ms), like Kafka Streams\' commit.interval.ms',
+    default: DEFAULT_CADENCE.intervalMs,
+    min: 0,
+    max: 60_000,
+  }),
+  commitMaxRecords: field.int({
+    env: 'COMMIT_MAX_RECORDS',
+    description: 'transactional stages: commit as soon as this many input records are pending',
+    default: DEFAULT_CADENCE.maxRecords,
+    min: 1,
+    max: 100_000,
+  }),
+  maxRecordBytes: field.int({
+    env: 'MAX_RECORD_BYTES',
+    description: 'larger input records, and inputs whose output would be larger, go to the DLQ (keep it under the topics\' max.message.bytes)',
+    default: DEFAULT_MAX_RECORD_BYTES,
+    min: 1024,
+  }),
   logLevel: field.oneOf({
     env: 'LOG_LEVEL',
     description: 'pino log level',

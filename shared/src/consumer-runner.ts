@@ -1,362 +1,114 @@
+import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer, TopicMessages } from 'kafkajs';
-import type { Registry } from 'prom-client';
-import { dlqRecord } from './dlq.ts';
-import { AppError, toAppError } from './errors.ts';
-import type { Logger } from './logger.ts';
-import { pipelineMetrics, type PipelineMetrics } from './metrics.ts';
-import { createIdempotentProducer, encodeRecords, sendEncoded, type OutputRecord } from './producer.ts';
-import type { TopicCodec } from './schema-registry.ts';
+import type { Admin, Consumer, EachBatchPayload } from 'kafkajs';
+import { AppError } from './errors.ts';
+import { pipelineMetrics } from './metrics.ts';
+import { atLeastOnceCommits, transactionalCommits, type CommitStrategy } from './runner/commit-strategies.ts';
+import { processFetchedBatch, type MicroBatchDeps } from './runner/micro-batches.ts';
+import type { PartitionOffset } from './runner/pending-transaction.ts';
+import type { RetryPolicy } from './runner/retry.ts';
+import { DEFAULT_CADENCE, DEFAULT_MAX_RECORD_BYTES } from './runner/runner-defaults.ts';
+import type { ConsumerRunner, RunnerOptions } from './runner/runner-types.ts';
+import { TransactionCadence } from './runner/transaction-cadence.ts';
 import { TOPIC_KEYS, TOPICS, type TopicKey } from './topics.ts';
+
+export type { InputMessage, HandlerContext, Rejection, HandlerResult, BatchHandler, RunnerOptions, ConsumerRunner, CommitCadence, DlqContent } from './runner/runner-types.ts';
 
 /**
  * The one consumer loop of the repo. Services supply a handler; the runner does the rest:
  *
- *   fetch -> split into micro-batches -> decode -> validate -> handler -> produce outputs + DLQ records
- *   -> commit offsets (only after every output is acknowledged) -> resolve -> heartbeat
+ *   fetch -> micro-batches (runner/micro-batches.ts) -> decode + validate -> handler -> outputs + DLQ
+ *   records -> commit strategy (runner/commit-strategies.ts) -> resolve the position
  *
- * Failure policy:
- *  - decode/validation failures and non-retriable handler failures go to the DLQ with their coordinates;
- *    the good records around them carry on.
- *  - retriable failures (a dependency is down) are retried with capped exponential backoff, forever,
- *    without committing, heartbeating so the group keeps the partition; shutdown interrupts the wait.
- *  - a crash of the kafkajs consumer restarts it; uncommitted records are fetched again.
+ * Failure policy: decode/validation failures, non-retriable handler failures and records too large for
+ * the broker go to the DLQ with their coordinates while the good records around them carry on;
+ * retriable failures (a dependency down) are retried with capped exponential backoff (runner/retry.ts),
+ * heartbeating so the group keeps the partition; a crashed kafkajs consumer is restarted.
  *
  * Delivery modes:
- *  - 'at-least-once': outputs acked, then offsets committed. A crash between the two redelivers.
- *  - 'transactional': per input partition a transactional producer (transactional.id derived from
- *    group, topic and partition, so a restarted instance fences its zombie) writes outputs, DLQ records
- *    and the consumed offsets in one Kafka transaction. read_committed consumers see each output once.
+ *  - 'at-least-once': outputs acked, then offsets committed, per micro-batch.
+ *  - 'transactional' (exactly-once for read_committed consumers): one transactional producer per
+ *    member commits the outputs, DLQ records and offsets of everything the member processed, every
+ *    `cadence.intervalMs` or `cadence.maxRecords` inputs (runner/transaction-cadence.ts, which also
+ *    states how zombies are fenced and how a failed commit is settled).
  */
 
-export interface InputMessage<T> {
-  readonly topic: TopicKey;
-  readonly topicName: string;
-  readonly partition: number;
-  readonly offset: string;
-  readonly timestamp: string;
-  readonly key: Buffer | null;
-  readonly headers: KafkaMessage['headers'];
-  readonly raw: Buffer | null;
-  readonly value: T;
-}
-
-export interface HandlerContext {
-  /** Keeps group membership alive during long work; cheap to call often (kafkajs throttles it). */
-  heartbeat(): Promise<void>;
-  /** Aborted when the runner is asked to stop. */
-  readonly signal: AbortSignal;
-}
-
-export interface Rejection<T> {
-  readonly message: InputMessage<T>;
-  readonly error: AppError;
-}
-
-export interface HandlerResult<T> {
-  readonly outputs: readonly OutputRecord[];
-  /** Records the handler refuses (non-retriable, per record); they go to the DLQ. */
-  readonly rejected?: readonly Rejection<T>[];
-}
-
-export type BatchHandler<T> = (messages: readonly InputMessage<T>[], ctx: HandlerContext) => Promise<HandlerResult<T>>;
-
-export interface RunnerOptions<T> {
-  readonly service: string;
-  readonly kafka: Kafka;
-  readonly codec: TopicCodec;
-  readonly groupId: string;
-  readonly inputs: readonly TopicKey[];
-  readonly handler: BatchHandler<T>;
-  /** Turns a decoded value into the handler's type; throw ValidationError to dead-letter it. */
-  readonly validate?: (topic: TopicKey, value: unknown) => T;
-  /** What the DLQ keeps of a rejected record; ingest masks card numbers here. Default: the raw bytes. */
-  readonly dlqPayload?: (raw: Buffer | null, topic: TopicKey) => Buffer;
-  readonly mode?: 'at-least-once' | 'transactional';
-  readonly microBatchSize?: number;
-  readonly fromBeginning?: boolean;
-  readonly retry?: { readonly initialMs?: number; readonly maxMs?: number };
-  readonly sessionTimeoutMs?: number;
-  /**
-   * Partitions processed at once (order within a partition is always kept). Default: the largest
-   * partition count among the inputs, so each assigned partition has its own transaction in flight and a
-   * record never waits behind other partitions' commits (with one at a time, a fetch spanning 6
-   * partitions ran 6 transactions back to back: ~6 x 15-25 ms per hop). Each partition has its own
-   * transactional id, so the transactions are independent.
-   */
-  readonly partitionsConcurrently?: number;
-  /**
-   * Longest time the broker holds a fetch waiting for data (kafkajs maxWaitTimeInMs, default 5000).
-   * Measured: 100 ms made end-to-end latency worse (more empty fetch round trips), so it stays opt-in.
-   */
-  readonly maxWaitMs?: number;
-  readonly registry: Registry;
-  readonly logger: Logger;
-}
-
-export interface ConsumerRunner {
-  start(): Promise<void>;
-  /** Finishes the in-flight micro-batch, commits it, then disconnects. Idempotent. */
-  stop(): Promise<void>;
-  isReady(): boolean;
-  readonly groupId: string;
-}
-
-interface Decoded<T> {
-  ok: InputMessage<T>[];
-  rejected: Rejection<unknown>[];
-}
+export { DEFAULT_CADENCE, DEFAULT_MAX_RECORD_BYTES };
 
 export function createConsumerRunner<T>(options: RunnerOptions<T>): ConsumerRunner {
   const log = options.logger.child({ component: 'consumer-runner', groupId: options.groupId });
   const metrics = pipelineMetrics(options.registry);
-  const mode = options.mode ?? 'at-least-once';
-  const microBatchSize = options.microBatchSize ?? 500;
-  const initialBackoff = options.retry?.initialMs ?? 100;
-  const maxBackoff = options.retry?.maxMs ?? 5000;
-  const topicKeyByName = new Map<string, TopicKey>(options.inputs.map((k) => [options.codec.names[k], k]));
   const abort = new AbortController();
+  const retry: RetryPolicy = {
+    initialMs: options.retry?.initialMs ?? 100,
+    maxMs: options.retry?.maxMs ?? 5000,
+    signal: abort.signal,
+    log,
+    onRetry: (e) => metrics.retries.inc({ code: e.code }),
+  };
+  const topicKeyByName = new Map<string, TopicKey>(options.inputs.map((k) => [options.codec.names[k], k]));
 
   let consumer: Consumer | undefined;
-  let sharedProducer: Producer | undefined;
-  const txProducers = new Map<string, Producer>();
   let admin: Admin | undefined;
   let joined = false;
+  let generationId: number | undefined;
   let stopping: Promise<void> | undefined;
 
-  async function decodeAll(topic: TopicKey, partition: number, msgs: readonly KafkaMessage[]): Promise<Decoded<T>> {
-    const ok: InputMessage<T>[] = [];
-    const rejected: Rejection<unknown>[] = [];
-    const topicName = options.codec.names[topic];
-    for (const m of msgs) {
-      const base = { topic, topicName, partition, offset: m.offset, timestamp: m.timestamp, key: m.key, headers: m.headers, raw: m.value };
-      let value: unknown;
-      try {
-        value = await options.codec.decode(topic, m.value);
-      } catch (err) {
-        const e = toAppError(err);
-        if (e.retriable) throw e;
-        rejected.push({ message: { ...base, value: undefined }, error: e });
-        continue;
-      }
-      try {
-        ok.push({ ...base, value: options.validate ? options.validate(topic, value) : (value as T) });
-      } catch (err) {
-        const e = toAppError(err);
-        if (e.retriable) throw e;
-        rejected.push({ message: { ...base, value }, error: e });
-      }
-    }
-    return { ok, rejected };
-  }
-
-  /** Retries `fn` while it fails with retriable errors; heartbeats during waits; stops on shutdown. */
-  async function withRetry<R>(what: string, heartbeat: () => Promise<void>, fn: () => Promise<R>): Promise<R> {
-    let delay = initialBackoff;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await fn();
-      } catch (err) {
-        const e = toAppError(err);
-        if (!e.retriable) throw e;
-        if (abort.signal.aborted) throw new AppError('SHUTDOWN', `${what} interrupted by shutdown`, { cause: e });
-        metrics.retries.inc({ code: e.code });
-        log.warn({ err: e, code: e.code, attempt, delayMs: delay }, `${what} failed; retrying`);
-        const until = Date.now() + delay;
-        while (Date.now() < until && !abort.signal.aborted) {
-          await heartbeat().catch(() => undefined);
-          await sleep(Math.min(1000, until - Date.now()));
-        }
-        delay = Math.min(maxBackoff, delay * 2);
-      }
-    }
-  }
-
-  /**
-   * Runs the handler and encodes its outputs. Encoding is inside the isolation scope on purpose: an
-   * output that does not fit its schema is a per-record failure, and must dead-letter that record
-   * rather than crash-loop the partition.
-   */
-  async function runHandler(messages: InputMessage<T>[], ctx: HandlerContext): Promise<{ outputs: TopicMessages[]; rejected: Rejection<unknown>[] }> {
-    if (messages.length === 0) return { outputs: [], rejected: [] };
-    try {
-      const r = await withRetry('handler', ctx.heartbeat, async () => {
-        const result = await options.handler(messages, ctx);
-        return { outputs: await encodeRecords(options.codec, result.outputs), rejected: [...(result.rejected ?? [])] };
-      });
-      return r;
-    } catch (err) {
-      const e = toAppError(err);
-      if (e.code === 'SHUTDOWN') throw e;
-      if (messages.length === 1) return { outputs: [], rejected: [{ message: messages[0]!, error: e }] };
-      // One bad record must not sink its neighbours: run the batch record by record to isolate it.
-      log.warn({ err: e, code: e.code, size: messages.length }, 'handler failed on a batch; isolating records');
-      const outputs: TopicMessages[] = [];
-      const rejected: Rejection<unknown>[] = [];
-      for (const m of messages) {
-        const r = await runHandler([m], ctx);
-        outputs.push(...r.outputs);
-        rejected.push(...r.rejected);
-      }
-      return { outputs, rejected };
-    }
-  }
-
-  function toDlq(r: Rejection<unknown>): OutputRecord {
-    const m = r.message;
-    const payload = options.dlqPayload ? options.dlqPayload(m.raw, m.topic) : (m.raw ?? Buffer.alloc(0));
-    metrics.dlq.inc({ topic: m.topicName, code: r.error.code });
-    log.warn({ code: r.error.code, topic: m.topicName, partition: m.partition, offset: m.offset }, 'record dead-lettered');
-    return dlqRecord(m, r.error, options.service, payload);
-  }
-
-  async function producerForPartition(topicName: string, partition: number): Promise<Producer> {
-    const id = `${options.groupId}.${topicName}.${partition}`;
-    let p = txProducers.get(id);
-    if (!p) {
-      p = createIdempotentProducer(options.kafka, id);
-      await p.connect();
-      txProducers.set(id, p);
-    }
-    return p;
-  }
-
-  async function commit(
-    topicName: string,
-    partition: number,
-    nextOffset: string,
-    records: TopicMessages[],
-    payload: EachBatchPayload,
-  ): Promise<void> {
-    const heartbeat = payload.heartbeat;
-    if (mode === 'at-least-once') {
-      await withRetry('produce', heartbeat, () => sendEncoded(sharedProducer!, records, metrics));
-      // Not consumer.commitOffsets: kafkajs turns that into a no-op once stop() began, which would drop
-      // the commit of the batch we are draining. The batch payload's commit goes straight to the group.
-      await payload.commitOffsetsIfNecessary({ topics: [{ topic: topicName, partitions: [{ partition, offset: nextOffset }] }] });
-      return;
-    }
-    // A failed attempt is ambiguous: the broker may have committed although the client saw an error
-    // (a timeout on EndTxn). Resending then would duplicate every output. So a retry first lets a new
-    // producer with the same transactional id settle the previous attempt (its initProducerId completes
-    // or aborts it), then reads the group's committed offset: already past this batch means committed.
-    let ambiguous = false;
-    await withRetry('transaction', heartbeat, async () => {
-      const producer = await producerForPartition(topicName, partition);
-      if (ambiguous && (await committedOffset(topicName, partition)) >= BigInt(nextOffset)) {
-        log.warn({ topic: topicName, partition, nextOffset }, 'earlier transaction attempt had committed; not resending');
-        return;
-      }
-      const tx = await producer.transaction();
-      try {
-        await sendEncoded(tx, records);
-        await tx.sendOffsets({ consumerGroupId: options.groupId, topics: [{ topic: topicName, partitions: [{ partition, offset: nextOffset }] }] });
-        await tx.commit();
-      } catch (err) {
-        ambiguous = true;
-        await tx.abort().catch((abortErr: unknown) => log.warn({ err: abortErr }, 'transaction abort failed'));
-        // A fenced or broken transactional producer is replaced, not reused.
-        txProducers.delete(`${options.groupId}.${topicName}.${partition}`);
-        await producer.disconnect().catch(() => undefined);
-        throw err;
-      }
-      for (const tm of records) metrics.produced.inc({ topic: tm.topic }, tm.messages.length);
-    });
-  }
-
-  async function committedOffset(topicName: string, partition: number): Promise<bigint> {
+  /** Moves the consumer to the group's committed offsets (after a transaction that did not commit). */
+  async function rewind(from: readonly PartitionOffset[]): Promise<void> {
     admin ??= options.kafka.admin();
     await admin.connect();
-    const [res] = await admin.fetchOffsets({ groupId: options.groupId, topics: [topicName] });
-    const offset = res?.partitions.find((p) => p.partition === partition)?.offset ?? '-1';
-    return BigInt(offset);
-  }
-
-  /**
-   * Transactional mode, first batch of a partition since this member got it: settle the partition's
-   * previous owner before trusting the position kafkajs fetched. A previous owner (this service killed,
-   * or another instance before a rebalance) may have died with a transaction prepared but not yet
-   * complete; the group then still reports the old offset, and records that transaction committed would
-   * be processed twice. Creating this partition's producer (same transactional id) fences the old owner
-   * and makes the coordinator finish or abort its transaction; the group's offset read after that is
-   * settled. Records below it were committed by the previous owner and are skipped. (Kafka's own answer
-   * is KIP-447's stable offset fetch, which kafkajs does not implement.) The window is a few ms after
-   * an owner's last commit; the kill tests have not hit it, and the duplicates they did show came from
-   * kafkajs's aborted-transaction filter (scripts/dependency-patches).
-   */
-  const settledFloor = new Map<string, bigint>();
-
-  async function settlePartition(topicName: string, partition: number, heartbeat: () => Promise<void>): Promise<bigint> {
-    const key = `${topicName}:${partition}`;
-    let floor = settledFloor.get(key);
-    if (floor === undefined) {
-      floor = await withRetry('settle partition', heartbeat, async () => {
-        await producerForPartition(topicName, partition);
-        return committedOffset(topicName, partition);
-      });
-      settledFloor.set(key, floor);
-      log.info({ topic: topicName, partition, committed: floor.toString() }, 'partition settled');
-    }
-    return floor;
-  }
-
-  async function eachBatch(payload: EachBatchPayload): Promise<void> {
-    const { batch, heartbeat, resolveOffset, isRunning, isStale } = payload;
-    const topic = topicKeyByName.get(batch.topic);
-    if (!topic) throw new AppError('TOPIC_UNKNOWN', `subscribed to unexpected topic ${batch.topic}`);
-    const ctx: HandlerContext = { heartbeat, signal: abort.signal };
-    let messages = batch.messages;
-    if (mode === 'transactional') {
-      const floor = await settlePartition(batch.topic, batch.partition, heartbeat);
-      if (messages.length > 0 && BigInt(messages[0]!.offset) < floor) {
-        const skipped = messages.filter((m) => BigInt(m.offset) < floor);
-        messages = messages.slice(skipped.length);
-        log.warn({ topic: batch.topic, partition: batch.partition, from: skipped[0]!.offset, count: skipped.length, committed: floor.toString() }, 'skipping records a previous owner committed');
-        resolveOffset(skipped[skipped.length - 1]!.offset);
-      }
-    }
-    for (let i = 0; i < messages.length; i += microBatchSize) {
-      if (!isRunning() || isStale() || abort.signal.aborted) return;
-      const chunk = messages.slice(i, i + microBatchSize);
-      const last = chunk[chunk.length - 1]!;
-      const started = process.hrtime.bigint();
-      metrics.inFlight.inc();
-      // Long handlers (a retrain, a Redis outage) must not cost us the partition.
-      const beat = setInterval(() => void heartbeat().catch(() => undefined), 1000);
+    const committed = await admin.fetchOffsets({ groupId: options.groupId, topics: [...new Set(from.map((o) => o.topic))] });
+    for (const o of from) {
+      const c = committed.find((t) => t.topic === o.topic)?.partitions.find((p) => p.partition === o.partition)?.offset ?? '-1';
+      const offset = BigInt(c) >= 0n ? c : o.offset;
       try {
-        const decoded = await withRetry('decode', heartbeat, () => decodeAll(topic, batch.partition, chunk));
-        const decodedAt = process.hrtime.bigint();
-        const handled = await runHandler(decoded.ok, ctx);
-        const handledAt = process.hrtime.bigint();
-        const dlq = [...decoded.rejected, ...handled.rejected].map(toDlq);
-        const records = [...handled.outputs, ...(await encodeRecords(options.codec, dlq))];
-        const nextOffset = (BigInt(last.offset) + 1n).toString();
-        await commit(batch.topic, batch.partition, nextOffset, records, payload);
-        const phase = metrics.batchPhase;
-        phase.inc({ topic: batch.topic, phase: 'decode' }, Number(decodedAt - started) / 1e9);
-        phase.inc({ topic: batch.topic, phase: 'handle' }, Number(handledAt - decodedAt) / 1e9);
-        phase.inc({ topic: batch.topic, phase: 'commit' }, Number(process.hrtime.bigint() - handledAt) / 1e9);
-        resolveOffset(last.offset);
-        metrics.consumed.inc({ topic: batch.topic }, chunk.length);
-        metrics.batchSize.observe({ topic: batch.topic }, chunk.length);
-        metrics.lag.set({ topic: batch.topic, partition: String(batch.partition) }, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(nextOffset))));
+        consumer?.seek({ topic: o.topic, partition: o.partition, offset });
       } catch (err) {
-        const e = toAppError(err);
-        if (e.code === 'SHUTDOWN') return;
-        throw err;
-      } finally {
-        clearInterval(beat);
-        metrics.inFlight.dec();
-        metrics.batchDuration.observe({ topic: batch.topic }, Number(process.hrtime.bigint() - started) / 1e9);
+        log.warn({ err, topic: o.topic, partition: o.partition }, 'rewind: seek refused (partition no longer assigned?)');
       }
-      await heartbeat().catch(() => undefined);
     }
+    log.info({ partitions: from.length }, 'rewound to the committed offsets');
   }
 
+  const cadence =
+    (options.mode ?? 'at-least-once') === 'transactional'
+      ? new TransactionCadence({
+          kafka: options.kafka,
+          groupId: options.groupId,
+          transactionalId: `${options.groupId}.${options.instanceId ?? `${hostname()}-${process.pid}`}`,
+          cadence: { ...DEFAULT_CADENCE, ...options.cadence },
+          maxRequestBytes: options.maxOutputBytes ?? DEFAULT_MAX_RECORD_BYTES,
+          retry,
+          metrics,
+          log,
+          rewind,
+        })
+      : undefined;
+  const commits: CommitStrategy = cadence ? transactionalCommits(cadence, abort.signal) : atLeastOnceCommits(options.kafka, metrics, retry);
+
+  const deps: MicroBatchDeps<T> = {
+    topicOf: (name) => {
+      const key = topicKeyByName.get(name);
+      if (!key) throw new AppError('TOPIC_UNKNOWN', `subscribed to unexpected topic ${name}`);
+      return key;
+    },
+    microBatchSize: options.microBatchSize ?? 500,
+    decode: { codec: options.codec, validate: options.validate, maxInputBytes: options.maxInputBytes ?? DEFAULT_MAX_RECORD_BYTES },
+    handle: { handler: options.handler, codec: options.codec, maxOutputBytes: options.maxOutputBytes ?? DEFAULT_MAX_RECORD_BYTES, retry, log },
+    deadLetter: { service: options.service, maskDlq: options.maskDlq, metrics, log },
+    commits,
+    generationId: () => generationId,
+    retry,
+    metrics,
+    signal: abort.signal,
+  };
+  const eachBatch = (payload: EachBatchPayload) => processFetchedBatch(deps, payload);
+
   /**
-   * kafkajs restarts its consumer itself after retriable crashes. After a non-retriable one (a fenced
-   * producer, a bug in a commit path) it gives up and the service would sit idle with a live process;
-   * we rebuild the consumer instead, after a pause, so uncommitted records are fetched again.
+   * kafkajs restarts its consumer itself after retriable crashes. After a non-retriable one it gives up
+   * and the service would sit idle with a live process; we rebuild the consumer instead, after a pause,
+   * so uncommitted records are fetched again.
    */
   async function launch(): Promise<void> {
     const c = options.kafka.consumer({
@@ -376,22 +128,17 @@ export function createConsumerRunner<T>(options: RunnerOptions<T>): ConsumerRunn
     consumer = c;
     c.on(c.events.GROUP_JOIN, (e) => {
       joined = true;
-      // A new assignment: every partition is settled again before its first batch.
-      settledFloor.clear();
-      log.info({ assignment: e.payload.memberAssignment }, 'joined group');
+      // generationId: our kafkajs patch adds it to the event (KIP-447 fencing needs it).
+      generationId = (e.payload as { generationId?: number }).generationId ?? -1;
+      cadence?.joined({ generationId, memberId: e.payload.memberId });
+      log.info({ generationId, assignment: e.payload.memberAssignment }, 'joined group');
     });
     c.on(c.events.CRASH, (e) => {
       joined = false;
       metrics.crashes.inc();
       log.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crash');
       if (e.payload.restart || abort.signal.aborted) return;
-      void (async () => {
-        await c.disconnect().catch(() => undefined);
-        await sleep(maxBackoff, undefined, { signal: abort.signal }).catch(() => undefined);
-        if (abort.signal.aborted || consumer !== c) return;
-        log.warn('rebuilding the consumer after a non-retriable crash');
-        await launch().catch((err: unknown) => log.error({ err }, 'consumer rebuild failed'));
-      })();
+      void rebuild(c);
     });
     await c.connect();
     await c.subscribe({ topics: options.inputs.map((k) => options.codec.names[k]), fromBeginning: options.fromBeginning ?? true });
@@ -399,24 +146,30 @@ export function createConsumerRunner<T>(options: RunnerOptions<T>): ConsumerRunn
     await c.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: concurrency, eachBatch });
   }
 
+  async function rebuild(c: Consumer): Promise<void> {
+    await c.disconnect().catch(() => undefined);
+    await sleep(retry.maxMs, undefined, { signal: abort.signal }).catch(() => undefined);
+    if (abort.signal.aborted || consumer !== c) return;
+    log.warn('rebuilding the consumer after a non-retriable crash');
+    await launch().catch((err: unknown) => log.error({ err }, 'consumer rebuild failed'));
+  }
+
   return {
     groupId: options.groupId,
     isReady: () => joined && !abort.signal.aborted,
     async start() {
       if (!options.inputs.every((k) => TOPIC_KEYS.includes(k))) throw new AppError('TOPIC_UNKNOWN', 'unknown input topic key');
-      if (mode === 'at-least-once') {
-        sharedProducer = createIdempotentProducer(options.kafka);
-        await sharedProducer.connect();
-      }
+      await commits.start();
       await launch();
     },
     stop() {
       stopping ??= (async () => {
         abort.abort();
-        // kafkajs waits for the running eachBatch, which returns at the next micro-batch boundary.
+        // Commit what is pending while this member still belongs to the group; micro-batches still
+        // running commit their own work before returning, and kafkajs waits for them in disconnect().
+        await commits.flush().catch((err: unknown) => log.warn({ err }, 'final commit failed; the next owner reprocesses it'));
         await consumer?.disconnect();
-        await sharedProducer?.disconnect();
-        await Promise.all([...txProducers.values()].map((p) => p.disconnect()));
+        await commits.close();
         await admin?.disconnect();
         joined = false;
         log.info('stopped');
@@ -425,4 +178,3 @@ export function createConsumerRunner<T>(options: RunnerOptions<T>): ConsumerRunn
     },
   };
 }
-

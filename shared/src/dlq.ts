@@ -24,7 +24,8 @@ export interface DlqSource {
 /** Longest error message kept in a header; payloads stay in the value, never in headers. */
 const MAX_MESSAGE_CHARS = 500;
 
-export function dlqRecord(source: DlqSource, error: AppError, service: string, maskedValue: Buffer): OutputRecord {
+/** `message` replaces the error's message in the headers (a masked copy of it). */
+export function dlqRecord(source: DlqSource, error: AppError, service: string, maskedValue: Buffer, message = error.message): OutputRecord {
   const reason = (error as { reason?: unknown }).reason;
   return {
     topic: 'transactionsDlq',
@@ -37,7 +38,7 @@ export function dlqRecord(source: DlqSource, error: AppError, service: string, m
       [DLQ_HEADERS.timestamp]: source.timestamp,
       [DLQ_HEADERS.code]: error.code,
       [DLQ_HEADERS.reason]: typeof reason === 'string' ? reason : error.code,
-      [DLQ_HEADERS.message]: error.message.slice(0, MAX_MESSAGE_CHARS),
+      [DLQ_HEADERS.message]: message.slice(0, MAX_MESSAGE_CHARS),
       [DLQ_HEADERS.service]: service,
     },
   };

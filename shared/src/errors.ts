@@ -17,6 +17,8 @@ export const ERROR_CODES = {
   NOT_FOUND: 'a requested entity does not exist',
   USAGE: 'a command was called with wrong arguments',
   SHUTDOWN: 'work was interrupted by a graceful shutdown',
+  RECORD_TOO_LARGE: 'an input record exceeds the configured size, or an output it produced exceeds what the broker accepts',
+  TRANSACTION_FAILED: 'a Kafka transaction did not commit; its inputs are processed again from the committed offsets',
   UNAUTHORIZED: 'a request carried no valid credentials (missing or wrong bearer token, bad or stale signature)',
 } as const;
 
@@ -82,6 +84,30 @@ export class ValidationError extends AppError {
     super('VALIDATION_FAILED', `${reason}: ${issues.map((i) => `${i.path} ${i.problem}`).join('; ')}`);
     this.reason = reason;
     this.issues = Object.freeze([...issues]);
+  }
+}
+
+export class RecordTooLargeError extends AppError {
+  readonly direction: 'input' | 'output';
+  readonly bytes: number;
+  readonly limit: number;
+  /** DLQ reason header: INPUT_TOO_LARGE or OUTPUT_TOO_LARGE. */
+  readonly reason: string;
+  constructor(direction: 'input' | 'output', bytes: number, limit: number, topic?: string) {
+    super('RECORD_TOO_LARGE', `${direction} record of ${bytes} bytes${topic ? ` for ${topic}` : ''} exceeds the limit of ${limit}`);
+    this.direction = direction;
+    this.bytes = bytes;
+    this.limit = limit;
+    this.reason = direction === 'input' ? 'INPUT_TOO_LARGE' : 'OUTPUT_TOO_LARGE';
+  }
+}
+
+export class TransactionError extends AppError {
+  /** The kafkajs error type (e.g. ILLEGAL_GENERATION, PRODUCER_FENCED), when there is one. */
+  readonly kafkaType: string | undefined;
+  constructor(message: string, cause: unknown) {
+    super('TRANSACTION_FAILED', message, { cause, retriable: true });
+    this.kafkaType = (cause as { type?: string } | undefined)?.type;
   }
 }
 

@@ -5,6 +5,8 @@ export {
   DecodeError,
   ValidationError,
   DependencyError,
+  RecordTooLargeError,
+  TransactionError,
   SchemaRegistryError,
   StackError,
   ModelError,
@@ -28,14 +30,17 @@ export type { OutputRecord } from './producer.ts';
 export { DLQ_HEADERS, dlqRecord } from './dlq.ts';
 export type { DlqSource } from './dlq.ts';
 export { orderedStream, SOURCE_PARTITION_HEADER, sourcePartition } from './event-order.ts';
-export { createConsumerRunner } from './consumer-runner.ts';
-export type { InputMessage, HandlerContext, Rejection, HandlerResult, BatchHandler, RunnerOptions, ConsumerRunner } from './consumer-runner.ts';
+export { createConsumerRunner, DEFAULT_CADENCE, DEFAULT_MAX_RECORD_BYTES } from './consumer-runner.ts';
+export type { InputMessage, HandlerContext, Rejection, HandlerResult, BatchHandler, RunnerOptions, ConsumerRunner, CommitCadence, DlqContent } from './consumer-runner.ts';
 export { createMetricsRegistry, pipelineMetrics } from './metrics.ts';
 export type { PipelineMetrics } from './metrics.ts';
 export { createHttpServer, sendJson, listen } from './http-server.ts';
 export { BodyTooLarge, readBody } from './request-body.ts';
 export type { ReadinessCheck, RouteHandler, HttpServerOptions } from './http-server.ts';
 export { onShutdown } from './shutdown.ts';
+export type { ShutdownOutcome, ShutdownOptions, SignalSource } from './shutdown.ts';
+export { EXIT_CODES, serviceMain, hostedService } from './service-main.ts';
+export type { ExitCode, Stoppable, ServiceMainSchema, ServiceMainSpec, ServiceMainDeps, HostedServiceSpec } from './service-main.ts';
 export { createServiceContext, runService } from './service-host.ts';
 export { followLifecycle } from './lifecycle-follower.ts';
 export type { ServiceContext, ServiceParts, HostConfig, RunningService } from './service-host.ts';

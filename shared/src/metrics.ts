@@ -26,6 +26,9 @@ export interface PipelineMetrics {
   readonly lag: Gauge<'topic' | 'partition'>;
   readonly inFlight: Gauge;
   readonly crashes: Counter;
+  readonly transactionSize: Histogram;
+  readonly transactionDuration: Histogram;
+  readonly transactionFailures: Counter<'type'>;
 }
 
 const pipelineMetricsByRegistry = new WeakMap<Registry, PipelineMetrics>();
@@ -63,6 +66,24 @@ export function pipelineMetrics(registry: Registry): PipelineMetrics {
     lag: new Gauge({ name: 'riskstream_consumer_lag_messages', help: 'High watermark minus next offset to process', labelNames: ['topic', 'partition'], registers }),
     inFlight: new Gauge({ name: 'riskstream_batches_in_flight', help: 'Micro-batches being processed now', registers }),
     crashes: new Counter({ name: 'riskstream_consumer_crashes_total', help: 'Consumer crashes followed by a restart', registers }),
+    transactionSize: new Histogram({
+      name: 'riskstream_transaction_size_messages',
+      help: 'Input records committed per Kafka transaction (the commit cadence at work)',
+      buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000],
+      registers,
+    }),
+    transactionDuration: new Histogram({
+      name: 'riskstream_transaction_duration_seconds',
+      help: 'Time from starting a transaction to its commit (sends, offsets, EndTxn)',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    }),
+    transactionFailures: new Counter({
+      name: 'riskstream_transaction_failures_total',
+      help: 'Transactions that did not commit (their inputs are processed again), by Kafka error type',
+      labelNames: ['type'],
+      registers,
+    }),
   };
   pipelineMetricsByRegistry.set(registry, m);
   return m;

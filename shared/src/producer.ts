@@ -57,13 +57,13 @@ export const memoizedDefaultPartitioner: ICustomPartitioner = () => {
  * Idempotent producer settings: acks from all in-sync replicas, one request in flight so kafkajs's
  * sequence numbers keep per-partition order across retries.
  */
-export function createIdempotentProducer(kafka: Kafka, transactionalId?: string): Producer {
+export function createIdempotentProducer(kafka: Kafka, transactionalId?: string, transactionTimeoutMs = 60000): Producer {
   return kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,
     allowAutoTopicCreation: false,
     createPartitioner: memoizedDefaultPartitioner,
-    ...(transactionalId ? { transactionalId, transactionTimeout: 60000, retry: { ...TRANSACTIONAL_RETRY } } : {}),
+    ...(transactionalId ? { transactionalId, transactionTimeout: transactionTimeoutMs, retry: { ...TRANSACTIONAL_RETRY } } : {}),
   });
 }
 

@@ -26,8 +26,8 @@ export interface ServiceContext {
   readonly kafka: Kafka;
   readonly codec: TopicCodec;
   readonly names: TopicNames;
-  /** Builds a runner with this context's Kafka, codec, metrics and logger. */
-  runner<T>(options: Omit<RunnerOptions<T>, 'service' | 'kafka' | 'codec' | 'registry' | 'logger'>): ConsumerRunner;
+  /** Builds a runner with this context's Kafka, codec (unless given), metrics, logger and transport settings. */
+  runner<T>(options: Omit<RunnerOptions<T>, 'service' | 'kafka' | 'codec' | 'registry' | 'logger'> & { codec?: TopicCodec }): ConsumerRunner;
 }
 
 export interface ServiceParts {
@@ -60,7 +60,19 @@ export async function createServiceContext(name: string, config: HostConfig, log
     kafka,
     codec,
     names,
-    runner: (options) => createConsumerRunner({ ...options, service: name, kafka, codec, registry, logger }),
+    runner: (options) =>
+      createConsumerRunner({
+        instanceId: config.instanceId,
+        cadence: { intervalMs: config.commitIntervalMs, maxRecords: config.commitMaxRecords },
+        maxInputBytes: config.maxRecordBytes,
+        maxOutputBytes: config.maxRecordBytes,
+        codec,
+        ...options,
+        service: name,
+        kafka,
+        registry,
+        logger,
+      }),
   };
 }
 

@@ -1,7 +1,6 @@
 import type { Redis } from 'ioredis';
 import {
   ConfigError,
-  createConsumerRunner,
   createIdempotentProducer,
   createRedis,
   pipelineMetrics,
@@ -10,7 +9,7 @@ import {
   type ServiceContext,
   type ServiceParts,
 } from '@riskstream/shared';
-import { maskPayload } from './card-number-masking.ts';
+import { maskDlqContent } from './card-number-masking.ts';
 import { CardTokenizer, parseCardTokenKeys } from './card-token.ts';
 import { checkIngestConfig, type IngestConfig } from './config.ts';
 import { createIngestHandler } from './ingest-handler.ts';
@@ -54,17 +53,12 @@ export async function buildIngest(ctx: ServiceContext, config: IngestConfig, dep
     horizonSeconds: config.dedupHorizonSeconds,
   });
 
-  // A codec of our own (same registry client and topics) that hands decode failures to the handler, so
-  // they are dead-lettered with a masked key; see raw-record-codec.ts. Hence createConsumerRunner here
-  // rather than ctx.runner, which always uses the context's codec.
+  // A codec of our own (same registry client and topics) hands decode failures to the handler, which
+  // dead-letters them masked and counts them by reason; see raw-record-codec.ts.
   const codec = new RawRecordCodec(ctx.codec.registry, ctx.names);
   await codec.register(['transactionsRaw', 'transactionsValid']);
-  const runner = createConsumerRunner<RawInput>({
-    service: ctx.name,
-    kafka: ctx.kafka,
+  const runner = ctx.runner<RawInput>({
     codec,
-    registry: ctx.registry,
-    logger: ctx.logger,
     groupId: config.topicNamespace + config.groupId,
     inputs: ['transactionsRaw'],
     mode: 'transactional',
@@ -80,8 +74,9 @@ export async function buildIngest(ctx: ServiceContext, config: IngestConfig, dep
       logger: ctx.logger,
       now,
     }),
-    // The handler dead-letters everything itself; this only guards a runner-made DLQ record's value.
-    dlqPayload: (raw) => maskPayload(raw),
+    // The handler dead-letters bad input itself; the runner's own DLQ records (a non-retriable handler
+    // failure, a record too large) would otherwise carry the raw key: a card number.
+    maskDlq: maskDlqContent,
   });
 
   const producer = createIdempotentProducer(ctx.kafka);

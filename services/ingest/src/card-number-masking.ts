@@ -18,6 +18,7 @@
  * A long run is masked as a whole (first 6 and last 4 of the run kept), so joining a PAN to neighbouring
  * digits only ever hides more of it.
  */
+import type { DlqContent } from '@riskstream/shared';
 
 const SEPARATOR = '[ \\t\\-._/\\x00]';
 const DIGIT_RUN = new RegExp(`[0-9](?:${SEPARATOR}{0,3}[0-9])+`, 'g');
@@ -104,4 +105,9 @@ function countDigits(text: string): number {
 /** Masks a record key; a null key stays null (the DLQ keeps "no key" as it was). */
 export function maskKey(key: Buffer | null): Buffer | null {
   return key === null ? null : Buffer.from(maskCardNumbers(key.toString('latin1')), 'latin1');
+}
+
+/** A DLQ record's key, payload and error message with every card number masked (the runner's hook). */
+export function maskDlqContent(content: DlqContent): DlqContent {
+  return { key: maskKey(content.key), payload: maskPayload(content.payload), message: maskCardNumbers(content.message) };
 }
