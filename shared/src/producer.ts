@@ -11,6 +11,8 @@ export interface OutputRecord {
   readonly value: unknown;
   readonly headers?: Readonly<Record<string, string>>;
   readonly timestamp?: string;
+  /** Set only when the key must not decide the partition (see key-partition.ts). */
+  readonly partition?: number;
 }
 
 /**
@@ -86,6 +88,7 @@ export async function encodeRecords(codec: TopicCodec, records: readonly OutputR
     const msg: Message = { key: r.key, value };
     if (r.headers) msg.headers = r.headers as IHeaders;
     if (r.timestamp) msg.timestamp = r.timestamp;
+    if (r.partition !== undefined) msg.partition = r.partition;
     let list = byTopic.get(name);
     if (!list) byTopic.set(name, (list = []));
     list.push(msg);

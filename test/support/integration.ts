@@ -68,15 +68,18 @@ export interface ReadOptions {
 }
 
 /** Reads a topic from the beginning with a throwaway group until `count` records or the timeout. */
-export async function readTopic(kafka: Kafka, topic: string, options: ReadOptions): Promise<KafkaMessage[]> {
+/** A record read back, with the partition it sits in. */
+export type ReadMessage = KafkaMessage & { readonly partition: number };
+
+export async function readTopic(kafka: Kafka, topic: string, options: ReadOptions): Promise<ReadMessage[]> {
   const consumer = kafka.consumer({ groupId: `reader-${uniqueId()}`, readUncommitted: options.readUncommitted ?? false });
-  const out: KafkaMessage[] = [];
+  const out: ReadMessage[] = [];
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   let reachedAt = 0;
   await consumer.run({
-    eachMessage: async ({ message }) => {
-      out.push(message);
+    eachMessage: async ({ message, partition }) => {
+      out.push(Object.assign(message, { partition }));
       if (out.length >= options.count && reachedAt === 0) reachedAt = Date.now();
     },
   });

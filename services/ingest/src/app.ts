@@ -6,6 +6,9 @@ import {
   pipelineMetrics,
   redisReadiness,
   sendRecords,
+  type BatchHandler,
+  type ReadinessCheck,
+  type RouteHandler,
   type ServiceContext,
   type ServiceParts,
 } from '@riskstream/shared';
@@ -25,6 +28,7 @@ export { maskCardNumbers, maskPayload, maskKey } from './card-number-masking.ts'
 export { CardTokenizer, parseCardTokenKeys, checkCardTokenKeys, type CardToken, type CardTokenKey } from './card-token.ts';
 export { validateTransaction, TransactionValidationError, type ValidTransaction, type ValidationRules } from './transaction-validation.ts';
 export type { ValidRecord } from './ingest-handler.ts';
+export type { RawInput } from './raw-record-codec.ts';
 
 export interface IngestDeps {
   /** The clock for event_time checks and ingest_time; tests pin it. */
@@ -33,12 +37,40 @@ export interface IngestDeps {
   readonly redis?: Redis;
 }
 
+/** What ingest does, apart from how records reach it: the fused topology chains it in memory. */
+export interface IngestStage {
+  readonly groupId: string;
+  /** Hands decode failures to the handler (masked), instead of to the runner. */
+  readonly codec: RawRecordCodec;
+  readonly handler: BatchHandler<RawInput>;
+  readonly maskDlq: typeof maskDlqContent;
+  readonly routes: Record<string, RouteHandler>;
+  readonly readiness: Record<string, ReadinessCheck>;
+  close(): Promise<void>;
+}
+
 /**
  * Ingest: transactions.raw.v1 -> transactions.valid.v1 (validated, deduplicated, card number replaced by
  * a keyed token), bad input -> transactions.dlq.v1 (masked), plus POST /transactions. Transactional
- * delivery: the valid records, the DLQ records and the consumed offsets of a micro-batch commit together.
+ * delivery: the valid records, the DLQ records and the consumed offsets commit together.
  */
 export async function buildIngest(ctx: ServiceContext, config: IngestConfig, deps: IngestDeps = {}): Promise<ServiceParts> {
+  const stage = await buildIngestStage(ctx, config, deps);
+  const runner = ctx.runner<RawInput>({
+    codec: stage.codec,
+    groupId: stage.groupId,
+    inputs: ['transactionsRaw'],
+    mode: 'transactional',
+    microBatchSize: config.microBatchSize,
+    sessionTimeoutMs: config.sessionTimeoutMs,
+    handler: stage.handler,
+    maskDlq: stage.maskDlq,
+  });
+  ctx.logger.info({ groupId: runner.groupId }, 'ingest built');
+  return { runners: [runner], routes: stage.routes, readiness: stage.readiness, close: () => stage.close() };
+}
+
+export async function buildIngestStage(ctx: ServiceContext, config: IngestConfig, deps: IngestDeps = {}): Promise<IngestStage> {
   const issues = checkIngestConfig(config);
   if (issues.length > 0) throw new ConfigError(issues);
   const now = deps.now ?? Date.now;
@@ -52,32 +84,9 @@ export async function buildIngest(ctx: ServiceContext, config: IngestConfig, dep
     keyPrefix: config.dedupKeyPrefix + config.topicNamespace,
     horizonSeconds: config.dedupHorizonSeconds,
   });
-
-  // A codec of our own (same registry client and topics) hands decode failures to the handler, which
-  // dead-letters them masked and counts them by reason; see raw-record-codec.ts.
   const codec = new RawRecordCodec(ctx.codec.registry, ctx.names);
   await codec.register(['transactionsRaw', 'transactionsValid']);
-  const runner = ctx.runner<RawInput>({
-    codec,
-    groupId: config.topicNamespace + config.groupId,
-    inputs: ['transactionsRaw'],
-    mode: 'transactional',
-    microBatchSize: config.microBatchSize,
-    sessionTimeoutMs: config.sessionTimeoutMs,
-    handler: createIngestHandler({
-      service: ctx.name,
-      rules,
-      tokenizer,
-      dedup,
-      metrics,
-      dlqCounter: pipelineMetrics(ctx.registry).dlq,
-      logger: ctx.logger,
-      now,
-    }),
-    // The handler dead-letters bad input itself; the runner's own DLQ records (a non-retriable handler
-    // failure, a record too large) would otherwise carry the raw key: a card number.
-    maskDlq: maskDlqContent,
-  });
+  const handler = createIngestHandler({ service: ctx.name, rules, tokenizer, dedup, metrics, dlqCounter: pipelineMetrics(ctx.registry).dlq, logger: ctx.logger, now });
 
   const producer = createIdempotentProducer(ctx.kafka);
   await producer.connect();
@@ -95,9 +104,14 @@ export async function buildIngest(ctx: ServiceContext, config: IngestConfig, dep
     logger: ctx.logger,
   });
 
-  ctx.logger.info({ activeKey: tokenizer.activeKeyId, keys: tokenizer.keyIds, groupId: runner.groupId }, 'ingest built');
+  ctx.logger.info({ activeKey: tokenizer.activeKeyId, keys: tokenizer.keyIds }, 'ingest stage built');
   return {
-    runners: [runner],
+    groupId: config.topicNamespace + config.groupId,
+    codec,
+    handler,
+    // The handler dead-letters bad input itself; the runner's own DLQ records (a non-retriable handler
+    // failure, a record too large) would otherwise carry the raw key: a card number.
+    maskDlq: maskDlqContent,
     routes: { 'POST /transactions': endpoint.handle },
     readiness: { redis: redisReadiness(redis) },
     async close() {

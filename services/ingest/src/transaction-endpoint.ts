@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BodyTooLarge, readBody, sendJson, toAppError, type Logger, type OutputRecord, type RouteHandler } from '@riskstream/shared';
+import { BodyTooLarge, partitionForKey, readBody, sendJson, toAppError, TOPICS, type Logger, type OutputRecord, type RouteHandler } from '@riskstream/shared';
 import type { CardTokenizer } from './card-token.ts';
 import type { IngestMetrics } from './ingest-metrics.ts';
 import { TransactionValidationError, validateTransaction, type ValidationRules } from './transaction-validation.ts';
@@ -14,8 +14,9 @@ import { TransactionValidationError, validateTransaction, type ValidationRules }
  *   400 malformed JSON, or not an object/array                413 body or record count over the limit
  *   429 too much in flight (Retry-After)                      503 Kafka unavailable or shutting down
  *
- * Raw records produced here are keyed by card token, not by card number: the same card still maps to
- * one partition (ordering), and the key does not repeat the PAN.
+ * Raw records produced here are keyed by card token, so the key does not repeat the PAN, and go to the
+ * partition a Kafka producer keying by card number would pick: one card, one raw partition, whichever
+ * way it enters (the fused topology keeps a card's order and state with its raw partition).
  *
  * Nothing from the body is ever echoed or logged: it carries card numbers.
  */
@@ -118,7 +119,12 @@ export function createTransactionEndpoint(o: TransactionEndpointOptions): Transa
       for (const [index, item] of items.entries()) {
         try {
           const tx = validateTransaction(item, o.rules, now);
-          accepted.push({ topic: 'transactionsRaw', key: o.tokenizer.tokenize(tx.card_number).card_token, value: { ...tx } });
+          accepted.push({
+            topic: 'transactionsRaw',
+            key: o.tokenizer.tokenize(tx.card_number).card_token,
+            partition: partitionForKey(tx.card_number, TOPICS.transactionsRaw.partitions),
+            value: { ...tx },
+          });
         } catch (err) {
           if (!(err instanceof TransactionValidationError)) throw err;
           rejected.push({ index, reason: err.reason, issues: err.issues });

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { request } from 'node:http';
-import { DLQ_HEADERS } from '@riskstream/shared';
+import { DLQ_HEADERS, partitionForKey, TOPICS } from '@riskstream/shared';
 import { CardTokenizer, parseCardTokenKeys } from '../../../services/ingest/src/card-token.ts';
 import { integrationEnv, readTopic, type IntegrationEnv } from '../../support/integration.ts';
 import { waitFor } from '../../support/child-service.ts';
@@ -206,6 +206,10 @@ test('integration: POST /transactions -> 202 with per-record results, 400, 413, 
   assert.equal(await ingest.metric('ingest_duplicates_total'), 1);
   const raw = await readTopic(env.kafka, env.names.transactionsRaw, { count: 5, timeoutMs: 10000, settleMs: 500 });
   assert.ok(raw.every((m) => /^[0-9a-f]{64}$/.test(m.key!.toString())), 'HTTP records are keyed by card token on raw');
+  for (const m of raw) {
+    const card = String(((await env.codec.decode('transactionsRaw', m.value)) as { card_number: unknown }).card_number);
+    assert.equal(m.partition, partitionForKey(card, TOPICS.transactionsRaw.partitions), 'on the partition a producer keying by card number picks');
+  }
 });
 
 test('integration: a Redis outage pauses the stream (no drops, no DLQ) and it resumes when Redis is back', async (t) => {
