@@ -5,7 +5,11 @@
 // answering where the coordinator is. This version remembers each coordinator's node id per transactional
 // id and consumer group, as the Java producer does, and forgets it when a request to it fails for any
 // reason other than the routine CONCURRENT_TRANSACTIONS (a moved or unavailable coordinator, a lost
-// connection), so the next attempt looks it up again. Everything else is kafkajs's code unchanged.
+// connection), so the next attempt looks it up again. KIP-447: sendOffsets also takes the consumer group
+// member's generationId, memberId and groupInstanceId and sends them with the offsets (TxnOffsetCommit v3);
+// the coordinator's refusal of a stale member (ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID,
+// REBALANCE_IN_PROGRESS) is thrown to the caller at once, never retried, so that it aborts the transaction.
+// Everything else is kafkajs's code unchanged.
 const createRetry = require('../../retry')
 const Lock = require('../../utils/lock')
 const { KafkaJSNonRetriableError } = require('../../errors')
@@ -33,6 +37,17 @@ const COMMIT_RETRIABLE_PROTOCOL_ERRORS = [
   'COORDINATOR_LOAD_IN_PROGRESS',
 ]
 const COMMIT_STALE_COORDINATOR_PROTOCOL_ERRORS = ['COORDINATOR_NOT_AVAILABLE', 'NOT_COORDINATOR']
+/**
+ * The group coordinator refused the offsets because the member that consumed them is no longer part of
+ * the group's current generation (KIP-447): final for this transaction, which the caller must abort
+ * (riskstream patch)
+ */
+const COMMIT_FENCED_BY_GROUP_PROTOCOL_ERRORS = [
+  'ILLEGAL_GENERATION',
+  'UNKNOWN_MEMBER_ID',
+  'FENCED_INSTANCE_ID',
+  'REBALANCE_IN_PROGRESS',
+]
 
 /**
  * @typedef {Object} EosManager
@@ -411,6 +426,10 @@ module.exports = ({
        * This allows us to commit an offset as consumed only if the transaction passes.
        * @param {string} consumerGroupId The unique group identifier
        * @param {OffsetCommitTopic[]} topics The unique group identifier
+       * @param {number} [generationId] The group generation of the member that consumed these offsets
+       *                 (KIP-447, riskstream patch); without it (-1) the coordinator skips the check
+       * @param {string} [memberId] That member's id; without it ('') the coordinator skips the check
+       * @param {string} [groupInstanceId] That member's static group instance id, if it has one
        * @returns {Promise}
        *
        * @typedef {Object} OffsetCommitTopic
@@ -421,7 +440,7 @@ module.exports = ({
        * @property {number} partition
        * @property {number} offset
        */
-      async sendOffsets({ consumerGroupId, topics }) {
+      async sendOffsets({ consumerGroupId, topics, generationId, memberId, groupInstanceId }) {
         assert(consumerGroupId, 'Missing consumerGroupId')
         assert(topics, 'Missing offset topics')
 
@@ -446,9 +465,24 @@ module.exports = ({
               producerId,
               producerEpoch,
               groupId: consumerGroupId,
+              generationId,
+              memberId,
+              groupInstanceId,
               topics,
             })
           } catch (e) {
+            if (COMMIT_FENCED_BY_GROUP_PROTOCOL_ERRORS.includes(e.type)) {
+              // The coordinator answered: it stays the coordinator. Not retried (riskstream patch).
+              logger.debug('Offsets refused: the consumer group member is not in its generation', {
+                error: e.message,
+                transactionalId,
+                groupId: consumerGroupId,
+                generationId,
+                memberId,
+              })
+              return bail(e)
+            }
+
             forgetCoordinator(consumerGroupId, COORDINATOR_TYPES.GROUP, e)
             if (COMMIT_RETRIABLE_PROTOCOL_ERRORS.includes(e.type)) {
               logger.debug('Group coordinator is not ready yet, retrying', {
