@@ -31,6 +31,7 @@ export { DLQ_HEADERS, dlqRecord } from './dlq.ts';
 export type { DlqSource } from './dlq.ts';
 export { orderedStream, SOURCE_PARTITION_HEADER, sourcePartition } from './event-order.ts';
 export { partitionForKey } from './key-partition.ts';
+export { TOPOLOGIES, FUSED_HEADER, FUSED_HEADER_VALUE, isFusedOutput, withoutFusedRecords, type Topology } from './topology.ts';
 export { createConsumerRunner, DEFAULT_CADENCE, DEFAULT_MAX_RECORD_BYTES } from './consumer-runner.ts';
 export type { InputMessage, HandlerContext, Rejection, HandlerResult, BatchHandler, RunnerOptions, ConsumerRunner, CommitCadence, DlqContent } from './consumer-runner.ts';
 export { createMetricsRegistry, pipelineMetrics } from './metrics.ts';

@@ -7,7 +7,20 @@
  *    every instance hears every PROMOTED / ROLLED_BACK / SHADOW_STARTED and hot-swaps between batches.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DependencyError, followLifecycle, sendJson, type OutputRecord, type Rejection, type ServiceContext, type ServiceParts } from '@riskstream/shared';
+import {
+  DependencyError,
+  followLifecycle,
+  withoutFusedRecords,
+  sendJson,
+  type BatchHandler,
+  type ConsumerRunner,
+  type OutputRecord,
+  type ReadinessCheck,
+  type Rejection,
+  type RouteHandler,
+  type ServiceContext,
+  type ServiceParts,
+} from '@riskstream/shared';
 import { createModelSource, type ModelSource } from '@riskstream/shared/model';
 import type { ScoringConfig } from './config.ts';
 import { gatedRunner } from './gated-runner.ts';
@@ -30,7 +43,43 @@ export interface ScoringParts extends ServiceParts {
   readonly manager: ModelManager;
 }
 
+export { scoringConfigSchema, checkScoringConfig, type ScoringConfig } from './config.ts';
+export type { EnrichedTransaction } from './transaction-scorer.ts';
+
+/** What scoring does, apart from how records reach it: the fused topology chains it in memory. */
+export interface ScoringStage {
+  readonly handler: BatchHandler<EnrichedTransaction>;
+  /** Keeps a runner out of its group until a champion is loaded. */
+  gate(runner: ConsumerRunner): ConsumerRunner;
+  /** This instance's follower of models.lifecycle.v1 (hot swaps). */
+  readonly lifecycle: ConsumerRunner;
+  readonly serving: ServingModels;
+  readonly manager: ModelManager;
+  readonly routes: Record<string, RouteHandler>;
+  readonly readiness: Record<string, ReadinessCheck>;
+  close(): Promise<void>;
+}
+
 export async function buildScoring(ctx: ServiceContext, config: ScoringConfig, deps: ScoringDeps = {}): Promise<ScoringParts> {
+  const stage = buildScoringStage(ctx, config, deps);
+  const scoring = ctx.runner<EnrichedTransaction>({
+    groupId: config.groupId,
+    inputs: ['transactionsEnriched'],
+    mode: 'transactional',
+    microBatchSize: config.microBatch,
+    handler: withoutFusedRecords(stage.handler),
+  });
+  return {
+    runners: [stage.lifecycle, stage.gate(scoring)],
+    serving: stage.serving,
+    manager: stage.manager,
+    routes: stage.routes,
+    readiness: stage.readiness,
+    close: () => stage.close(),
+  };
+}
+
+export function buildScoringStage(ctx: ServiceContext, config: ScoringConfig, deps: ScoringDeps = {}): ScoringStage {
   const log = ctx.logger;
   const metrics = scoringMetrics(ctx.registry);
   const source = deps.source ?? createModelSource(config.modelSource, { timeoutMs: config.modelFetchTimeoutMs });
@@ -45,40 +94,34 @@ export async function buildScoring(ctx: ServiceContext, config: ScoringConfig, d
   });
   const manager = new ModelManager({ source, name: config.modelName, serving, metrics, logger: log, intraOpNumThreads: config.intraOpThreads });
 
-  const scoring = ctx.runner<EnrichedTransaction>({
-    groupId: config.groupId,
-    inputs: ['transactionsEnriched'],
-    mode: 'transactional',
-    microBatchSize: config.microBatch,
-    async handler(messages) {
-      // The lease pins one serving set for the whole batch: a swap lands between batches, never inside.
-      const lease = serving.acquire();
-      // Retriable on purpose: the gate keeps this from happening, and if it ever does, waiting is right.
-      if (!lease) throw new DependencyError('model', 'no model installed yet');
-      try {
-        const started = process.hrtime.bigint();
-        const result = await scoreBatch(lease.models, messages.map((m) => m.value), {
-          now,
-          reasonsFor: config.reasons,
-          onChallengerError: (err) => {
-            metrics.challengerFailures.inc();
-            log.warn({ err, challenger: lease.models.challenger?.version }, 'challenger scoring failed; champion result kept');
-          },
-        });
-        metrics.inferenceDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
-        const outputs: OutputRecord[] = result.scored.map((s) => {
-          metrics.events.inc({ decision: s.decision });
-          metrics.score.observe(s.score);
-          metrics.endToEndLatency.observe(Math.max(0, s.latency_ms) / 1000);
-          return { topic: 'transactionsScored', key: s.card_token, value: s };
-        });
-        const rejected: Rejection<EnrichedTransaction>[] = result.invalid.map((r) => ({ message: messages[r.index]!, error: r.error }));
-        return { outputs, rejected };
-      } finally {
-        lease.release();
-      }
-    },
-  });
+  const handler: BatchHandler<EnrichedTransaction> = async (messages) => {
+    // The lease pins one serving set for the whole batch: a swap lands between batches, never inside.
+    const lease = serving.acquire();
+    // Retriable on purpose: the gate keeps this from happening, and if it ever does, waiting is right.
+    if (!lease) throw new DependencyError('model', 'no model installed yet');
+    try {
+      const started = process.hrtime.bigint();
+      const result = await scoreBatch(lease.models, messages.map((m) => m.value), {
+        now,
+        reasonsFor: config.reasons,
+        onChallengerError: (err) => {
+          metrics.challengerFailures.inc();
+          log.warn({ err, challenger: lease.models.challenger?.version }, 'challenger scoring failed; champion result kept');
+        },
+      });
+      metrics.inferenceDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
+      const outputs: OutputRecord[] = result.scored.map((s) => {
+        metrics.events.inc({ decision: s.decision });
+        metrics.score.observe(s.score);
+        metrics.endToEndLatency.observe(Math.max(0, s.latency_ms) / 1000);
+        return { topic: 'transactionsScored', key: s.card_token, value: s };
+      });
+      const rejected: Rejection<EnrichedTransaction>[] = result.invalid.map((r) => ({ message: messages[r.index]!, error: r.error }));
+      return { outputs, rejected };
+    } finally {
+      lease.release();
+    }
+  };
 
   const lifecycle = followLifecycle(ctx, {
     groupPrefix: config.groupId,
@@ -86,16 +129,17 @@ export async function buildScoring(ctx: ServiceContext, config: ScoringConfig, d
     handle: (event) => manager.handleLifecycle(event),
   });
 
-  const gated = gatedRunner(scoring, {
-    retryMs: config.modelPollMs,
-    logger: log,
-    async open(signal) {
-      while (!signal.aborted) {
-        if (await manager.loadInitial()) return;
-        await Promise.race([sleep(config.modelPollMs, undefined, { signal }).catch(() => undefined), serving.firstInstall]);
-      }
-    },
-  });
+  const gate = (runner: ConsumerRunner) =>
+    gatedRunner(runner, {
+      retryMs: config.modelPollMs,
+      logger: log,
+      async open(signal) {
+        while (!signal.aborted) {
+          if (await manager.loadInitial()) return;
+          await Promise.race([sleep(config.modelPollMs, undefined, { signal }).catch(() => undefined), serving.firstInstall]);
+        }
+      },
+    });
 
   // Lifecycle events are the fast path; this is the safety net for an announcement that never arrived.
   const reconciling = config.modelReconcileMs > 0
@@ -114,7 +158,9 @@ export async function buildScoring(ctx: ServiceContext, config: ScoringConfig, d
   };
 
   return {
-    runners: [lifecycle, gated],
+    handler,
+    gate,
+    lifecycle,
     serving,
     manager,
     routes: { 'GET /v1/model': (_req, res) => sendJson(res, 200, describe()) },
