@@ -5,6 +5,7 @@
  *   node bench/kafka-streams/smoke.ts
  */
 import { randomUUID } from 'node:crypto';
+import { loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel, Partitioners, type Consumer, type Producer } from 'kafkajs';
 import { startStreamsPassThrough, type RunningStreams } from './kafka-streams-passthrough.ts';
@@ -102,6 +103,8 @@ async function runOnce(commitIntervalMs: number) {
       latencyMs: summary(latencies),
       [`latencyMsAfterFirst${WARMUP_RECORDS}`]: summary(afterWarmup),
       startupMs,
+      // Two cores shared with the broker: other work on the machine moves these numbers a lot.
+      loadAvg1m: Number(loadavg()[0]!.toFixed(2)),
     };
   } finally {
     await producer?.disconnect();
