@@ -13,6 +13,7 @@ import {
   loadConfig,
   TopicCodec,
   topicNames,
+  TOPOLOGIES,
   UsageError,
 } from '@riskstream/shared';
 import {
@@ -27,7 +28,7 @@ import {
 import { parseCommandArgs, type Command, type CommandIo } from '../command.ts';
 import { createProgress } from '../progress-bar.ts';
 import { REPO_ROOT } from '../stack/stack-config.ts';
-import { SERVICES } from '../services/service-processes.ts';
+import { DEFAULT_TOPOLOGY, SERVICES } from '../services/service-processes.ts';
 import { simulatedTraffic, type SimulatedTraffic } from '../simulated-traffic.ts';
 import { produceTransactions } from '../transaction-producer.ts';
 import { servicesCommand } from './services-command.ts';
@@ -44,7 +45,7 @@ const WARMUP_IN_FLIGHT = 1500;
 /** The first model's simulation, and so the traffic's population. */
 const TRAINING_SEED = 1;
 
-const USAGE = `Usage: riskstream demo [--rate N] [--days N] [--live-days N] [--warmup-days N] [--run N] [--keep-running]
+const USAGE = `Usage: riskstream demo [--rate N] [--days N] [--live-days N] [--warmup-days N] [--run N] [--topology fused|split] [--keep-running]
 
 What \`npm start\` runs: brings the stack up, trains a first model from the simulator if the registry
 has no champion, starts the services (riskstream services up: the pipeline, alert receiver, archiver
@@ -66,6 +67,7 @@ remember an earlier run's ids, cards and terminals for days.
 
 Options:
   --rate N           live transactions per second (default 200)
+  --topology T       fused or split (riskstream services up --help; default ${DEFAULT_TOPOLOGY})
   --days N           simulated days the first model trains on (default 60)
   --live-days N      simulated days of live traffic after those (default 60)
   --warmup-days N    days before the live ones streamed as fast as the pipeline scores them,
@@ -93,6 +95,7 @@ export const demoCommand: Command = {
   async run(args, io) {
     const { values } = parseCommandArgs(args, {
       rate: { type: 'string' },
+      topology: { type: 'string' },
       days: { type: 'string' },
       'live-days': { type: 'string' },
       'warmup-days': { type: 'string' },
@@ -141,10 +144,12 @@ export const demoCommand: Command = {
         return runStackCommand(['down'], io);
       }
       const servicesIo = { ...io, env: { ...io.env, MODEL_REGISTRY_DIR: registryDir } };
-      const exceptMonitor = SERVICES.filter((s) => s.name !== DRIFT_MONITOR).map((s) => s.name).join(',');
+      const topology = values.topology ?? DEFAULT_TOPOLOGY;
+      if (!(TOPOLOGIES as readonly string[]).includes(topology)) throw new UsageError(`--topology must be one of ${TOPOLOGIES.join(', ')}, got "${topology}"`);
+      const exceptMonitor = SERVICES.filter((s) => s.name !== DRIFT_MONITOR && (s.topology ?? topology) === topology).map((s) => s.name).join(',');
 
-      say('services up (the drift monitor starts after the warm-up)');
-      const svc = await servicesCommand.run(['up', '--only', exceptMonitor], servicesIo);
+      say(`services up, ${topology} topology (the drift monitor starts after the warm-up)`);
+      const svc = await servicesCommand.run(['up', '--topology', topology, '--only', exceptMonitor], servicesIo);
       if (svc !== 0) return svc;
 
       const config = loadConfig({ ...connectionSchema }, io.env, checkConnectionConfig);

@@ -1,6 +1,6 @@
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { StackError } from '@riskstream/shared';
+import { StackError, type Topology } from '@riskstream/shared';
 import { probeHttp } from '../stack/http-probe.ts';
 import { managedState, spawnDetached, stopManaged, waitForHealth } from '../stack/process-supervisor.ts';
 import { devSecret } from '../stack/dev-secrets.ts';
@@ -23,18 +23,29 @@ export interface ServiceSpec {
   readonly scalable: boolean;
   /** Serves /metrics for Prometheus; the model server only serves registry files (and /healthz). */
   readonly metrics?: false;
+  /** Runs only in this topology (shared/src/topology.ts); the others run in both. */
+  readonly topology?: Topology;
 }
 
 export const SERVICES: readonly ServiceSpec[] = [
   { name: 'model-server', entry: 'cli/bin/riskstream.ts', args: ['models', 'serve'], basePort: 8095, scalable: false, metrics: false },
-  { name: 'ingest', entry: 'services/ingest/src/main.ts', basePort: 8091, scalable: true },
-  { name: 'features', entry: 'services/features/src/main.ts', basePort: 8092, scalable: true },
-  { name: 'scoring', entry: 'services/scoring/src/main.ts', basePort: 8093, scalable: true },
+  { name: 'ingest', entry: 'services/ingest/src/main.ts', basePort: 8091, scalable: true, topology: 'split' },
+  { name: 'features', entry: 'services/features/src/main.ts', basePort: 8092, scalable: true, topology: 'split' },
+  { name: 'scoring', entry: 'services/scoring/src/main.ts', basePort: 8093, scalable: true, topology: 'split' },
+  { name: 'fused', entry: 'services/fused/src/main.ts', basePort: 8099, scalable: true, topology: 'fused' },
   { name: 'drift-monitor', entry: 'services/drift-monitor/src/main.ts', basePort: 8094, scalable: false },
   { name: 'alert-receiver', entry: 'services/alert-receiver/src/main.ts', basePort: 8090, scalable: true },
   { name: 'archiver', entry: 'services/archiver/src/main.ts', basePort: 8096, scalable: true },
   { name: 'trainer', entry: 'training/src/worker/main.ts', basePort: 8097, scalable: false },
 ];
+
+/** The topology `services up` runs unless told otherwise: the one the latency bench favours (README). */
+export const DEFAULT_TOPOLOGY: Topology = 'fused';
+
+/** The services of one topology, in start order. */
+export function servicesOf(topology: Topology): readonly ServiceSpec[] {
+  return SERVICES.filter((s) => s.topology === undefined || s.topology === topology);
+}
 
 /**
  * Prometheus file-based discovery: a running replica has `<stack>/prometheus/targets/<replica>.json`.
@@ -93,7 +104,8 @@ export async function startReplica(
     }
   }
   const started = await spawnDetached(
-    { command: process.execPath, args: [join(REPO_ROOT, spec.entry), ...(spec.args ?? [])], cwd: REPO_ROOT, env: { ...env, HTTP_PORT: String(port) } },
+    // INSTANCE_ID: a restarted replica reuses its transactional id and so fences its predecessor at once.
+    { command: process.execPath, args: [join(REPO_ROOT, spec.entry), ...(spec.args ?? [])], cwd: REPO_ROOT, env: { ...env, HTTP_PORT: String(port), INSTANCE_ID: name } },
     dir.logFile(name),
     dir.pidFile(name),
   );

@@ -3,7 +3,7 @@ import { checkIngestConfig, ingestConfigSchema, type IngestConfig } from '@risks
 import { featuresConfigSchema, type FeaturesConfig } from '@riskstream/features';
 import { checkScoringConfig, scoringConfigSchema, type ScoringConfig } from '@riskstream/scoring';
 
-export const FUSED_PORT = 8096;
+export const FUSED_PORT = 8099;
 
 const hostSchema = serviceSchema(FUSED_PORT);
 const hostEnvs = new Set(Object.values(hostSchema).map((f) => f.env));

@@ -85,7 +85,8 @@ export async function buildIngestStage(ctx: ServiceContext, config: IngestConfig
     horizonSeconds: config.dedupHorizonSeconds,
   });
   const codec = new RawRecordCodec(ctx.codec.registry, ctx.names);
-  await codec.register(['transactionsRaw', 'transactionsValid']);
+  // Every topic's schema: in the fused topology this codec also encodes enriched, scored and DLQ records.
+  await codec.register();
   const handler = createIngestHandler({ service: ctx.name, rules, tokenizer, dedup, metrics, dlqCounter: pipelineMetrics(ctx.registry).dlq, logger: ctx.logger, now });
 
   const producer = createIdempotentProducer(ctx.kafka);
