@@ -5,8 +5,11 @@ import { join, relative, resolve, dirname } from 'node:path';
 
 /**
  * One-way dependencies: services/* -> shared, training -> shared, cli -> anything but services' internals.
- * Services never import each other; shared never imports a service, training or the cli.
+ * Services never import each other, except the fused topology: it composes the ingest, features and
+ * scoring stages (their package entry points only) and owns no stage logic. Shared never imports a
+ * service, training or the cli.
  */
+const FUSED_STAGES = ['services/ingest', 'services/features', 'services/scoring'];
 const ROOT = join(import.meta.dirname, '..');
 
 interface Unit {
@@ -22,7 +25,11 @@ function units(): Unit[] {
   return [
     { name: 'shared', dir: 'shared', mayImport: (t) => t === 'shared' },
     { name: 'training', dir: 'training', mayImport: (t) => t === 'shared' || t === 'training' },
-    ...services.map((s) => ({ name: `services/${s}`, dir: `services/${s}`, mayImport: (t: string) => t === 'shared' || t === `services/${s}` })),
+    ...services.map((s) => ({
+      name: `services/${s}`,
+      dir: `services/${s}`,
+      mayImport: (t: string) => t === 'shared' || t === `services/${s}` || (s === 'fused' && FUSED_STAGES.includes(t)),
+    })),
     { name: 'cli', dir: 'cli', mayImport: (t) => t !== 'test' },
   ];
 }
@@ -53,6 +60,8 @@ test('imports only flow services -> shared and training -> shared', () => {
         const spec = m[1] ?? m[2]!;
         const target = spec.startsWith('.') ? unitOf(resolve(dirname(file), spec)) : packageUnit(spec);
         if (target !== undefined && !unit.mayImport(target)) violations.push(`${relative(ROOT, file)} imports ${spec} (${target})`);
+        // The fused composition goes through a stage's package entry, never into its files.
+        if (unit.name === 'services/fused' && spec.startsWith('.') && target !== unit.name) violations.push(`${relative(ROOT, file)} reaches into ${spec}`);
       }
     }
   }

@@ -31,9 +31,11 @@ export function createKafka(config: ConnectionConfig, clientId: string, logger?:
 /**
  * kafkajs logs every CONCURRENT_TRANSACTIONS answer as an error, and a transaction begun right after the
  * previous one committed meets it routinely for a few ms while the commit markers are written; the
- * producer retries it (TRANSACTIONAL_RETRY). It is routine, so it is debug here, not an error per batch.
+ * producer retries it (TRANSACTIONAL_RETRY). Likewise UNSTABLE_OFFSET_COMMIT: a member that just got a
+ * partition waits (require_stable) while the previous owner's transaction with its offsets completes,
+ * and kafkajs retries. Both are routine, so they are debug here, not an error per attempt.
  */
-const ROUTINE_RETRY = /another concurrent operation on the same transaction/;
+const ROUTINE_RETRY = /another concurrent operation on the same transaction|unstable offsets that need to be cleared/;
 
 export function forwardKafkaLog(logger: Logger, { level, log }: LogEntry): void {
   const { message, ...extra } = log;
