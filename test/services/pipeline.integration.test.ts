@@ -1,6 +1,7 @@
 /**
- * The pipeline end to end, as users run it: ingest, features and scoring as separate processes against
- * the real Kafka, registry and Redis. One simulated stream, several properties:
+ * The pipeline end to end, as users run it, in both topologies (shared/src/topology.ts): split (ingest,
+ * features and scoring as separate processes) and fused (one process, one transaction per commit),
+ * against the real Kafka, registry and Redis. One simulated stream, several properties:
  *  - exactly one scored event per valid input (read_committed), the invalid ones on the DLQ;
  *  - training/serving parity: scores equal the offline features run through the same ONNX model;
  *  - kill -9 of each service mid-stream and a restart lose nothing and duplicate nothing;
@@ -76,13 +77,19 @@ function invalidRecords(): Array<Record<string, unknown>> {
   return out;
 }
 
+type Stage = 'ingest' | 'features' | 'scoring' | 'fused';
+const TOPOLOGY_STAGES = { split: ['ingest', 'features', 'scoring'], fused: ['fused'] } as const satisfies Record<string, readonly Stage[]>;
+type TopologyName = keyof typeof TOPOLOGY_STAGES;
+/** The process that logs model switches in each topology. */
+const SCORER: Record<TopologyName, Stage> = { split: 'scoring', fused: 'fused' };
+
 interface Pipeline {
   env: IntegrationEnv;
   registryDir: string;
   redisPrefix: string;
   children: Map<string, ChildService>;
   childEnv: Record<string, string>;
-  start(name: 'ingest' | 'features' | 'scoring'): ChildService;
+  start(name: Stage): ChildService;
   stop(): Promise<void>;
 }
 
@@ -116,7 +123,7 @@ async function pipeline(label: string, registryDir: string): Promise<Pipeline> {
     FEATURES_SESSION_TIMEOUT_MS: '10000',
   };
   const children = new Map<string, ChildService>();
-  const entry = { ingest: 'services/ingest/src/main.ts', features: 'services/features/src/main.ts', scoring: 'services/scoring/src/main.ts' };
+  const entry = { ingest: 'services/ingest/src/main.ts', features: 'services/features/src/main.ts', scoring: 'services/scoring/src/main.ts', fused: 'services/fused/src/main.ts' };
   return {
     env,
     registryDir,
@@ -124,7 +131,8 @@ async function pipeline(label: string, registryDir: string): Promise<Pipeline> {
     children,
     childEnv,
     start(name) {
-      const c = startChild(entry[name], childEnv);
+      // A restart keeps the instance id, as services up does: it fences its predecessor's transaction.
+      const c = startChild(entry[name], { ...childEnv, INSTANCE_ID: name });
       children.set(name, c);
       return c;
     },
@@ -182,10 +190,10 @@ for (const bad of invalidRecords()) if (typeof bad['card_number'] === 'string') 
 
 test.after(() => rm(root, { recursive: true, force: true }));
 
-test('integration: 10,000 transactions in -> exactly 10,000 scored out, DLQ for the invalid, training/serving parity, no card numbers downstream', async (t) => {
-  const p = await pipeline('e2e', registryDir);
+for (const topology of ['fused', 'split'] as const) test(`integration: ${topology}: 10,000 transactions in -> exactly 10,000 valid, enriched and scored out, DLQ for the invalid, training/serving parity, no card numbers downstream`, async (t) => {
+  const p = await pipeline(`e2e-${topology}`, registryDir);
   t.after(() => p.stop());
-  for (const s of ['ingest', 'features', 'scoring'] as const) p.start(s);
+  for (const s of TOPOLOGY_STAGES[topology]) p.start(s);
   const values = streamTx.map(rawOf);
   const bad = invalidRecords();
   // Interleave the invalid records with the good ones.
@@ -210,6 +218,14 @@ test('integration: 10,000 transactions in -> exactly 10,000 scored out, DLQ for 
   }
   const dlq = await readTopic(p.env.kafka, p.env.names.transactionsDlq, { count: INVALID, timeoutMs: 30000, settleMs: 1000 });
   assert.equal(dlq.length, INVALID);
+  // Every record is on the intermediate topics too, once: the drift monitor, archiver and replays read them.
+  for (const topic of ['transactionsValid', 'transactionsEnriched'] as const) {
+    const msgs = await readTopic(p.env.kafka, p.env.names[topic], { count: N, timeoutMs: 30000, settleMs: 1000 });
+    const seen = new Set<string>();
+    for (const m of msgs) seen.add(((await p.env.codec.decode(topic, m.value)) as { transaction_id: string }).transaction_id);
+    assert.equal(msgs.length, N, `${topic}: no duplicates`);
+    assert.equal(seen.size, N, `${topic}: no loss`);
+  }
 
   // Parity: the same events featurised offline and scored by the same ONNX model.
   const offline = featurizeOffline(takeTransactions(streamSim.transactions, Array.from({ length: N }, (_, i) => i)));
@@ -284,11 +300,11 @@ test('integration: 10,000 transactions in -> exactly 10,000 scored out, DLQ for 
   assert.ok(ids.has(first.transaction_id));
 });
 
-for (const victim of ['ingest', 'features', 'scoring'] as const) {
-  test(`integration: kill -9 of ${victim} mid-stream, then restart: 0 lost, 0 duplicates (read_committed)`, async (t) => {
+for (const [topology, victim] of [['split', 'ingest'], ['split', 'features'], ['split', 'scoring'], ['fused', 'fused']] as const) {
+  test(`integration: ${topology}: kill -9 of ${victim} mid-stream, then restart: 0 lost, 0 duplicates (read_committed)`, async (t) => {
     const p = await pipeline(`kill-${victim}`, registryDir);
     t.after(() => p.stop());
-    for (const s of ['ingest', 'features', 'scoring'] as const) p.start(s);
+    for (const s of TOPOLOGY_STAGES[topology]) p.start(s);
     const n = 4000;
     await produceRaw(p.env, streamTx.slice(0, n).map(rawOf));
     await waitFor('progress before the kill', async () => (await scoredCount(p.env)) >= n / 5, 120000, 250);
@@ -304,20 +320,20 @@ for (const victim of ['ingest', 'features', 'scoring'] as const) {
   });
 }
 
-test('integration: hot swap under load: a promotion mid-stream drops nothing and every event is scored by exactly one version', async (t) => {
-  const p = await pipeline('swap', join(root, 'swap-registry'));
+for (const topology of ['fused', 'split'] as const) test(`integration: ${topology}: hot swap under load: a promotion mid-stream drops nothing and every event is scored by exactly one version`, async (t) => {
+  const p = await pipeline(`swap-${topology}`, join(root, `swap-registry-${topology}`));
   t.after(() => p.stop());
   const reg = await ModelRegistry.open(p.registryDir);
   const data = simulatedTrainingData({ seed: 11, simulation: trainSim });
   // v1 is deliberately weak (two stumps) so that v2 passes the promotion gate on merit.
   await trainModel(data, { name: 'fraud', seed: 1, registry: reg, gbdt: { rounds: 2, maxLeaves: 2, learningRate: 0.01, earlyStoppingRounds: 0 } });
-  for (const s of ['ingest', 'features', 'scoring'] as const) p.start(s);
+  for (const s of TOPOLOGY_STAGES[topology]) p.start(s);
   const n = 6000;
   const values = streamTx.slice(0, n).map(rawOf);
   // The last events are held back until scoring says v2 serves, so that both versions see traffic however
   // fast the pipeline drains (session 3's CI run: the whole stream was scored before v2 finished training).
   const heldBack = 1000;
-  const v2Serving = () => /"champion":2,[^\n]*"msg":"serving models switched"/.test(p.children.get('scoring')!.output());
+  const v2Serving = () => /"champion":2,[^\n]*"msg":"serving models switched"/.test(p.children.get(SCORER[topology])!.output());
   const producing = (async () => {
     for (let i = 0; i < n; i += 200) {
       if (i >= n - heldBack) await waitFor('scoring switched to v2', v2Serving, 180000, 100);

@@ -230,3 +230,57 @@ test('integration: SIGTERM drains the in-flight batch, commits it and exits 0', 
   assert.equal(ids.length, committed);
   assert.equal(new Set(ids).size, committed);
 });
+
+test('integration: transactional: an input over maxInputBytes and an input whose output the broker would refuse go to the DLQ, masked by the hook, while their neighbours commit', async (t) => {
+  const env = await integrationEnv('too-large');
+  t.after(() => env.cleanup());
+  const producer = env.kafka.producer();
+  await producer.connect();
+  const big = { ...rawTx(2), customer_id: 'x'.repeat(10_000) };
+  await producer.send({
+    topic: env.names.transactionsRaw,
+    messages: [rawTx(1), big, { ...rawTx(3), bloat: true }, rawTx(4)].map((v) => ({ key: '4000000000000002', partition: 1, value: Buffer.from(JSON.stringify(v)) })),
+  });
+  await producer.disconnect();
+
+  const runner = createConsumerRunner<Record<string, unknown>>({
+    service: 'too-large-test',
+    kafka: env.kafka,
+    codec: env.codec,
+    groupId: env.uniqueGroup('too-large'),
+    inputs: ['transactionsRaw'],
+    mode: 'transactional',
+    maxInputBytes: 4096,
+    registry: createMetricsRegistry('too-large-test', { defaultMetrics: false }),
+    logger: createLogger('too-large-test', { level: 'silent' }),
+    // One output per input on a bytes topic; record 3's carries a 1.5 MB header, over the broker's 1 MiB.
+    handler: async (messages) => ({
+      outputs: messages.map((m) => ({
+        topic: 'transactionsDlq' as const,
+        key: null,
+        value: Buffer.from(String(m.value['transaction_id'])),
+        headers: { kind: 'output', ...(m.value['bloat'] ? { bloat: 'y'.repeat(1_500_000) } : {}) },
+      })),
+    }),
+    maskDlq: (c) => ({ key: c.key === null ? null : Buffer.from('masked-key'), payload: Buffer.from(`masked ${c.payload.length} bytes`), message: `masked: ${c.message.length} chars` }),
+  });
+  t.after(() => runner.stop());
+  void runner.start();
+
+  const all = await readTopic(env.kafka, env.names.transactionsDlq, { count: 4, timeoutMs: 60000, settleMs: 2000 });
+  const outputsSeen = all.filter((m) => m.headers?.['kind']?.toString() === 'output').map((m) => m.value!.toString());
+  const dead = all.filter((m) => m.headers?.[DLQ_HEADERS.code] !== undefined);
+  assert.deepEqual(outputsSeen.sort(), ['tx-000001', 'tx-000004']);
+  assert.deepEqual(dead.map((m) => [m.headers![DLQ_HEADERS.offset]!.toString(), m.headers![DLQ_HEADERS.code]!.toString(), m.headers![DLQ_HEADERS.reason]!.toString()]).sort(), [
+    ['1', 'RECORD_TOO_LARGE', 'INPUT_TOO_LARGE'],
+    ['2', 'RECORD_TOO_LARGE', 'OUTPUT_TOO_LARGE'],
+  ]);
+  for (const m of dead) {
+    assert.equal(m.key!.toString(), 'masked-key');
+    assert.match(m.value!.toString(), /^masked \d+ bytes$/);
+    assert.match(m.headers![DLQ_HEADERS.message]!.toString(), /^masked: \d+ chars$/);
+  }
+  // The oversized input keeps no payload on the DLQ: it would be as large as the input.
+  assert.equal(dead.find((m) => m.headers![DLQ_HEADERS.offset]!.toString() === '1')!.value!.toString(), 'masked 0 bytes');
+  assert.equal(await committedTotal(env.kafka, runner.groupId, env.names.transactionsRaw), 4, 'all four offsets committed');
+});

@@ -70,7 +70,9 @@ export class TransactionCadence {
     const dropped = this.#pending;
     this.#pending = undefined;
     this.#clearTimer();
-    dropped?.reject(new TransactionError('the group rebalanced before this work committed', undefined));
+    if (!dropped) return;
+    dropped.reject(new TransactionError('the group rebalanced before this work committed', undefined));
+    this.#o.log.info({ inputs: dropped.inputs, generationId: member.generationId }, 'work of an earlier generation dropped before commit');
   }
 
   /** Resolves when the member may add work again (after a failed commit was settled and rewound). */
