@@ -21,6 +21,8 @@ export interface ProduceOptions {
   readonly labels?: (tx: ProducibleTransaction) => Record<string, unknown> | undefined;
   /** Called after each acknowledged batch with the count sent so far; the next batch waits for it (backpressure). */
   readonly pace?: (sent: number) => Promise<void>;
+  /** Called with a batch's transaction ids when it is handed to the producer (end-to-end latency starts there). */
+  readonly onSend?: (transactionIds: readonly string[], at: number) => void;
 }
 
 /**
@@ -36,7 +38,8 @@ export async function produceTransactions(source: Iterable<ProducibleTransaction
   const onSignal = () => (stop = true);
   process.once('SIGINT', onSignal);
   const t0 = Date.now();
-  const flush = async (batch: OutputRecord[], count: number) => {
+  const flush = async (batch: OutputRecord[], count: number, ids: readonly string[]) => {
+    o.onSend?.(ids, Date.now());
     await sendRecords(producer, codec, batch);
     sent += count;
     progress('produce', sent, o.total);
@@ -48,19 +51,22 @@ export async function produceTransactions(source: Iterable<ProducibleTransaction
   };
   try {
     let batch: OutputRecord[] = [];
+    let ids: string[] = [];
     let count = 0;
     for (const tx of source) {
       if (stop || sent + count >= o.total) break;
       batch.push({ topic: 'transactionsRaw', key: tx.card_number, value: o.format === 'json' ? Buffer.from(JSON.stringify(tx)) : tx });
+      ids.push(tx.transaction_id);
       const label = o.labels?.(tx);
       if (label) batch.push({ topic: 'transactionsLabels', key: tx.transaction_id, value: label });
       count++;
       if (count < batchSize) continue;
-      await flush(batch, count);
+      await flush(batch, count, ids);
       batch = [];
+      ids = [];
       count = 0;
     }
-    if (count > 0 && !stop) await flush(batch, count);
+    if (count > 0 && !stop) await flush(batch, count, ids);
   } finally {
     process.off('SIGINT', onSignal);
     progress.finish();
