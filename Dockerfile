@@ -13,6 +13,7 @@ COPY services/scoring/package.json services/scoring/
 COPY services/drift-monitor/package.json services/drift-monitor/
 COPY services/alert-receiver/package.json services/alert-receiver/
 COPY services/archiver/package.json services/archiver/
+COPY services/fused/package.json services/fused/
 # postinstall applies scripts/dependency-patches (a kafkajs read_committed fix)
 COPY scripts scripts
 RUN npm ci --omit=dev --no-audit --no-fund

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { checkConnectionConfig, loadConfig, type ConfigIssue, type Schema } from '@riskstream/shared';
-import { SERVICES } from '../cli/src/services/service-processes.ts';
+import { DEFAULT_TOPOLOGY, SERVICES } from '../cli/src/services/service-processes.ts';
 import { stackConfigSchema } from '../cli/src/stack/stack-config.ts';
 import { checkIngestConfig, ingestConfigSchema } from '../services/ingest/src/config.ts';
 import { featuresConfigSchema } from '../services/features/src/config.ts';
@@ -15,12 +15,15 @@ import { checkDriftMonitorConfig, driftMonitorConfigSchema } from '../services/d
 import { alertReceiverConfigSchema, checkAlertReceiverConfig } from '../services/alert-receiver/src/config.ts';
 import { archiverConfigSchema } from '../services/archiver/src/config.ts';
 import { checkTrainerConfig, trainerConfigSchema } from '../training/src/worker/config.ts';
+// By package (its entry re-exports the config): test/tsconfig.json has no project reference to services/fused.
+import { checkFusedConfig, fusedConfigSchema } from '@riskstream/fused';
 
 const ROOT = join(import.meta.dirname, '..');
 
 interface ComposeService {
   image?: string;
   build?: unknown;
+  profiles?: string[];
   command?: string[];
   ports?: string[];
   environment?: Record<string, string>;
@@ -51,11 +54,15 @@ const CONFIGS: Record<string, { schema: Schema; check?: Check }> = {
   ingest: { schema: ingestConfigSchema, check: checkIngestConfig as Check },
   features: { schema: featuresConfigSchema },
   scoring: { schema: scoringConfigSchema, check: checkScoringConfig as Check },
+  fused: { schema: fusedConfigSchema, check: checkFusedConfig as Check },
   'drift-monitor': { schema: driftMonitorConfigSchema, check: checkDriftMonitorConfig as Check },
   'alert-receiver': { schema: alertReceiverConfigSchema, check: checkAlertReceiverConfig as Check },
   archiver: { schema: archiverConfigSchema },
   trainer: { schema: trainerConfigSchema, check: checkTrainerConfig as Check },
 };
+
+// Processes without a Kafka consumer: the model server serves files, the alert receiver's input is its HTTP routes.
+const NO_CONSUMER = new Set(['model-server', 'alert-receiver']);
 
 /** Compose interpolation: ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?error}, ${VAR?error}, $$. */
 function interpolate(value: string, env: Readonly<Record<string, string | undefined>>): string {
@@ -181,6 +188,67 @@ test("every riskstream process's compose environment passes its own config schem
   }
 });
 
+test("the default topology runs on `docker compose up`; the other topology's services wait in its profile", () => {
+  const s = compose.services;
+  for (const spec of SERVICES) {
+    const profiles = s[spec.name]!.profiles;
+    if (spec.topology === undefined || spec.topology === DEFAULT_TOPOLOGY) assert.equal(profiles, undefined, `${spec.name} runs by default`);
+    else assert.deepEqual(profiles, [spec.topology], `${spec.name} runs with --profile ${spec.topology}`);
+  }
+  assert.deepEqual(
+    SERVICES.filter((x) => s[x.name]!.profiles?.includes('split')).map((x) => x.name).sort(),
+    ['features', 'ingest', 'scoring'],
+  );
+  // Compose refuses to start a service whose dependency is in a profile that is not enabled.
+  for (const [name, svc] of Object.entries(s)) {
+    if (svc.profiles) continue;
+    for (const dep of Object.keys(svc.depends_on ?? {})) assert.equal(s[dep]!.profiles, undefined, `${name} (on by default) depends on ${dep}, which is in a profile`);
+  }
+  // The header says how to switch.
+  assert.match(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), /^#.*docker compose .*--profile split up -d --scale fused=0/m);
+});
+
+test('fused runs with the environment of the split stages it chains, and their dependencies', () => {
+  const s = compose.services;
+  const fused = environmentOf(s['fused']!);
+  const stages = SERVICES.filter((x) => x.topology === 'split').map((x) => x.name);
+  for (const stage of stages) {
+    for (const [k, v] of Object.entries(environmentOf(s[stage]!))) {
+      if (k !== 'HTTP_PORT' && k !== 'INSTANCE_ID') assert.equal(fused[k], v, `fused sets ${k} as ${stage} does`);
+    }
+    for (const dep of Object.keys(s[stage]!.depends_on ?? {})) assert.ok(s['fused']!.depends_on?.[dep], `fused waits for ${dep} as ${stage} does`);
+  }
+  // Without CARD_TOKEN_KEYS from the environment both use the same dev key; with it, the same given key.
+  const given = { ...COMPOSE_ENV_FILE, CARD_TOKEN_KEYS: 'k9:c29tZS1vdGhlci1rZXktMzItYnl0ZXMtbG9uZyEhIQ==', CARD_TOKEN_ACTIVE_KEY: 'k9' };
+  assert.equal(environmentOf(s['fused']!, given)['CARD_TOKEN_KEYS'], given.CARD_TOKEN_KEYS);
+  assert.equal(environmentOf(s['ingest']!, given)['CARD_TOKEN_KEYS'], given.CARD_TOKEN_KEYS);
+});
+
+test('every process that runs a consumer has a stable INSTANCE_ID, its service name', () => {
+  const consumers = SERVICES.filter((x) => !NO_CONSUMER.has(x.name));
+  assert.ok(consumers.length >= 7, 'fused, ingest, features, scoring, drift-monitor, archiver, trainer');
+  for (const spec of consumers) {
+    const svc = compose.services[spec.name]!;
+    assert.equal(environmentOf(svc)['INSTANCE_ID'], spec.name, `${spec.name} INSTANCE_ID`);
+    // One container per service (a fixed host port), so the name is never shared by two members at once.
+    assert.deepEqual(hostPorts(svc), [spec.basePort]);
+  }
+});
+
+test('the image installs every workspace: the Dockerfile copies each package.json before npm ci', () => {
+  const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8').split('\n');
+  const install = dockerfile.findIndex((l) => /^RUN npm ci\b/.test(l));
+  assert.ok(install > 0, 'RUN npm ci');
+  const copied = new Set(dockerfile.slice(0, install).flatMap((l) => /^COPY (\S+\/package\.json) /.exec(l)?.[1] ?? []));
+  const workspaces = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { workspaces: string[] }).workspaces.flatMap((w) =>
+    w.endsWith('/*') ? readdirSync(join(ROOT, w.slice(0, -2))).map((d) => `${w.slice(0, -2)}/${d}`) : [w],
+  );
+  for (const w of workspaces) {
+    if (existsSync(join(ROOT, w, 'package.json'))) assert.ok(copied.has(`${w}/package.json`), `Dockerfile copies ${w}/package.json before npm ci`);
+  }
+  assert.ok(copied.has('services/fused/package.json'));
+});
+
 test('mounted host paths exist (runtime state under .riskstream/ excepted)', () => {
   for (const [name, svc] of Object.entries(compose.services)) {
     for (const { host } of mounts(svc)) {
@@ -219,7 +287,55 @@ test('the alert receiver reaches the drift monitor by compose service name', () 
 interface PrometheusConfig {
   rule_files: string[];
   alerting: { alertmanagers: Array<{ static_configs: Array<{ targets: string[] }> }> };
-  scrape_configs: Array<{ job_name: string; static_configs?: Array<{ targets: string[]; labels?: Record<string, string> }> }>;
+  scrape_configs: Array<{
+    job_name: string;
+    static_configs?: Array<{ targets: string[]; labels?: Record<string, string> }>;
+    dns_sd_configs?: Array<{ names: string[]; type?: string; port?: number }>;
+    relabel_configs?: RelabelConfig[];
+  }>;
+}
+
+interface RelabelConfig {
+  source_labels?: string[];
+  separator?: string;
+  regex?: string;
+  target_label?: string;
+  replacement?: string;
+  action?: string;
+}
+
+/** Prometheus's `replace` relabelling (the only action the compose config uses): anchored regex, $n references. */
+function relabel(labels: Record<string, string>, configs: readonly RelabelConfig[]): Record<string, string> {
+  const out = { ...labels };
+  for (const c of configs) {
+    assert.equal(c.action ?? 'replace', 'replace', 'only replace is simulated here');
+    const value = (c.source_labels ?? []).map((l) => out[l] ?? '').join(c.separator ?? ';');
+    const re = new RegExp(`^(?:${c.regex ?? '(.*)'})$`);
+    if (!re.test(value)) continue;
+    const result = value.replace(re, c.replacement ?? '$1');
+    if (result === '') delete out[c.target_label!];
+    else out[c.target_label!] = result;
+  }
+  return out;
+}
+
+/** The targets of a scrape job as Prometheus labels them: `instance` (address unless relabelled) and the rest. */
+function scrapeTargets(job: PrometheusConfig['scrape_configs'][number]): Map<string, Record<string, string>> {
+  // Compose's DNS answers a running service's name with its container's address.
+  const discovered = [
+    ...(job.static_configs ?? []).flatMap((sc) => sc.targets.map((t) => ({ __address__: t, ...sc.labels }))),
+    ...(job.dns_sd_configs ?? []).flatMap((sd) => {
+      assert.equal(sd.type, 'A', 'compose service names resolve to A records');
+      return sd.names.map((n) => ({ __address__: `172.18.0.9:${sd.port}`, __meta_dns_name: n }));
+    }),
+  ];
+  return new Map(
+    discovered.map((d) => {
+      const labels = relabel(d, job.relabel_configs ?? []);
+      const kept = Object.fromEntries(Object.entries(labels).filter(([k]) => !k.startsWith('__')));
+      return [labels['instance'] ?? labels['__address__']!, kept] as const;
+    }),
+  );
 }
 
 const prometheusConfigPath = (): string => {
@@ -231,8 +347,8 @@ const prometheusConfigPath = (): string => {
 test('Prometheus scrapes every riskstream process that serves /metrics under job "riskstream", by compose service name', () => {
   const config = parse(readFileSync(join(ROOT, prometheusConfigPath()), 'utf8')) as PrometheusConfig;
   const job = config.scrape_configs.find((j) => j.job_name === 'riskstream');
-  assert.ok(job?.static_configs, 'job riskstream with static targets');
-  const targets = new Map(job.static_configs.flatMap((sc) => sc.targets.map((t) => [t, sc.labels ?? {}] as const)));
+  assert.ok(job, 'job riskstream');
+  const targets = scrapeTargets(job);
   const expected = Object.entries(compose.services)
     .filter(([, svc]) => svc.build !== undefined && servesMetrics(svc))
     .map(([name, svc]) => `${name}:${svc.environment!['HTTP_PORT']}`);
@@ -240,6 +356,12 @@ test('Prometheus scrapes every riskstream process that serves /metrics under job
   assert.equal(expected.length, SERVICES.length - 1, 'every process but the model server (no /metrics) is scraped');
   // The ServiceDown alert and the pipeline dashboard name targets by `replica`, as `services up` labels them.
   for (const [target, labels] of targets) assert.equal(labels['replica'], target.split(':')[0]);
+  // A topology's processes may not be running (the other topology, or a profile not enabled): they are found
+  // by DNS, so a service without a container has no target rather than one that is down (ServiceDown).
+  const byDns = new Set((job.dns_sd_configs ?? []).flatMap((sd) => sd.names));
+  for (const spec of SERVICES.filter((x) => x.metrics !== false)) {
+    assert.equal(byDns.has(spec.name), spec.topology !== undefined, `${spec.name} is ${spec.topology ? 'discovered by DNS' : 'a static target'}`);
+  }
   assert.deepEqual(config.alerting.alertmanagers[0]!.static_configs[0]!.targets, [`alertmanager:${portOf(defaults.alertmanagerUrl)}`]);
 });
 

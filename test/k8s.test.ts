@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { checkConnectionConfig, loadConfig, type ConfigIssue, type Schema } from '@riskstream/shared';
-import { SERVICES } from '../cli/src/services/service-processes.ts';
+import { DEFAULT_TOPOLOGY, SERVICES } from '../cli/src/services/service-processes.ts';
 import { checkIngestConfig, ingestConfigSchema } from '../services/ingest/src/config.ts';
 import { featuresConfigSchema } from '../services/features/src/config.ts';
 import { checkScoringConfig, scoringConfigSchema } from '../services/scoring/src/config.ts';
@@ -13,6 +14,8 @@ import { checkDriftMonitorConfig, driftMonitorConfigSchema } from '../services/d
 import { alertReceiverConfigSchema, checkAlertReceiverConfig } from '../services/alert-receiver/src/config.ts';
 import { archiverConfigSchema } from '../services/archiver/src/config.ts';
 import { checkTrainerConfig, trainerConfigSchema } from '../training/src/worker/config.ts';
+// By package (its entry re-exports the config): test/tsconfig.json has no project reference to services/fused.
+import { checkFusedConfig, fusedConfigSchema } from '@riskstream/fused';
 
 /** The k8s manifests must describe the processes the code runs, with variables the code declares. */
 const ROOT = join(import.meta.dirname, '..');
@@ -24,6 +27,7 @@ const CONFIGS: Record<string, { schema: Schema; check?: Check }> = {
   ingest: { schema: ingestConfigSchema, check: checkIngestConfig as Check },
   features: { schema: featuresConfigSchema },
   scoring: { schema: scoringConfigSchema, check: checkScoringConfig as Check },
+  fused: { schema: fusedConfigSchema, check: checkFusedConfig as Check },
   'drift-monitor': { schema: driftMonitorConfigSchema, check: checkDriftMonitorConfig as Check },
   'alert-receiver': { schema: alertReceiverConfigSchema, check: checkAlertReceiverConfig as Check },
   archiver: { schema: archiverConfigSchema },
@@ -31,12 +35,16 @@ const CONFIGS: Record<string, { schema: Schema; check?: Check }> = {
 };
 // The model server is a CLI command (`riskstream models serve`): only the registry directory comes from the environment.
 const MODEL_SERVER_ENV = new Set(['MODEL_REGISTRY_DIR']);
+// Processes without a Kafka consumer: the model server serves files, the alert receiver's input is its HTTP routes.
+const NO_CONSUMER = new Set(['model-server', 'alert-receiver']);
+// What a Deployment sets for the stages fused runs, beyond what each stage's own environment is.
+const PER_PROCESS_ENV = new Set(['HTTP_PORT', 'INSTANCE_ID']);
 
 interface Container {
   name: string;
   command: string[];
   ports: Array<{ name: string; containerPort: number }>;
-  env?: Array<{ name: string; value?: string }>;
+  env?: Array<{ name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }>;
   envFrom?: Array<{ configMapRef?: { name: string }; secretRef?: { name: string } }>;
   volumeMounts?: Array<{ name: string; mountPath: string; readOnly?: boolean }>;
   livenessProbe: { httpGet: { path: string; port: string } };
@@ -74,11 +82,15 @@ const deployment = (name: string) => deployments.find((d) => d.metadata.name ===
 const containerOf = (d: Doc) => d.spec!.template!.spec.containers[0]!;
 const envMaps = new Map(docs.filter((d) => d.kind === 'ConfigMap' || d.kind === 'Secret').map((d) => [d.metadata.name, { ...d.data, ...d.stringData }]));
 
+/** A name the Deployment's pods could get (metadata.name: <deployment>-<replicaset hash>-<suffix>). */
+const podName = (d: Doc) => `${d.metadata.name}-7c9f5d8b6-x2k4q`;
+
 /** The environment a Deployment's container starts with: envFrom maps first, then env (which wins). */
 function containerEnv(d: Doc): Record<string, string> {
   const c = containerOf(d);
   const fromMaps = (c.envFrom ?? []).map((r) => envMaps.get(r.configMapRef?.name ?? r.secretRef?.name ?? '') ?? {});
-  return Object.assign({}, ...fromMaps, Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value ?? ''])));
+  const value = (e: NonNullable<Container['env']>[number]) => (e.valueFrom?.fieldRef?.fieldPath === 'metadata.name' ? podName(d) : (e.value ?? ''));
+  return Object.assign({}, ...fromMaps, Object.fromEntries((c.env ?? []).map((e) => [e.name, value(e)])));
 }
 
 /** The claim, mount and mode behind a path a container uses. */
@@ -155,7 +167,7 @@ test('URLs between processes name a Service on the port it serves', () => {
     }
   }
   // Processes with an API of their own (beyond /metrics and probes) are reachable by Service.
-  for (const name of ['ingest', 'model-server', 'drift-monitor', 'alert-receiver', 'trainer']) {
+  for (const name of ['fused', 'ingest', 'model-server', 'drift-monitor', 'alert-receiver', 'trainer']) {
     assert.ok(services.some((s) => s.metadata.name === name), `Service ${name}`);
   }
   let checked = 0;
@@ -200,6 +212,73 @@ test('the model registry and the offline store are claims shared by the processe
   assert.ok(archiverStore && trainerStore, 'archiver and trainer mount a claim at OFFLINE_STORE_DIR');
   assert.equal(trainerStore.claim, archiverStore.claim);
   assert.equal(archiverStore.readOnly, false, 'the archiver writes the store');
+});
+
+test("the default topology runs: the other topology's Deployments are in the manifests, scaled to zero", () => {
+  for (const spec of SERVICES) {
+    const replicas = deployment(spec.name).spec!.replicas ?? 1;
+    if (spec.topology === undefined || spec.topology === DEFAULT_TOPOLOGY) assert.ok(replicas >= 1, `${spec.name} runs by default`);
+    else assert.equal(replicas, 0, `${spec.name} (topology ${spec.topology}) is off by default`);
+  }
+  assert.equal(DEFAULT_TOPOLOGY, 'fused', 'the manifests describe fused as the default');
+});
+
+test('fused runs with the environment of the split stages it chains (one environment configures either topology)', () => {
+  const fused = containerEnv(deployment('fused'));
+  const stages = SERVICES.filter((s) => s.topology === 'split');
+  assert.deepEqual(stages.map((s) => s.name).sort(), ['features', 'ingest', 'scoring']);
+  for (const stage of stages) {
+    for (const [k, v] of Object.entries(containerEnv(deployment(stage.name)))) {
+      if (!PER_PROCESS_ENV.has(k)) assert.equal(fused[k], v, `fused sets ${k} as ${stage.name} does`);
+    }
+    // The same Secret, not a copy of it: both topologies tokenise a card alike.
+    for (const r of containerOf(deployment(stage.name)).envFrom ?? []) {
+      assert.ok(containerOf(deployment('fused')).envFrom?.some((x) => x.configMapRef?.name === r.configMapRef?.name && x.secretRef?.name === r.secretRef?.name), `fused reads ${r.configMapRef?.name ?? r.secretRef?.name} as ${stage.name} does`);
+    }
+  }
+});
+
+test('every Deployment that runs a consumer names its member after its pod (INSTANCE_ID from metadata.name)', () => {
+  const consumers = deployments.filter((d) => !NO_CONSUMER.has(d.metadata.name));
+  assert.ok(consumers.length >= 7, 'fused, ingest, features, scoring, drift-monitor, archiver, trainer');
+  for (const d of consumers) {
+    const e = containerOf(d).env?.find((x) => x.name === 'INSTANCE_ID');
+    assert.ok(e, `${d.metadata.name} sets INSTANCE_ID`);
+    assert.equal(e.value, undefined, `${d.metadata.name}: a fixed INSTANCE_ID would be shared by every replica, which fence each other`);
+    assert.deepEqual(e.valueFrom, { fieldRef: { fieldPath: 'metadata.name' } }, `${d.metadata.name}: INSTANCE_ID is the pod name (downward API)`);
+    assert.equal(containerEnv(d)['INSTANCE_ID'], podName(d));
+  }
+  // Nor may a shared ConfigMap or Secret set it.
+  for (const [name, data] of envMaps) assert.ok(!('INSTANCE_ID' in data), `${name} sets INSTANCE_ID for every process that reads it`);
+});
+
+test('the split component switches topology: fused to zero, the split stages up', (t) => {
+  const component = parseAllDocuments(readFileSync(join(ROOT, 'k8s', 'split', 'kustomization.yaml'), 'utf8'))[0]!.toJS() as {
+    kind: string;
+    replicas: Array<{ name: string; count: number }>;
+  };
+  assert.equal(component.kind, 'Component');
+  const counts = new Map(component.replicas.map((r) => [r.name, r.count]));
+  for (const spec of SERVICES.filter((s) => s.topology !== undefined)) {
+    if (spec.topology === 'split') assert.ok((counts.get(spec.name) ?? 0) >= 1, `split runs ${spec.name}`);
+    else assert.equal(counts.get(spec.name), 0, `split stops ${spec.name}`);
+  }
+  assert.deepEqual([...counts.keys()].filter((n) => !deployments.some((d) => d.metadata.name === n)), [], 'the component names existing Deployments');
+  // The base offers it (commented out): `components: [split]` is the switch.
+  assert.match(readFileSync(join(ROOT, 'k8s', 'kustomization.yaml'), 'utf8'), /^# components:\n#   - split$/m);
+
+  if (!hasTool('kubectl')) return t.skip('kubectl not installed');
+  const dir = mkdtempSync(join(tmpdir(), 'riskstream-k8s-split-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  cpSync(join(ROOT, 'k8s'), dir, { recursive: true });
+  writeFileSync(join(dir, 'kustomization.yaml'), readFileSync(join(dir, 'kustomization.yaml'), 'utf8') + 'components:\n  - split\n');
+  const r = spawnSync('kubectl', ['kustomize', dir], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const rendered = parseAllDocuments(r.stdout).map((d) => d.toJS() as Doc).filter((d) => d.kind === 'Deployment');
+  for (const d of rendered) {
+    const expected = counts.get(d.metadata.name) ?? deployment(d.metadata.name).spec!.replicas;
+    assert.equal(d.spec!.replicas, expected, `${d.metadata.name} replicas with the split component`);
+  }
 });
 
 test('the drift monitor and the trainer run as one instance, never two at once', () => {
