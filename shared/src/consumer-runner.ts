@@ -5,7 +5,6 @@ import { AppError } from './errors.ts';
 import { pipelineMetrics } from './metrics.ts';
 import { atLeastOnceCommits, transactionalCommits, type CommitStrategy } from './runner/commit-strategies.ts';
 import { processFetchedBatch, type MicroBatchDeps } from './runner/micro-batches.ts';
-import type { PartitionOffset } from './runner/pending-transaction.ts';
 import type { RetryPolicy } from './runner/retry.ts';
 import { DEFAULT_CADENCE, DEFAULT_MAX_RECORD_BYTES } from './runner/runner-defaults.ts';
 import type { ConsumerRunner, RunnerOptions } from './runner/runner-types.ts';
@@ -54,23 +53,6 @@ export function createConsumerRunner<T>(options: RunnerOptions<T>): ConsumerRunn
   let generationId: number | undefined;
   let stopping: Promise<void> | undefined;
 
-  /** Moves the consumer to the group's committed offsets (after a transaction that did not commit). */
-  async function rewind(from: readonly PartitionOffset[]): Promise<void> {
-    admin ??= options.kafka.admin();
-    await admin.connect();
-    const committed = await admin.fetchOffsets({ groupId: options.groupId, topics: [...new Set(from.map((o) => o.topic))] });
-    for (const o of from) {
-      const c = committed.find((t) => t.topic === o.topic)?.partitions.find((p) => p.partition === o.partition)?.offset ?? '-1';
-      const offset = BigInt(c) >= 0n ? c : o.offset;
-      try {
-        consumer?.seek({ topic: o.topic, partition: o.partition, offset });
-      } catch (err) {
-        log.warn({ err, topic: o.topic, partition: o.partition }, 'rewind: seek refused (partition no longer assigned?)');
-      }
-    }
-    log.info({ partitions: from.length }, 'rewound to the committed offsets');
-  }
-
   const cadence =
     (options.mode ?? 'at-least-once') === 'transactional'
       ? new TransactionCadence({
@@ -82,7 +64,7 @@ export function createConsumerRunner<T>(options: RunnerOptions<T>): ConsumerRunn
           retry,
           metrics,
           log,
-          rewind,
+          restartConsumer: () => restart(consumer),
         })
       : undefined;
   const commits: CommitStrategy = cadence ? transactionalCommits(cadence, abort.signal) : atLeastOnceCommits(options.kafka, metrics, retry);
@@ -138,7 +120,7 @@ export function createConsumerRunner<T>(options: RunnerOptions<T>): ConsumerRunn
       metrics.crashes.inc();
       log.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crash');
       if (e.payload.restart || abort.signal.aborted) return;
-      void rebuild(c);
+      void rebuild(c).catch((err: unknown) => log.error({ err }, 'consumer rebuild failed'));
     });
     await c.connect();
     await c.subscribe({ topics: options.inputs.map((k) => options.codec.names[k]), fromBeginning: options.fromBeginning ?? true });
@@ -151,7 +133,17 @@ export function createConsumerRunner<T>(options: RunnerOptions<T>): ConsumerRunn
     await sleep(retry.maxMs, undefined, { signal: abort.signal }).catch(() => undefined);
     if (abort.signal.aborted || consumer !== c) return;
     log.warn('rebuilding the consumer after a non-retriable crash');
-    await launch().catch((err: unknown) => log.error({ err }, 'consumer rebuild failed'));
+    await launch();
+  }
+
+  /** A new consumer (a new member) that resumes from the group's committed offsets, at once. */
+  async function restart(c: Consumer | undefined): Promise<void> {
+    if (!c || abort.signal.aborted || consumer !== c) return;
+    joined = false;
+    await c.disconnect();
+    if (abort.signal.aborted) return;
+    log.warn('restarting the consumer to resume from the committed offsets');
+    await launch();
   }
 
   return {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { EachBatchPayload, Kafka, Producer, TopicMessages } from 'kafkajs';
 import type { PipelineMetrics } from '../metrics.ts';
 import { createIdempotentProducer, sendEncoded } from '../producer.ts';
@@ -8,7 +9,6 @@ import type { TransactionCadence } from './transaction-cadence.ts';
 export interface ProcessedBatch {
   readonly topicName: string;
   readonly partition: number;
-  readonly firstOffset: string;
   readonly nextOffset: string;
   readonly records: readonly TopicMessages[];
   readonly inputs: number;
@@ -47,6 +47,8 @@ export function atLeastOnceCommits(kafka: Kafka, metrics: PipelineMetrics, retry
   };
 }
 
+const REFUSED_PAUSE_MS = 50;
+
 /**
  * transactional: the member's commit cadence. The caller moves on without waiting for the commit
  * (that is what lets one transaction span fetches) except when the pending transaction is full
@@ -56,10 +58,13 @@ export function transactionalCommits(cadence: TransactionCadence, stopping: Abor
   return {
     start: async () => undefined,
     async commit(b, payload, generationId) {
-      await cadence.ready();
       if (generationId === undefined || payload.isStale()) return false;
-      const committed = cadence.add(generationId, b.topicName, b.partition, b.firstOffset, b.nextOffset, b.records, b.inputs);
-      if (!committed) return false;
+      const committed = cadence.add(generationId, b.topicName, b.partition, b.nextOffset, b.records, b.inputs);
+      if (!committed) {
+        // Refused while a failed commit is settled and the consumer restarted: do not spin on refetches.
+        await sleep(REFUSED_PAUSE_MS);
+        return false;
+      }
       if (cadence.backlogged || stopping.aborted) {
         if (stopping.aborted) await cadence.flush();
         return committed.then(

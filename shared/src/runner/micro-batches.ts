@@ -27,7 +27,7 @@ export interface MicroBatchDeps<T> {
  * One fetched batch of one partition, in micro-batches, in order:
  *   decode + validate -> handler -> DLQ records -> commit strategy -> resolve the position.
  * Stops at a micro-batch boundary on shutdown, on a rebalance (isRunning/isStale), or when the commit
- * strategy refuses the work (a failed transaction is being settled; the consumer will be rewound).
+ * strategy refuses the work (a failed transaction is being settled; the consumer will be restarted).
  */
 export async function processFetchedBatch<T>(deps: MicroBatchDeps<T>, payload: EachBatchPayload): Promise<void> {
   const { batch, heartbeat, resolveOffset, isRunning, isStale } = payload;
@@ -50,7 +50,7 @@ export async function processFetchedBatch<T>(deps: MicroBatchDeps<T>, payload: E
       const dlq = [...decoded.rejected, ...handled.rejected].map((r) => deadLetter(deps.deadLetter, r));
       const records = [...handled.outputs, ...(await encodeRecords(deps.decode.codec, dlq))];
       const nextOffset = (BigInt(last.offset) + 1n).toString();
-      const work = { topicName: batch.topic, partition: batch.partition, firstOffset: chunk[0]!.offset, nextOffset, records, inputs: chunk.length };
+      const work = { topicName: batch.topic, partition: batch.partition, nextOffset, records, inputs: chunk.length };
       if (!(await deps.commits.commit(work, payload, generationId))) return;
       resolveOffset(last.offset);
       count(deps.metrics, batch.topic, { started, decodedAt, handledAt }, chunk.length);

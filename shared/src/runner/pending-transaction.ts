@@ -14,8 +14,7 @@ export interface PartitionOffset {
 
 /**
  * What one member has processed and not yet committed: the outputs (in processing order per partition)
- * and, per input partition, the first offset processed (where to rewind to if the commit fails) and the
- * next offset to commit. Belongs to one group generation: its offsets may only be committed by that
+ * and, per input partition, the next offset to commit. Belongs to one group generation: its offsets may only be committed by that
  * generation (KIP-447: the broker refuses them from an older one).
  */
 export class PendingTransaction {
@@ -23,7 +22,6 @@ export class PendingTransaction {
   readonly startedAt = Date.now();
   inputs = 0;
   readonly #outputs = new Map<string, Message[]>();
-  readonly #first = new Map<string, PartitionOffset>();
   readonly #next = new Map<string, PartitionOffset>();
   readonly #settled: Promise<void>;
   #resolve!: () => void;
@@ -39,9 +37,8 @@ export class PendingTransaction {
     this.#settled.catch(() => undefined);
   }
 
-  add(topic: string, partition: number, firstOffset: string, nextOffset: string, outputs: readonly TopicMessages[], inputs: number): Promise<void> {
+  add(topic: string, partition: number, nextOffset: string, outputs: readonly TopicMessages[], inputs: number): Promise<void> {
     const key = `${topic}\u0000${partition}`;
-    if (!this.#first.has(key)) this.#first.set(key, { topic, partition, offset: firstOffset });
     this.#next.set(key, { topic, partition, offset: nextOffset });
     for (const tm of outputs) {
       let list = this.#outputs.get(tm.topic);
@@ -65,11 +62,6 @@ export class PendingTransaction {
       list.push({ partition, offset });
     }
     return [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
-  }
-
-  /** Where each input partition's uncommitted records start. */
-  firstOffsets(): readonly PartitionOffset[] {
-    return [...this.#first.values()];
   }
 
   /**
@@ -109,17 +101,4 @@ export class PendingTransaction {
 
 function toTopicMessages(byTopic: Map<string, Message[]>): TopicMessages[] {
   return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
-}
-
-/** The earliest uncommitted offset per partition over several pending transactions. */
-export function earliestOffsets(pending: readonly PendingTransaction[]): PartitionOffset[] {
-  const earliest = new Map<string, PartitionOffset>();
-  for (const p of pending) {
-    for (const o of p.firstOffsets()) {
-      const key = `${o.topic}\u0000${o.partition}`;
-      const seen = earliest.get(key);
-      if (!seen || BigInt(o.offset) < BigInt(seen.offset)) earliest.set(key, o);
-    }
-  }
-  return [...earliest.values()];
 }

@@ -3,7 +3,7 @@ import { TransactionError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { PipelineMetrics } from '../metrics.ts';
 import { createIdempotentProducer } from '../producer.ts';
-import { earliestOffsets, PendingTransaction, type MemberGeneration, type PartitionOffset } from './pending-transaction.ts';
+import { PendingTransaction, type MemberGeneration } from './pending-transaction.ts';
 import { withRetry, type RetryPolicy } from './retry.ts';
 import type { CommitCadence } from './runner-types.ts';
 
@@ -25,10 +25,11 @@ export interface CadenceOptions {
   readonly metrics: PipelineMetrics;
   readonly log: Logger;
   /**
-   * After a failed commit: move the consumer back to the group's committed offsets of these partitions
-   * (their uncommitted records start at the given offsets).
+   * After a failed commit: restart the consumer, so it resumes from the group's committed offsets. (Not
+   * a seek: kafkajs keeps a seek until the next fetch, across rebalances, and would apply offsets read
+   * before a rebalance to partitions other members have since moved on: duplicates.)
    */
-  readonly rewind: (from: readonly PartitionOffset[]) => Promise<void>;
+  readonly restartConsumer: () => Promise<void>;
 }
 
 /**
@@ -44,8 +45,8 @@ export interface CadenceOptions {
  *
  * Failure: a commit that fails is treated as ambiguous (EndTxn may have landed). A new producer with
  * the same transactional id makes the coordinator finish or abort the attempt, then the consumer is
- * rewound to the group's committed offsets, so every record is processed again exactly when its outputs
- * did not commit.
+ * restarted and resumes from the group's committed offsets, so every record is processed again exactly
+ * when its outputs did not commit.
  */
 export class TransactionCadence {
   readonly #o: CadenceOptions;
@@ -75,21 +76,16 @@ export class TransactionCadence {
     this.#o.log.info({ inputs: dropped.inputs, generationId: member.generationId }, 'work of an earlier generation dropped before commit');
   }
 
-  /** Resolves when the member may add work again (after a failed commit was settled and rewound). */
-  async ready(): Promise<void> {
-    while (this.#recovering) await this.#recovering;
-  }
-
   /**
    * Adds a processed micro-batch of one input partition. Returns a promise of its commit, or undefined
-   * when the work is refused (it belongs to an older generation, or a failed commit is being settled):
-   * the caller then must not move its position past these records.
+   * when the work is refused (it belongs to an older generation, or a failed commit is being settled and
+   * the consumer restarted): the caller then must not move its position past these records.
    */
-  add(generationId: number, topic: string, partition: number, firstOffset: string, nextOffset: string, outputs: readonly TopicMessages[], inputs: number): Promise<void> | undefined {
+  add(generationId: number, topic: string, partition: number, nextOffset: string, outputs: readonly TopicMessages[], inputs: number): Promise<void> | undefined {
     const member = this.#member;
     if (this.#recovering || !member || member.generationId !== generationId) return undefined;
     this.#pending ??= new PendingTransaction(member);
-    const committed = this.#pending.add(topic, partition, firstOffset, nextOffset, outputs, inputs);
+    const committed = this.#pending.add(topic, partition, nextOffset, outputs, inputs);
     this.#schedule();
     return committed;
   }
@@ -99,11 +95,14 @@ export class TransactionCadence {
     return (this.#pending?.inputs ?? 0) >= this.#o.cadence.maxRecords;
   }
 
-  /** Commits everything pending now and waits for it (shutdown). */
+  /**
+   * Commits everything pending now and waits for it (shutdown). During a recovery there is nothing to
+   * commit: the pending work was dropped and is processed again after the restart.
+   */
   async flush(): Promise<void> {
     for (;;) {
-      if (this.#recovering) await this.#recovering;
-      else if (this.#committing) await this.#committing;
+      if (this.#recovering) return;
+      if (this.#committing) await this.#committing;
       else if (this.#pending) this.#startCommit();
       else return;
     }
@@ -173,15 +172,15 @@ export class TransactionCadence {
       this.#o.log.info({ err, code: err.code, kafkaType: err.kafkaType }, 'transaction of an earlier generation did not commit');
       return;
     }
-    const dropped = [batch, ...(this.#pending ? [this.#pending] : [])];
+    const inputs = batch.inputs + (this.#pending?.inputs ?? 0);
     this.#pending?.reject(err);
     this.#pending = undefined;
     this.#clearTimer();
     this.#o.metrics.transactionFailures.inc({ type: err.kafkaType ?? 'unknown' });
-    this.#o.log.warn({ err, code: err.code, kafkaType: err.kafkaType, inputs: dropped.reduce((n, p) => n + p.inputs, 0) }, 'transaction failed; settling it and rewinding to the committed offsets');
+    this.#o.log.warn({ err, code: err.code, kafkaType: err.kafkaType, inputs }, 'transaction failed; settling it and resuming from the committed offsets');
     this.#recovering = withRetry(this.#o.retry, 'transaction recovery', async () => undefined, async () => {
       await this.#connectedProducer();
-      await this.#o.rewind(earliestOffsets(dropped));
+      await this.#o.restartConsumer();
     })
       .catch((e: unknown) => this.#o.log.error({ err: e }, 'transaction recovery stopped'))
       .finally(() => {

@@ -4,7 +4,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kafka } from 'kafkajs';
 import { createLogger, createMetricsRegistry, pipelineMetrics } from '@riskstream/shared';
 import { TransactionCadence } from '../../../shared/src/runner/transaction-cadence.ts';
-import type { PartitionOffset } from '../../../shared/src/runner/pending-transaction.ts';
 
 interface Committed {
   outputs: number;
@@ -49,7 +48,7 @@ function fakeKafka() {
   return { kafka, committed, state };
 }
 
-function cadence(kafka: Kafka, intervalMs: number, maxRecords: number, rewound: PartitionOffset[][] = []) {
+function cadence(kafka: Kafka, intervalMs: number, maxRecords: number, restarts = { count: 0 }) {
   const log = createLogger('cadence-test', { level: 'silent' });
   return new TransactionCadence({
     kafka,
@@ -60,7 +59,7 @@ function cadence(kafka: Kafka, intervalMs: number, maxRecords: number, rewound: 
     retry: { initialMs: 1, maxMs: 10, signal: new AbortController().signal, log },
     metrics: pipelineMetrics(createMetricsRegistry('cadence-test', { defaultMetrics: false })),
     log,
-    rewind: async (from) => void rewound.push([...from]),
+    restartConsumer: async () => void restarts.count++,
   });
 }
 
@@ -70,9 +69,9 @@ test('work of several partitions and adds goes into one transaction when the int
   const { kafka, committed } = fakeKafka();
   const c = cadence(kafka, 30, 1000);
   c.joined({ generationId: 7, memberId: 'm1' });
-  const a = c.add(7, 'in', 0, '10', '12', out(2), 2)!;
-  const b = c.add(7, 'in', 1, '5', '6', out(1), 1)!;
-  c.add(7, 'in', 0, '12', '15', out(3), 3);
+  const a = c.add(7, 'in', 0, '12', out(2), 2)!;
+  const b = c.add(7, 'in', 1, '6', out(1), 1)!;
+  c.add(7, 'in', 0, '15', out(3), 3);
   await sleep(10);
   assert.equal(committed.length, 0, 'not before the interval');
   await Promise.all([a, b]);
@@ -86,9 +85,9 @@ test('maxRecords commits at once, and the pending work reports backpressure unti
   const { kafka, committed } = fakeKafka();
   const c = cadence(kafka, 60_000, 5);
   c.joined({ generationId: 1, memberId: 'm1' });
-  c.add(1, 'in', 0, '0', '3', out(3), 3);
+  c.add(1, 'in', 0, '3', out(3), 3);
   assert.equal(c.backlogged, false);
-  const full = c.add(1, 'in', 0, '3', '6', out(3), 3)!;
+  const full = c.add(1, 'in', 0, '6', out(3), 3)!;
   await full;
   assert.equal(committed.length, 1);
   assert.equal(c.backlogged, false);
@@ -98,40 +97,49 @@ test('work of an older generation is refused, and a new generation drops what wa
   const { kafka, committed } = fakeKafka();
   const c = cadence(kafka, 60_000, 1000);
   c.joined({ generationId: 1, memberId: 'm1' });
-  const pending = c.add(1, 'in', 0, '0', '3', out(3), 3)!;
+  const pending = c.add(1, 'in', 0, '3', out(3), 3)!;
   c.joined({ generationId: 2, memberId: 'm1' });
   await assert.rejects(pending, /rebalanced/);
-  assert.equal(c.add(1, 'in', 0, '3', '4', out(1), 1), undefined, 'old generation refused');
-  const next = c.add(2, 'in', 0, '0', '3', out(3), 3)!;
+  assert.equal(c.add(1, 'in', 0, '4', out(1), 1), undefined, 'old generation refused');
+  const next = c.add(2, 'in', 0, '3', out(3), 3)!;
   await c.flush();
   await next;
   assert.equal(committed.length, 1);
   assert.equal(committed[0]!.generationId, 2);
 });
 
-test('a failed commit settles with a new producer, rewinds to the earliest uncommitted offsets, and refuses work meanwhile', async () => {
+test('a failed commit settles with a new producer, restarts the consumer, and refuses work meanwhile', async () => {
   const { kafka, committed, state } = fakeKafka();
-  const rewound: PartitionOffset[][] = [];
-  const c = cadence(kafka, 5, 1000, rewound);
+  const restarts = { count: 0 };
+  const c = cadence(kafka, 5, 1000, restarts);
   c.joined({ generationId: 3, memberId: 'm1' });
   state.failNext = Object.assign(new Error('timed out'), { type: 'REQUEST_TIMED_OUT' });
-  const failing = c.add(3, 'in', 0, '100', '110', out(10), 10)!;
-  c.add(3, 'in', 1, '7', '9', out(2), 2);
+  const failing = c.add(3, 'in', 0, '110', out(10), 10)!;
+  c.add(3, 'in', 1, '9', out(2), 2);
   await assert.rejects(failing, /transaction of 12 inputs failed: timed out/);
-  assert.equal(c.add(3, 'in', 0, '110', '111', out(1), 1), undefined, 'refused while recovering');
-  await c.ready();
-  assert.deepEqual(rewound, [[{ topic: 'in', partition: 0, offset: '100' }, { topic: 'in', partition: 1, offset: '7' }]]);
+  assert.equal(c.add(3, 'in', 0, '111', out(1), 1), undefined, 'refused while recovering');
+  await c.flush();
+  for (let i = 0; i < 50 && restarts.count === 0; i++) await sleep(5);
+  assert.equal(restarts.count, 1, 'the consumer resumes from the committed offsets');
   assert.equal(state.producers, 2, 'the failed attempt is settled by a new producer with the same id');
-  const again = c.add(3, 'in', 0, '100', '110', out(10), 10)!;
+  // The restarted consumer joins as a new member and processes the records again.
+  c.joined({ generationId: 4, memberId: 'm2' });
+  let again: Promise<void> | undefined;
+  for (let i = 0; i < 50 && !again; i++) {
+    again = c.add(4, 'in', 0, '110', out(10), 10);
+    if (!again) await sleep(5);
+  }
+  await c.flush();
   await again;
   assert.equal(committed.length, 1);
+  assert.equal(committed[0]!.generationId, 4);
 });
 
 test('flush commits what is pending without waiting for the interval', async () => {
   const { kafka, committed } = fakeKafka();
   const c = cadence(kafka, 60_000, 1000);
   c.joined({ generationId: 1, memberId: 'm1' });
-  c.add(1, 'in', 0, '0', '1', out(1), 1);
+  c.add(1, 'in', 0, '1', out(1), 1);
   await c.flush();
   assert.equal(committed.length, 1);
   await c.close();
