@@ -12,8 +12,10 @@
  * "broken artifact" (422, not worth retrying) from "try again" (503).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { AppError, toAppError, type Logger } from '@riskstream/shared';
+import { join, resolve } from 'node:path';
+import { AppError, connectionSchema, createLogger, field, listen, toAppError, type ConfigOf, type Logger, type ServiceMainSpec } from '@riskstream/shared';
 import { DirectoryModelSource, sha256Hex } from '@riskstream/shared/model';
+import { REPO_ROOT } from './stack/stack-config.ts';
 
 const ALIASES_ROUTE = /^\/v1\/models\/([^/]+)\/aliases$/;
 const FILE_ROUTE = /^\/v1\/models\/([^/]+)\/([^/]+)\/(manifest\.json|model\.onnx)$/;
@@ -23,6 +25,33 @@ const STATUS_BY_CODE: Partial<Record<AppError['code'], number>> = {
   USAGE: 400,
   MODEL_INVALID: 422,
   DEPENDENCY_UNAVAILABLE: 503,
+};
+
+export const MODEL_SERVER_PORT = 8095;
+
+/** `models serve --registry/--port/--host` set these variables; the flags win over the environment. */
+export const modelServerConfigSchema = {
+  registryDir: field.string({ env: 'MODEL_REGISTRY_DIR', description: 'model registry directory to serve', default: join(REPO_ROOT, '.riskstream', 'registry') }),
+  httpPort: field.int({ env: 'HTTP_PORT', description: 'port of /v1/models, /healthz, /readyz (0 = any free port)', default: MODEL_SERVER_PORT, min: 0, max: 65535 }),
+  httpHost: field.string({ env: 'HTTP_HOST', description: 'address the HTTP endpoint binds', default: '127.0.0.1' }),
+  logLevel: connectionSchema.logLevel,
+} as const;
+
+export type ModelServerConfig = ConfigOf<typeof modelServerConfigSchema>;
+
+/** The model-server process, run through serviceMain like every service (same help, exit codes, drain). */
+export const modelServerMain: ServiceMainSpec<typeof modelServerConfigSchema> = {
+  name: 'model-server',
+  summary: 'the model registry directory -> GET /v1/models/... (read-only, sha256-checked) for scoring and drift-monitor on other hosts',
+  schema: modelServerConfigSchema,
+  async start(config) {
+    const root = resolve(config.registryDir);
+    const logger = createLogger('model-server', { level: config.logLevel });
+    const server = createModelServer(root, { logger });
+    const port = await listen(server, config.httpPort, config.httpHost);
+    logger.info({ port, root }, `model server started: http://${config.httpHost}:${port}/v1/models`);
+    return { stop: () => new Promise<void>((done) => server.close(() => done())) };
+  },
 };
 
 export interface ModelServerOptions {

@@ -17,7 +17,8 @@ import { topicNames, type TopicNames } from './topics.ts';
  * What every service process has in common, built once: logger, metrics registry, Kafka client, topic
  * codec (schemas registered), topics ensured, the HTTP endpoints, and graceful shutdown. A service's
  * `app.ts` receives a ServiceContext and returns its runners, routes and readiness checks; `main.ts` only
- * loads config and calls `runService`. Tests build the same app with `createServiceContext` and no port.
+ * calls serviceMain(hostedService(...)), which loads config, calls `runService` and owns the signals.
+ * Tests build the same app with `createServiceContext` and no port.
  */
 export interface ServiceContext {
   readonly name: string;

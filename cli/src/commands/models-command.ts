@@ -1,10 +1,10 @@
 import { join, resolve } from 'node:path';
-import { UsageError, createLogger, field, listen, loadConfig } from '@riskstream/shared';
+import { UsageError, field, loadConfig, serviceMain } from '@riskstream/shared';
 import { ModelRegistry, type GateResult, type RegisteredModel } from '@riskstream/training';
 import { parseCommandArgs, type Command, type CommandIo } from '../command.ts';
 import { REPO_ROOT } from '../stack/stack-config.ts';
 import { publishLifecycle } from '../lifecycle-publisher.ts';
-import { createModelServer } from '../model-server.ts';
+import { modelServerMain } from '../model-server.ts';
 
 const USAGE = `Usage:
   riskstream models list [NAME] [--json]            every version with its aliases and headline metrics
@@ -13,7 +13,8 @@ const USAGE = `Usage:
                                                     against the current champion
   riskstream models rollback NAME                   return to the previous champion
   riskstream models serve [--port N] [--host H]     serve the registry read-only over HTTP (default
-                                                    127.0.0.1:8095) for scoring instances on other hosts
+                                                    127.0.0.1:8095) for scoring instances on other hosts;
+                                                    riskstream models serve --help lists its variables
 
 Promotion and rollback are announced on models.lifecycle.v1 (scoring hot-swaps); set
 RISKSTREAM_NO_PUBLISH=1 to only change the registry.
@@ -28,6 +29,8 @@ export const modelsCommand: Command = {
   summary: 'list, show, promote and roll back registered models',
   usage: USAGE,
   async run(args, io) {
+    // The model-server process: its own help, config errors and exit codes, the same as every service's.
+    if (args[0] === 'serve') return serve(args.slice(1), io);
     const { values, positionals } = parseCommandArgs(args, {
       registry: { type: 'string' },
       json: { type: 'boolean' },
@@ -52,7 +55,8 @@ export const modelsCommand: Command = {
       case 'promote':
         return promote(registry, rest[0], rest[1], io);
       case 'serve':
-        return serve(resolve(values.registry ?? env.registryDir), values.port ?? io.env['HTTP_PORT'] ?? '8095', values.host ?? '127.0.0.1', io);
+        // `models --registry DIR serve ...`: options given before the verb.
+        return serve([...optionArgs({ registry: values.registry, port: values.port, host: values.host }), ...rest], io);
       case 'rollback': {
         if (!rest[0]) throw new UsageError('rollback needs NAME');
         const before = (await registry.aliases(rest[0])).champion;
@@ -154,18 +158,33 @@ async function announce(io: CommandIo, action: 'PROMOTED' | 'ROLLED_BACK', model
   }
 }
 
-/** Runs until SIGTERM/SIGINT; what `riskstream services up` starts as the model-server process. */
-async function serve(root: string, portArg: string, host: string, io: CommandIo): Promise<number> {
-  if (!/^\d+$/.test(portArg) || Number(portArg) > 65535) throw new UsageError(`--port must be a port number, got "${portArg}"`);
-  const logger = createLogger('model-server', { level: io.env['LOG_LEVEL'] ?? 'info' });
-  const server = createModelServer(root, { logger });
-  const port = await listen(server, Number(portArg), host);
-  logger.info({ port, root }, 'model server started');
-  io.stdout.write(`serving ${root} on http://${host}:${port}/v1/models\n`);
-  await new Promise<void>((done) => {
-    const stop = () => server.close(() => done());
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
-  });
+/** `models serve` flags, each the command-line form of one of the model server's variables. */
+const SERVE_FLAGS: Readonly<Record<string, string>> = { '--registry': 'MODEL_REGISTRY_DIR', '--port': 'HTTP_PORT', '--host': 'HTTP_HOST' };
+
+/** Options given before the verb (`models --registry DIR serve`), back in flag form. */
+function optionArgs(options: Record<string, string | undefined>): string[] {
+  return Object.entries(options).flatMap(([name, value]) => (value === undefined ? [] : [`--${name}`, value]));
+}
+
+/**
+ * What `riskstream services up`, docker-compose and k8s start as the model-server process. The flags
+ * become variables; serviceMain handles the rest (-h, or a usage error) and owns the process from here:
+ * it exits on --help, a bad argument or config, a failed start, and after the drain on SIGTERM/SIGINT.
+ */
+async function serve(args: readonly string[], io: CommandIo): Promise<number> {
+  const env: Record<string, string | undefined> = { ...io.env };
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const [flag = '', inline] = args[i]!.split(/=(.*)/s);
+    const variable = SERVE_FLAGS[flag];
+    if (variable === undefined) {
+      rest.push(args[i]!);
+      continue;
+    }
+    const value = inline ?? args[++i];
+    if (!value) throw new UsageError(`${flag} needs a value`);
+    env[variable] = flag === '--registry' ? resolve(value) : value;
+  }
+  await serviceMain(modelServerMain, rest, env, { stdout: io.stdout, stderr: io.stderr });
   return 0;
 }
