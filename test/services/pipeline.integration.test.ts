@@ -11,7 +11,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,6 +34,8 @@ import { takeTransactions } from '../../training/src/simulator/transactions.ts';
 import { publishLifecycle } from '../../cli/src/lifecycle-publisher.ts';
 import { integrationEnv, readTopic, uniqueId, type IntegrationEnv } from '../support/integration.ts';
 import { startChild, waitFor, type ChildService } from '../support/child-service.ts';
+import { pipelineEnv } from '../support/pipeline-env.ts';
+import { deleteRedisKeys } from '../support/redis-keys.ts';
 
 const N = 10_000;
 const INVALID = 40;
@@ -96,31 +97,17 @@ interface Pipeline {
 async function pipeline(label: string, registryDir: string): Promise<Pipeline> {
   const env = await integrationEnv(label);
   const redisPrefix = `t-${uniqueId()}:`;
+  // No allowed-lateness override: the stream is 2.5 days of history produced in one burst, so ingest
+  // forwards each raw partition's batch in turn and a valid partition sees event time jump back by up
+  // to the whole span. Lateness is judged per raw source partition (shared/src/event-order.ts), each
+  // of which is ordered, so the default hour of grace flags nothing, which the parity check proves:
+  // an event flagged late is not recorded, and every later feature of its card or terminal would differ.
   const childEnv: Record<string, string> = {
-    TOPIC_NAMESPACE: env.namespace,
-    HTTP_PORT: '0',
-    LOG_LEVEL: 'info',
-    CARD_TOKEN_KEYS: `k1:${randomBytes(32).toString('base64')}`,
-    CARD_TOKEN_ACTIVE_KEY: 'k1',
-    INGEST_GROUP_ID: env.uniqueGroup('ingest'),
-    INGEST_DEDUP_KEY_PREFIX: `${redisPrefix}dedup:`,
-    FEATURES_GROUP_ID: env.uniqueGroup('features'),
-    FEATURE_KEY_PREFIX: `${redisPrefix}f:`,
-    // No allowed-lateness override: the stream is 2.5 days of history produced in one burst, so ingest
-    // forwards each raw partition's batch in turn and a valid partition sees event time jump back by up
-    // to the whole span. Lateness is judged per raw source partition (shared/src/event-order.ts), each
-    // of which is ordered, so the default hour of grace flags nothing, which the parity check proves:
-    // an event flagged late is not recorded, and every later feature of its card or terminal would differ.
-    SCORING_GROUP_ID: env.uniqueGroup('scoring'),
-    MODEL_SOURCE: registryDir,
-    MODEL_NAME: 'fraud',
+    ...pipelineEnv(env, registryDir, redisPrefix),
     SCORING_MODEL_POLL_MS: '1000',
     // A lifecycle event published while scoring's lifecycle consumer is still joining its group is not
     // seen by it; the registry reconciliation (production default 30 s) is what catches that up.
     SCORING_MODEL_RECONCILE_MS: '2000',
-    // A killed member holds its partitions until its session times out: keep that short in tests.
-    INGEST_SESSION_TIMEOUT_MS: '10000',
-    FEATURES_SESSION_TIMEOUT_MS: '10000',
   };
   const children = new Map<string, ChildService>();
   const entry = { ingest: 'services/ingest/src/main.ts', features: 'services/features/src/main.ts', scoring: 'services/scoring/src/main.ts', fused: 'services/fused/src/main.ts' };
@@ -141,10 +128,7 @@ async function pipeline(label: string, registryDir: string): Promise<Pipeline> {
         if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGTERM');
         await c.exited();
       }
-      const redis = new Redis(process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379');
-      const keys = await redis.keys(`${redisPrefix}*`);
-      for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
-      await redis.quit();
+      await deleteRedisKeys(redisPrefix);
       await env.cleanup();
     },
   };

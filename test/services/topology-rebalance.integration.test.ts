@@ -8,16 +8,16 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
 import { createIdempotentProducer, sendRecords, type OutputRecord } from '@riskstream/shared';
 import { ModelRegistry, simulate, simulatedTrainingData, trainModel } from '@riskstream/training';
 import { integrationEnv, readTopic, uniqueId, type IntegrationEnv, type ReadMessage } from '../support/integration.ts';
 import { startChild, waitFor, type ChildService } from '../support/child-service.ts';
+import { pipelineEnv } from '../support/pipeline-env.ts';
+import { deleteRedisKeys } from '../support/redis-keys.ts';
 
 const EVENTS = 100_000;
 const CARDS = 3000;
@@ -125,28 +125,10 @@ for (const topology of ['fused', 'split'] as const) {
   test(`integration: ${topology}: 3 members per stage, one joins, one leaves and a zombie is paused past its session (${EVENTS.toLocaleString('en')} events): 0 lost, 0 duplicates, per-card order kept`, async (t) => {
     const env = await integrationEnv(`rebalance-${topology}`);
     const redisPrefix = `t-${uniqueId()}:`;
-    const members = new Members({
-      TOPIC_NAMESPACE: env.namespace,
-      HTTP_PORT: '0',
-      LOG_LEVEL: 'info',
-      CARD_TOKEN_KEYS: `k1:${randomBytes(32).toString('base64')}`,
-      CARD_TOKEN_ACTIVE_KEY: 'k1',
-      INGEST_GROUP_ID: env.uniqueGroup('ingest'),
-      INGEST_DEDUP_KEY_PREFIX: `${redisPrefix}dedup:`,
-      FEATURES_GROUP_ID: env.uniqueGroup('features'),
-      FEATURE_KEY_PREFIX: `${redisPrefix}f:`,
-      SCORING_GROUP_ID: env.uniqueGroup('scoring'),
-      MODEL_SOURCE: registryDir,
-      MODEL_NAME: 'fraud',
-      INGEST_SESSION_TIMEOUT_MS: String(SESSION_MS),
-      FEATURES_SESSION_TIMEOUT_MS: String(SESSION_MS),
-    });
+    const members = new Members(pipelineEnv(env, registryDir, redisPrefix, SESSION_MS));
     t.after(async () => {
       await members.stopAll();
-      const redis = new Redis(process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379');
-      const keys = await redis.keys(`${redisPrefix}*`);
-      for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
-      await redis.quit();
+      await deleteRedisKeys(redisPrefix);
       await env.cleanup();
     });
     const zombieStage = ZOMBIE_STAGE[topology];
