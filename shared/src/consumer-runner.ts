@@ -100,6 +100,7 @@ export function createConsumerRunner<T>(options: RunnerOptions<T>): ConsumerRunn
       allowAutoTopicCreation: false,
       readUncommitted: false,
       ...(options.maxWaitMs !== undefined ? { maxWaitTimeInMs: options.maxWaitMs } : {}),
+      ...(options.minBytes !== undefined ? { minBytes: options.minBytes } : {}),
       retry: {
         restartOnFailure: async (err: Error) => {
           log.error({ err }, 'consumer crashed; kafkajs restarts it');

@@ -26,6 +26,7 @@ export async function buildArchiver(ctx: ServiceContext, config: ArchiverConfig)
     mode: 'at-least-once',
     microBatchSize: config.microBatchSize,
     maxWaitMs: config.maxWaitMs,
+    minBytes: config.minBytes,
     partitionsConcurrently: config.partitionsConcurrently,
     sessionTimeoutMs: config.sessionTimeoutMs,
   });

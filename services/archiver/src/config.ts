@@ -28,6 +28,15 @@ export const archiverConfigSchema = {
     min: 0,
     max: 60_000,
   }),
+  minBytes: field.int({
+    env: 'ARCHIVER_MIN_BYTES',
+    description:
+      'bytes the broker gathers (up to ARCHIVER_MAX_WAIT_MS) before answering a fetch: at live rates every fetch would ' +
+      'otherwise carry a few records, and each becomes its own Parquet file',
+    default: 1_000_000,
+    min: 1,
+    max: 50_000_000,
+  }),
   partitionsConcurrently: field.int({
     env: 'ARCHIVER_PARTITIONS_CONCURRENTLY',
     description: 'input partitions archived at once (each writes its own files, so this is safe)',

@@ -82,6 +82,8 @@ export interface RunnerOptions<T> {
   readonly partitionsConcurrently?: number;
   /** Longest time the broker holds a fetch waiting for data (kafkajs maxWaitTimeInMs). */
   readonly maxWaitMs?: number;
+  /** Bytes the broker waits for (up to maxWaitMs) before answering a fetch (kafkajs minBytes; default 1). */
+  readonly minBytes?: number;
   readonly registry: Registry;
   readonly logger: Logger;
 }
