@@ -70,6 +70,22 @@ export const pipelineDashboard = dashboard({
       { unit: 's', min: 0 },
     ),
     timeseries('Batches in flight', [q(`sum by (service) (riskstream_batches_in_flight{${S}})`, '{{service}}')], { unit: 'short', min: 0 }),
+    timeseries(
+      'Commit cadence: inputs per transaction',
+      [
+        q(`histogram_quantile(0.5, sum by (service, le) (rate(riskstream_transaction_size_messages_bucket{${S}}[${R}])))`, '{{service}} p50'),
+        q(`sum by (service) (rate(riskstream_transaction_size_messages_sum{${S}}[${R}])) / sum by (service) (rate(riskstream_transaction_size_messages_count{${S}}[${R}]))`, '{{service}} mean'),
+      ],
+      { unit: 'short', min: 0, description: 'COMMIT_INTERVAL_MS and COMMIT_MAX_RECORDS at work: few inputs per transaction means the broker pays a transaction for little.' },
+    ),
+    timeseries(
+      'Transactions: commit time p99 and failures / s',
+      [
+        q(`histogram_quantile(0.99, sum by (service, le) (rate(riskstream_transaction_duration_seconds_bucket{${S}}[${R}])))`, '{{service}} commit p99 (s)'),
+        q(`sum by (service) (rate(riskstream_transaction_failures_total{${S}}[${R}])) or sum by (service) (rate(riskstream_transaction_duration_seconds_count{${S}}[${R}])) * 0`, '{{service}} failures / s'),
+      ],
+      { unit: 'short', min: 0, description: 'A failed transaction is settled and its inputs processed again from the committed offsets (a rebalance, a fenced zombie, a broker outage).' },
+    ),
 
     row('Dead letters and errors'),
     timeseries(
