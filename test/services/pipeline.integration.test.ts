@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import type { KafkaMessage } from 'kafkajs';
 import avro from 'avsc';
 import { Redis } from 'ioredis';
-import { createIdempotentProducer, sendRecords, type OutputRecord } from '@riskstream/shared';
+import { createIdempotentProducer, isFusedOutput, sendRecords, type OutputRecord } from '@riskstream/shared';
 import {
   ModelRegistry,
   featurizeOffline,
@@ -303,6 +303,30 @@ for (const [topology, victim] of [['split', 'ingest'], ['split', 'features'], ['
     assert.equal(scored.length, n, 'duplicate scored events');
   });
 }
+
+test('integration: fused and split side by side on one namespace: every record valid, enriched and scored exactly once', async (t) => {
+  const p = await pipeline('side-by-side', registryDir);
+  t.after(() => p.stop());
+  for (const s of [...TOPOLOGY_STAGES.fused, ...TOPOLOGY_STAGES.split]) p.start(s);
+  // Both kinds in ingest's group (the fused member joins it once its model is loaded), so both own raw partitions.
+  const joinedRaw = (s: Stage) => new RegExp(`"groupId":"[^"]*${p.childEnv['INGEST_GROUP_ID']}"[^\\n]*"msg":"joined group"`).test(p.children.get(s)!.output());
+  await waitFor('fused and ingest joined the raw group', () => joinedRaw('fused') && joinedRaw('ingest'), 120000, 250);
+  await new Promise((r) => setTimeout(r, 3000));
+  const n = 4000;
+  await produceRaw(p.env, streamTx.slice(0, n).map(rawOf));
+  await waitFor('all scored', async () => (await scoredCount(p.env)) >= n, 180000, 1000);
+  for (const topic of ['transactionsValid', 'transactionsEnriched', 'transactionsScored'] as const) {
+    const msgs = await readTopic(p.env.kafka, p.env.names[topic], { count: n, timeoutMs: 60000, settleMs: 3000 });
+    const ids = new Set<string>();
+    for (const m of msgs) ids.add(((await p.env.codec.decode(topic, m.value)) as { transaction_id: string }).transaction_id);
+    t.diagnostic(`${topic}: ${msgs.length} records, ${ids.size} unique, ${msgs.filter((m) => isFusedOutput(m.headers)).length} from fused`);
+    assert.equal(ids.size, n, `${topic}: lost`);
+    assert.equal(msgs.length, n, `${topic}: processed twice`);
+  }
+  const enriched = await readTopic(p.env.kafka, p.env.names.transactionsEnriched, { count: n, timeoutMs: 30000, settleMs: 500 });
+  const fromFused = enriched.filter((m) => isFusedOutput(m.headers)).length;
+  assert.ok(fromFused > 0 && fromFused < n, `both kinds took raw partitions (fused enriched ${fromFused} of ${n})`);
+});
 
 for (const topology of ['fused', 'split'] as const) test(`integration: ${topology}: hot swap under load: a promotion mid-stream drops nothing and every event is scored by exactly one version`, async (t) => {
   const p = await pipeline(`swap-${topology}`, join(root, `swap-registry-${topology}`));
