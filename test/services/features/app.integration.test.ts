@@ -486,8 +486,10 @@ test('integration: a feature service killed mid-stream and restarted emits every
     LOG_LEVEL: 'info',
     FEATURES_GROUP_ID: groupId,
     FEATURE_KEY_PREFIX: prefix,
-    // Small batches and a short session so the kill lands mid-slice and the restart takes over soon.
+    // Small batches, one transaction each, and a short session so the kill lands mid-slice and the
+    // restart takes over soon (with the default cadence a whole slice commits at once).
     FEATURES_MICRO_BATCH_SIZE: '10',
+    COMMIT_MAX_RECORDS: '10',
     FEATURES_SESSION_TIMEOUT_MS: '6000',
   };
   let child = startChild('services/features/src/main.ts', childEnv);
