@@ -76,7 +76,10 @@ const BENCHES: readonly Bench[] = [
     // Streams at commit.interval.ms 100 and 10, each on a backlog and at 200/s and 1,000/s twice.
     name: 'latency',
     script: 'bench/latency/latency-bench.ts',
-    targets: ['fused', 'split'].flatMap((t) => [
+    args: ['--rates', '200,1000,3000', '--seconds', '20'],
+    targets: [
+      { path: 'systems.riskstream-fused.latency.at3000.p99Ms', op: '<=' as const, value: 250, what: 'fused: p99 (ms) at 3,000 live events/s' },
+      ...['fused', 'split'].flatMap((t) => [
       ...[200, 1000].flatMap((r) => [
         { path: `ratios.${t}.at${r}.p50VsReference.value`, op: '<=' as const, value: 0.2, what: `${t}: p50 at ${r}/s / kafkajs pass-through p50` },
         { path: `ratios.${t}.at${r}.p99VsReference.value`, op: '<=' as const, value: 0.35, what: `${t}: p99 at ${r}/s / kafkajs pass-through p99` },
@@ -84,7 +87,8 @@ const BENCHES: readonly Bench[] = [
       ]),
       { path: `ratios.${t}.brokerCpuAt200VsReference.value`, op: '<=' as const, value: 0.25, what: `${t}: broker CPU per event at 200/s / kafkajs pass-through's` },
       { path: `ratios.${t}.backlogVsReference.value`, op: '>=' as const, value: 1, what: `${t}: backlog sustained rate / kafkajs pass-through's` },
-    ]),
+      ]),
+    ],
   },
   // What one transactional hop costs here, and so the floor of three of them (see the script's doc).
   { name: 'transaction-floor', script: 'bench/pipeline/transaction-floor.ts', args: ['--transactions', '200'] },
