@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { TOPOLOGIES, type Topology } from '@riskstream/shared';
-import { integrationEnv, uniqueId, type IntegrationEnv } from '../../test/support/integration.ts';
+import { endOffsetSum, integrationEnv, uniqueId, type IntegrationEnv } from '../../test/support/integration.ts';
 import { startChild, waitFor } from '../../test/support/child-service.ts';
 import { servicesOf } from '../../cli/src/services/service-processes.ts';
 import { alertReceiverDevEnv, devSecret } from '../../cli/src/stack/dev-secrets.ts';
@@ -102,16 +102,6 @@ async function lastLoggedErrors(logDir: string): Promise<string[]> {
   return out;
 }
 
-async function endOffsetSum(env: IntegrationEnv, topic: string): Promise<number> {
-  const admin = env.kafka.admin();
-  await admin.connect();
-  try {
-    return (await admin.fetchTopicOffsets(topic)).reduce((s, o) => s + Number(o.high), 0);
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 export async function riskstreamSystem(plan: RiskstreamPlan, redis: Redis, log: (m: string) => void): Promise<SystemUnderTest> {
   const env = await integrationEnv(`lat-${plan.topology}`);
   const dir = await mkdtemp(join(tmpdir(), 'rs-latency-'));
@@ -134,7 +124,7 @@ export async function riskstreamSystem(plan: RiskstreamPlan, redis: Redis, log: 
       return running;
     },
     async diagnose() {
-      const deadLettered = await endOffsetSum(env, env.names.transactionsDlq);
+      const deadLettered = await endOffsetSum(env.kafka, env.names.transactionsDlq);
       return [`${deadLettered} records dead-lettered`, ...(await lastLoggedErrors(join(dir, 'stack', 'logs')))].join('; ');
     },
     dispose: once(async () => {

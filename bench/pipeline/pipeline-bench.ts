@@ -19,7 +19,7 @@ import type { KafkaMessage } from 'kafkajs';
 import { Redis } from 'ioredis';
 import { createIdempotentProducer, sendRecords, type OutputRecord } from '@riskstream/shared';
 import { ModelRegistry, simulate, simulatedTrainingData, trainModel, transactionAt } from '@riskstream/training';
-import { integrationEnv, readTopic, uniqueId, type IntegrationEnv } from '../../test/support/integration.ts';
+import { endOffsetSum, integrationEnv, readTopic, uniqueId, type IntegrationEnv } from '../../test/support/integration.ts';
 import { startChild, waitFor, type ChildService } from '../../test/support/child-service.ts';
 import { cpuPerEvent, cpuSnapshot, redisScriptSeconds, stackPid, type CpuSnapshot, type CpuSource } from './process-cpu.ts';
 
@@ -66,16 +66,6 @@ async function produce(env: IntegrationEnv, values: ReadonlyArray<Record<string,
   await producer.disconnect();
 }
 
-async function endOffsets(env: IntegrationEnv, topic: string): Promise<number> {
-  const admin = env.kafka.admin();
-  await admin.connect();
-  try {
-    return (await admin.fetchTopicOffsets(topic)).reduce((s, o) => s + Number(o.high), 0);
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 /**
  * Sustained records per second: between the 10th and the 90th percentile of the output records' broker
  * timestamps. The first tenth is the fresh processes' start-up and JIT warm-up, the last the drain's
@@ -109,12 +99,12 @@ async function drain(on: IntegrationEnv, total: number, stages: readonly Stage[]
     'backlog scored',
     async () => {
       for (const st of stages) {
-        if (started.has(st.name) || (await endOffsets(on, st.output)) === 0) continue;
+        if (started.has(st.name) || (await endOffsetSum(on.kafka, st.output)) === 0) continue;
         started.add(st.name);
         for (const [k, v] of await cpuSnapshot(new Map([[st.name, { kind: 'pid', pid: st.pid } as CpuSource]]))) before.set(k, v);
         if (started.size === 1) for (const [k, v] of await cpuSnapshot(shared)) before.set(k, v);
       }
-      return (await endOffsets(on, on.names.transactionsScored)) >= total;
+      return (await endOffsetSum(on.kafka, on.names.transactionsScored)) >= total;
     },
     600000,
     100,
@@ -194,7 +184,7 @@ const expected = EVENTS + latencyEvents.length;
 async function latencyRun(on: IntegrationEnv, idOf: (m: KafkaMessage) => Promise<string>): Promise<{ sentAt: Map<string, number>; latencies: number[] }> {
   const sentAt = new Map<string, number>();
   await produce(on, latencyEvents, latencyRate, (id, at) => sentAt.set(id, at));
-  await waitFor('latency run scored', async () => (await endOffsets(on, on.names.transactionsScored)) >= expected, 300000, 500);
+  await waitFor('latency run scored', async () => (await endOffsetSum(on.kafka, on.names.transactionsScored)) >= expected, 300000, 500);
   const latencies: number[] = [];
   for (const m of await readTopic(on.kafka, on.names.transactionsScored, { count: expected, timeoutMs: 60000, settleMs: 500 })) {
     const sent = sentAt.get(await idOf(m));

@@ -32,7 +32,7 @@ import {
 } from '@riskstream/training';
 import { takeTransactions } from '../../training/src/simulator/transactions.ts';
 import { publishLifecycle } from '../../cli/src/lifecycle-publisher.ts';
-import { integrationEnv, readTopic, uniqueId, type IntegrationEnv } from '../support/integration.ts';
+import { endOffsetSum, integrationEnv, readTopic, uniqueId, type IntegrationEnv } from '../support/integration.ts';
 import { startChild, waitFor, type ChildService } from '../support/child-service.ts';
 import { pipelineEnv } from '../support/pipeline-env.ts';
 import { deleteRedisKeys } from '../support/redis-keys.ts';
@@ -147,17 +147,9 @@ function rawOf(tx: SimulatedTransaction): Record<string, unknown> {
   return raw;
 }
 
+/** Progress only: high watermarks include open transactions, so exact counts go through a reader. */
 async function scoredCount(env: IntegrationEnv): Promise<number> {
-  const admin = env.kafka.admin();
-  await admin.connect();
-  try {
-    // read_committed consumers stop at the last stable offset; high watermarks include open transactions,
-    // so count through a reader instead when exactness matters. This is only the progress signal.
-    const offsets = await admin.fetchTopicOffsets(env.names.transactionsScored);
-    return offsets.reduce((s, o) => s + Number(o.high), 0);
-  } finally {
-    await admin.disconnect();
-  }
+  return endOffsetSum(env.kafka, env.names.transactionsScored);
 }
 
 // One model for every test: a small simulation keeps training to seconds.

@@ -91,3 +91,14 @@ export async function readTopic(kafka: Kafka, topic: string, options: ReadOption
   await consumer.disconnect();
   return out;
 }
+
+/** Records in a topic: the sum of its partitions' high watermarks (open transactions included). */
+export async function endOffsetSum(kafka: Kafka, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return (await admin.fetchTopicOffsets(topic)).reduce((s, o) => s + Number(o.high), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
