@@ -61,10 +61,6 @@ export class TransactionCadence {
     this.#o = options;
   }
 
-  get generationId(): number | undefined {
-    return this.#member?.generationId;
-  }
-
   /** A new group generation: work of the old one that is not committing yet is dropped (kafkajs re-read the offsets). */
   joined(member: MemberGeneration): void {
     this.#member = member;
