@@ -203,7 +203,10 @@ test('integration: POST /transactions -> 202 with per-record results, 400, 413, 
   assert.equal(await ingest.metric('ingest_http_requests_total', { status: '202' }), 4);
   assert.equal(await ingest.metric('ingest_http_requests_total', { status: '429' }), 1);
   assert.equal(await ingest.metric('ingest_http_requests_total', { status: '413' }), 2);
-  assert.equal(await ingest.metric('ingest_duplicates_total'), 1);
+  // The resubmission was dropped (valid holds each id once, above). The counter counts processing: a
+  // micro-batch processed again (its transaction not committed before a rebalance) counts it again, as
+  // the CI rehearsal saw once (2).
+  assert.ok((await ingest.metric('ingest_duplicates_total')) >= 1);
   const raw = await readTopic(env.kafka, env.names.transactionsRaw, { count: 5, timeoutMs: 10000, settleMs: 500 });
   assert.ok(raw.every((m) => /^[0-9a-f]{64}$/.test(m.key!.toString())), 'HTTP records are keyed by card token on raw');
   for (const m of raw) {
