@@ -80,7 +80,7 @@ export function pipelineMetrics(registry: Registry): PipelineMetrics {
     }),
     transactionFailures: new Counter({
       name: 'riskstream_transaction_failures_total',
-      help: 'Transactions that did not commit (their inputs are processed again), by Kafka error type',
+      help: 'Transactions that did not commit (their inputs are processed again), by Kafka error type; REBALANCED: work dropped at a rebalance before its commit began',
       labelNames: ['type'],
       registers,
     }),

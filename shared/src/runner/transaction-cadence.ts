@@ -69,6 +69,7 @@ export class TransactionCadence {
     this.#clearTimer();
     if (!dropped) return;
     dropped.reject(new TransactionError('the group rebalanced before this work committed', undefined));
+    this.#o.metrics.transactionFailures.inc({ type: 'REBALANCED' });
     this.#o.log.info({ inputs: dropped.inputs, generationId: member.generationId }, 'work of an earlier generation dropped before commit');
   }
 
@@ -163,6 +164,7 @@ export class TransactionCadence {
   }
 
   #failed(batch: PendingTransaction, err: TransactionError): void {
+    this.#o.metrics.transactionFailures.inc({ type: err.kafkaType ?? 'unknown' });
     if (batch.member.generationId !== this.#member?.generationId) {
       // The group moved on while it committed; kafkajs rejoined and re-read the committed offsets.
       this.#o.log.info({ err, code: err.code, kafkaType: err.kafkaType }, 'transaction of an earlier generation did not commit');
@@ -172,7 +174,6 @@ export class TransactionCadence {
     this.#pending?.reject(err);
     this.#pending = undefined;
     this.#clearTimer();
-    this.#o.metrics.transactionFailures.inc({ type: err.kafkaType ?? 'unknown' });
     this.#o.log.warn({ err, code: err.code, kafkaType: err.kafkaType, inputs }, 'transaction failed; settling it and resuming from the committed offsets');
     this.#recovering = withRetry(this.#o.retry, 'transaction recovery', async () => undefined, async () => {
       await this.#connectedProducer();

@@ -119,12 +119,21 @@ test('integration: mixed JSON/Avro good, bad and duplicate records -> exactly th
   }
   assert.deepEqual(findKnownCardNumbers([...redis].flat().join('\n'), allPans), [], 'no card number in Redis');
 
-  assert.equal(await ingest.metric('ingest_records_total', { outcome: 'valid' }), good.length);
-  assert.equal(await ingest.metric('ingest_records_total', { outcome: 'duplicate' }), 15);
-  assert.equal(await ingest.metric('ingest_duplicates_total'), 15);
-  assert.equal(await ingest.metric('ingest_records_total', { outcome: 'rejected' }), expectedDlq.size);
-  assert.equal(await ingest.metric('ingest_rejections_total', { reason: 'DECODE_FAILED' }), 7);
-  assert.equal(await ingest.metric('riskstream_dlq_messages_total'), expectedDlq.size);
+  // Counters count processing: exact unless a micro-batch was processed again because its transaction
+  // did not commit (a rebalance or a failed commit: riskstream_transaction_failures_total); the topics
+  // above are exact either way.
+  const reprocessed = (await ingest.metric('riskstream_transaction_failures_total')) > 0;
+  const counted = async (name: string, expected: number, labels?: Record<string, string>) => {
+    const value = await ingest.metric(name, labels);
+    if (reprocessed) assert.ok(value >= expected, name);
+    else assert.equal(value, expected, name);
+  };
+  await counted('ingest_records_total', good.length, { outcome: 'valid' });
+  await counted('ingest_records_total', 15, { outcome: 'duplicate' });
+  await counted('ingest_duplicates_total', 15);
+  await counted('ingest_records_total', expectedDlq.size, { outcome: 'rejected' });
+  await counted('ingest_rejections_total', 7, { reason: 'DECODE_FAILED' });
+  await counted('riskstream_dlq_messages_total', expectedDlq.size);
   const metricsText = await ingest.service.ctx.registry.metrics();
   assert.deepEqual(findKnownCardNumbers(metricsText, allPans), [], 'no card number in metrics');
 });
@@ -204,9 +213,11 @@ test('integration: POST /transactions -> 202 with per-record results, 400, 413, 
   assert.equal(await ingest.metric('ingest_http_requests_total', { status: '429' }), 1);
   assert.equal(await ingest.metric('ingest_http_requests_total', { status: '413' }), 2);
   // The resubmission was dropped (valid holds each id once, above). The counter counts processing: a
-  // micro-batch processed again (its transaction not committed before a rebalance) counts it again, as
-  // the CI rehearsal saw once (2).
-  assert.ok((await ingest.metric('ingest_duplicates_total')) >= 1);
+  // micro-batch processed again (its transaction not committed before a rebalance or restart) counts it
+  // again, which the CI rehearsal saw once (2); riskstream_transaction_failures_total says so.
+  const duplicates = await ingest.metric('ingest_duplicates_total');
+  if ((await ingest.metric('riskstream_transaction_failures_total')) > 0) assert.ok(duplicates >= 1);
+  else assert.equal(duplicates, 1);
   const raw = await readTopic(env.kafka, env.names.transactionsRaw, { count: 5, timeoutMs: 10000, settleMs: 500 });
   assert.ok(raw.every((m) => /^[0-9a-f]{64}$/.test(m.key!.toString())), 'HTTP records are keyed by card token on raw');
   for (const m of raw) {
