@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Admin, Consumer, EachBatchPayload } from 'kafkajs';
+import type { Consumer, EachBatchPayload } from 'kafkajs';
 import { AppError } from './errors.ts';
 import { pipelineMetrics } from './metrics.ts';
 import { atLeastOnceCommits, transactionalCommits, type CommitStrategy } from './runner/commit-strategies.ts';
@@ -48,7 +48,6 @@ export function createConsumerRunner<T>(options: RunnerOptions<T>): ConsumerRunn
   const topicKeyByName = new Map<string, TopicKey>(options.inputs.map((k) => [options.codec.names[k], k]));
 
   let consumer: Consumer | undefined;
-  let admin: Admin | undefined;
   let joined = false;
   let generationId: number | undefined;
   let stopping: Promise<void> | undefined;
@@ -163,7 +162,6 @@ export function createConsumerRunner<T>(options: RunnerOptions<T>): ConsumerRunn
         await commits.flush().catch((err: unknown) => log.warn({ err }, 'final commit failed; the next owner reprocesses it'));
         await consumer?.disconnect();
         await commits.close();
-        await admin?.disconnect();
         joined = false;
         log.info('stopped');
       })();
