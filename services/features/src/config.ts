@@ -12,7 +12,7 @@ function retentionSeconds(topic: keyof typeof TOPICS): number {
 export const featuresConfigSchema = {
   ...serviceSchema(8092),
   groupId: field.string({ env: 'FEATURES_GROUP_ID', description: 'consumer group of the feature service (shared by its replicas)', default: 'riskstream-features' }),
-  microBatchSize: field.int({ env: 'FEATURES_MICRO_BATCH_SIZE', description: 'records per micro-batch: one Redis round trip and one Kafka transaction each', default: 500, min: 1, max: 10_000 }),
+  microBatchSize: field.int({ env: 'FEATURES_MICRO_BATCH_SIZE', description: 'records per micro-batch: one Redis round trip each (transactions follow COMMIT_INTERVAL_MS / COMMIT_MAX_RECORDS)', default: 500, min: 1, max: 10_000 }),
   sessionTimeoutMs: field.int({
     env: 'FEATURES_SESSION_TIMEOUT_MS',
     description: 'consumer group session timeout: how long a crashed replica holds its partitions',

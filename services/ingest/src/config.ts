@@ -22,7 +22,7 @@ export const ingestConfigSchema = {
     pattern: /^[A-Za-z0-9._-]+$/,
   }),
   sessionTimeoutMs: field.int({ env: 'INGEST_SESSION_TIMEOUT_MS', description: 'consumer group session timeout: how long a dead instance holds its partitions, in ms', default: 30000, min: 6000 }),
-  microBatchSize: field.int({ env: 'INGEST_MICRO_BATCH', description: 'records per micro-batch (one Redis round trip, one Kafka transaction)', default: 500, min: 1, max: 10000 }),
+  microBatchSize: field.int({ env: 'INGEST_MICRO_BATCH', description: 'records per micro-batch (one Redis round trip; transactions follow COMMIT_INTERVAL_MS / COMMIT_MAX_RECORDS)', default: 500, min: 1, max: 10000 }),
   maxAmount: field.number({ env: 'INGEST_MAX_AMOUNT', description: 'largest accepted amount, in currency units', default: 1_000_000, min: 0 }),
   maxFutureMinutes: field.number({ env: 'INGEST_MAX_FUTURE_MINUTES', description: 'how far event_time may be ahead of the ingest clock, in minutes', default: 10, min: 0 }),
   dedupHorizonSeconds: field.int({ env: 'INGEST_DEDUP_HORIZON_SECONDS', description: 'how long a transaction_id is remembered for dedup, in seconds', default: 86400, min: 1 }),
