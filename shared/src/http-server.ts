@@ -10,7 +10,10 @@ export interface HttpServerOptions {
   registry: Registry;
   /** /readyz answers 200 only when every check is ready. */
   readiness?: Record<string, ReadinessCheck>;
-  /** Extra routes ("POST /transactions"); the service's own API. */
+  /**
+   * Extra routes, the service's own API: "POST /transactions" matches that path exactly; a key ending in
+   * "/*" ("POST /v2/*") matches every path under it (the longest such prefix wins).
+   */
   routes?: Record<string, RouteHandler>;
   logger?: Logger;
 }
@@ -46,7 +49,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
   };
   return createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
-    const route = routes[`${req.method} ${path}`];
+    const route = routes[`${req.method} ${path}`] ?? prefixRoute(routes, `${req.method} ${path}`);
     if (!route) {
       sendJson(res, 404, { error: 'NOT_FOUND', message: `no route ${req.method} ${path}` });
       return;
@@ -57,6 +60,16 @@ export function createHttpServer(options: HttpServerOptions): Server {
       else res.end();
     });
   });
+}
+
+function prefixRoute(routes: Record<string, RouteHandler>, target: string): RouteHandler | undefined {
+  let best: string | undefined;
+  for (const key of Object.keys(routes)) {
+    if (!key.endsWith('/*')) continue;
+    const prefix = key.slice(0, -1);
+    if (target.startsWith(prefix) && (best === undefined || prefix.length > best.length)) best = prefix;
+  }
+  return best === undefined ? undefined : routes[`${best}*`];
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
