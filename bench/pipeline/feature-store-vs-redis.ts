@@ -22,7 +22,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import type { KeyShape } from '../../services/features/bench/feature-store-bench.ts';
+import type { KeyShape } from './feature-store-bench.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const events = Number(process.argv[2] ?? 40000);
@@ -51,7 +51,7 @@ interface BenchJson {
 
 const before = await commandStats();
 const t0 = performance.now();
-const run = spawnSync(process.execPath, [join(ROOT, 'services/features/bench/feature-store-bench.ts'), String(events), String(batchSize)], { cwd: ROOT, encoding: 'utf8' });
+const run = spawnSync(process.execPath, [join(ROOT, 'bench/pipeline/feature-store-bench.ts'), String(events), String(batchSize)], { cwd: ROOT, encoding: 'utf8' });
 const seconds = (performance.now() - t0) / 1000;
 if (run.status !== 0) throw new Error(`feature-store bench failed: ${run.stderr.slice(-1000)}`);
 const after = await commandStats();

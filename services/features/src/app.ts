@@ -1,8 +1,8 @@
 import { createRedis, redisReadiness, withoutFusedRecords, type BatchHandler, type ReadinessCheck, type ServiceContext, type ServiceParts, type TopicKey } from '@riskstream/shared';
+import { FeatureStore } from '@riskstream/shared/feature-store';
 import type { FeaturesConfig } from './config.ts';
 import { EventTimeWatermarks } from './event-time-watermark.ts';
 import { createFeatureHandler } from './feature-handler.ts';
-import { FeatureStore } from './feature-store.ts';
 import { featuresMetrics } from './features-metrics.ts';
 import { validateInput, type FeaturesInput } from './input-records.ts';
 

@@ -1,6 +1,6 @@
 import { field, serviceSchema, TOPICS, type ConfigOf } from '@riskstream/shared';
+import { LONGEST_RETENTION_DAYS } from '@riskstream/shared/feature-store';
 import { TERMINAL_DELAY_DAYS } from '@riskstream/shared/features';
-import { LONGEST_RETENTION_DAYS } from './store-layout.ts';
 
 const SECONDS_PER_DAY = 86_400;
 

@@ -1,10 +1,9 @@
 import { orderedStream, type BatchHandler, type InputMessage, type OutputRecord } from '@riskstream/shared';
+import type { FeatureStore, StoreEvent } from '@riskstream/shared/feature-store';
 import { amountToCents, computeFeatures, dayIndex, FEATURE_SET_VERSION, featureVectorToRecord } from '@riskstream/shared/features';
 import type { EventTimeWatermarks } from './event-time-watermark.ts';
-import type { FeatureStore } from './feature-store.ts';
 import type { FeaturesMetrics } from './features-metrics.ts';
 import type { FeaturesInput, FraudLabel, ValidTransaction } from './input-records.ts';
-import type { StoreEvent } from './store-protocol.ts';
 
 export interface FeatureHandlerDeps {
   /** The Redis store in the service; unit tests pass an in-memory fake. */

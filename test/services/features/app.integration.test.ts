@@ -14,14 +14,14 @@ import {
   type OutputRecord,
   type RunningService,
 } from '@riskstream/shared';
+import { LuaScript } from '@riskstream/shared/feature-store';
 import { computeFeatures, dayIndex, amountToCents, FEATURE_NAMES, FEATURE_COUNT, type DailyBucket } from '@riskstream/shared/features';
 import { featurizeOffline, simulate, transactionAt, type SimulatedTransaction } from '@riskstream/training';
 import { buildFeatures } from '../../../services/features/src/app.ts';
 import { featuresConfigSchema } from '../../../services/features/src/config.ts';
-import { LuaScript } from '../../../services/features/src/lua-script.ts';
 import { integrationEnv, readTopic, uniqueId, type IntegrationEnv } from '../../support/integration.ts';
 import { startChild, waitFor } from '../../support/child-service.ts';
-import { bucketsOnly, deletePrefix, dumpPrefix, readEntity } from './redis-dump.ts';
+import { bucketsOnly, deletePrefix, dumpPrefix, readEntity } from '../../shared/feature-store/redis-dump.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createMetricsRegistry, DependencyError, SOURCE_PARTITION_HEADER, type InputMessage } from '@riskstream/shared';
+import type { PreState, StoreEvent, StoreLabel } from '@riskstream/shared/feature-store';
 import { computeFeatures, FEATURE_NAMES, FEATURE_SET_VERSION, featureVectorToRecord } from '@riskstream/shared/features';
 import { createFeatureHandler } from '../../../services/features/src/feature-handler.ts';
 import { EventTimeWatermarks } from '../../../services/features/src/event-time-watermark.ts';
 import { featuresMetrics } from '../../../services/features/src/features-metrics.ts';
 import type { FeaturesInput, ValidTransaction } from '../../../services/features/src/input-records.ts';
-import type { PreState, StoreEvent, StoreLabel } from '../../../services/features/src/store-protocol.ts';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;

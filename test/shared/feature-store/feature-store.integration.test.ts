@@ -1,9 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AppError } from '@riskstream/shared';
+import { customerKey, terminalKey, type EntityState, type StoreEvent } from '@riskstream/shared/feature-store';
 import { BUCKET_RETENTION_DAYS } from '@riskstream/shared/features';
-import type { StoreEvent } from '../../../services/features/src/store-protocol.ts';
-import { customerKey, terminalKey, type EntityState } from '../../../services/features/src/store-layout.ts';
 import { bucketsOnly, dumpPrefix, readEntity } from './redis-dump.ts';
 import { DAY0, expectedStates, mulberry32, offline, randomEvents, runStore, setup, TTLS } from './store-simulation.ts';
 

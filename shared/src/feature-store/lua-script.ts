@@ -20,7 +20,7 @@ export class LuaScript {
     this.sha1 = createHash('sha1').update(source).digest('hex');
   }
 
-  /** Concatenates files of src/lua/ into one script: helpers first, then the main body. */
+  /** Concatenates files of lua/ (next to this module) into one script: helpers first, then the main body. */
   static fromFiles(name: string, files: readonly string[]): LuaScript {
     const dir = join(import.meta.dirname, 'lua');
     return new LuaScript(name, files.map((f) => readFileSync(join(dir, f), 'utf8')).join('\n'));

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { layoutMarkerKey, migrateLegacyLayout } from '../../../services/features/src/legacy-layout.ts';
-import { customerKey, LAYOUT_VERSION, terminalKey } from '../../../services/features/src/store-layout.ts';
+import { customerKey, LAYOUT_VERSION, layoutMarkerKey, migrateLegacyLayout, terminalKey } from '@riskstream/shared/feature-store';
 import { bucketsOnly, dumpPrefix, readEntity } from './redis-dump.ts';
 import { DAY0, expectedStates, offline, randomEvents, runStore, setup, TTLS, v1Hash } from './store-simulation.ts';
 

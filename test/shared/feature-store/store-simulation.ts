@@ -1,4 +1,6 @@
-import { connectionSchema, createMetricsRegistry, createRedis, loadConfig } from '@riskstream/shared';
+import { Histogram } from 'prom-client';
+import { connectionSchema, createRedis, loadConfig } from '@riskstream/shared';
+import { FeatureStore, type StoreEvent } from '@riskstream/shared/feature-store';
 import {
   applyEventToBuckets,
   applyLabelToBuckets,
@@ -7,9 +9,6 @@ import {
   MS_PER_DAY,
   type MutableDailyBucket,
 } from '@riskstream/shared/features';
-import { FeatureStore } from '../../../services/features/src/feature-store.ts';
-import { featuresMetrics } from '../../../services/features/src/features-metrics.ts';
-import type { StoreEvent } from '../../../services/features/src/store-protocol.ts';
 import { uniqueId } from '../../support/integration.ts';
 import { deletePrefix } from './redis-dump.ts';
 
@@ -25,7 +24,7 @@ export function setup(t: { after: (fn: () => Promise<void>) => void }, settings 
   const config = loadConfig(connectionSchema, process.env);
   const redis = createRedis(config);
   const prefix = `test:features:${uniqueId()}:`;
-  const store = new FeatureStore(redis, prefix, settings, featuresMetrics(createMetricsRegistry('features-test', { defaultMetrics: false })));
+  const store = new FeatureStore(redis, prefix, settings, { redisRoundtrip: new Histogram({ name: 'test_redis_roundtrip_seconds', help: 'unregistered', labelNames: ['script'], registers: [] }) });
   t.after(async () => {
     await deletePrefix(redis, prefix);
     await redis.quit();

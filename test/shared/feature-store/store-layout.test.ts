@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BUCKET_RETENTION_DAYS, FEATURE_DEFINITIONS, TERMINAL_DELAY_DAYS } from '@riskstream/shared/features';
 import {
   customerKey,
   decodeEntityValue,
@@ -10,7 +9,8 @@ import {
   snapshotKey,
   STORE_LAYOUT,
   terminalKey,
-} from '../../../services/features/src/store-layout.ts';
+} from '@riskstream/shared/feature-store';
+import { BUCKET_RETENTION_DAYS, FEATURE_DEFINITIONS, TERMINAL_DELAY_DAYS } from '@riskstream/shared/features';
 
 test('the store reads exactly the windows the shared feature definitions need', () => {
   // customer windows 1/7/30 days ending today; terminal windows 1/7/30 days ending TERMINAL_DELAY_DAYS ago

@@ -1,9 +1,9 @@
-import { BUCKET_RETENTION_DAYS, FEATURE_DEFINITIONS, type DailyBucket } from '@riskstream/shared/features';
+import { BUCKET_RETENTION_DAYS, FEATURE_DEFINITIONS, type DailyBucket } from '../features/transaction-features.ts';
 
 /**
  * How the online feature store lays the shared module's daily buckets out in Redis. Nothing here is a
  * feature definition: the windows, fields and retentions are DERIVED from FEATURE_DEFINITIONS, so a new
- * window in the shared module changes what the script reads without touching this service.
+ * window in the shared module changes what the script reads without touching this module.
  *
  * Layout v2 (LAYOUT_VERSION; the version is part of the entity key names, so a value of another layout
  * is never read as this one):

@@ -1,8 +1,10 @@
 import type { Redis } from 'ioredis';
-import { AppError, redisUnavailable, type Logger } from '@riskstream/shared';
+import type { Histogram } from 'prom-client';
+import { AppError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import { redisUnavailable } from '../redis-client.ts';
 import { migrateLegacyLayout } from './legacy-layout.ts';
 import { LuaScript } from './lua-script.ts';
-import type { FeaturesMetrics } from './features-metrics.ts';
 import {
   decodeEventReply,
   decodeLabelReply,
@@ -14,6 +16,14 @@ import {
   type StoreLabel,
   type StoreSettings,
 } from './store-protocol.ts';
+
+/**
+ * What the store records about itself: the time of each script call, labelled by script name
+ * (apply-events, apply-labels). The owning process declares the histogram under its own metric name.
+ */
+export interface FeatureStoreMetrics {
+  readonly redisRoundtrip: Pick<Histogram<'script'>, 'startTimer'>;
+}
 
 const APPLY_EVENTS = LuaScript.fromFiles('apply-events', ['entity-state.lua', 'apply-events.lua']);
 const APPLY_LABELS = LuaScript.fromFiles('apply-labels', ['entity-state.lua', 'apply-labels.lua']);
@@ -49,11 +59,11 @@ export class FeatureStore {
   readonly #redis: Redis;
   readonly #prefix: string;
   readonly #settings: StoreSettings;
-  readonly #metrics: FeaturesMetrics;
+  readonly #metrics: FeatureStoreMetrics;
   readonly #logger: Pick<Logger, 'info'> | undefined;
   #layoutReady: Promise<void> | null = null;
 
-  constructor(redis: Redis, prefix: string, settings: StoreSettings, metrics: FeaturesMetrics, logger?: Pick<Logger, 'info'>) {
+  constructor(redis: Redis, prefix: string, settings: StoreSettings, metrics: FeatureStoreMetrics, logger?: Pick<Logger, 'info'>) {
     this.#redis = redis;
     this.#prefix = prefix;
     this.#settings = settings;

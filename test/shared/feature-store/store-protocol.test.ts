@@ -8,7 +8,7 @@ import {
   encodeEventBatch,
   encodeLabelBatch,
   type StoreEvent,
-} from '../../../services/features/src/store-protocol.ts';
+} from '@riskstream/shared/feature-store';
 
 const TTLS = { featureTtlSeconds: 1000, snapshotTtlSeconds: 200, labelMarkerTtlSeconds: 300, retentionSlackDays: 0 };
 

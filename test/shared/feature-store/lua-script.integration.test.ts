@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connectionSchema, createRedis, loadConfig } from '@riskstream/shared';
-import { LuaScript } from '../../../services/features/src/lua-script.ts';
+import { LuaScript } from '@riskstream/shared/feature-store';
 import { uniqueId } from '../../support/integration.ts';
 
 test('integration: a script the server does not know is sent once with its source, then called by SHA1', async (t) => {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { DailyBucket } from '@riskstream/shared/features';
-import { AppError } from '@riskstream/shared';
+import { AppError } from '../errors.ts';
+import type { DailyBucket } from '../features/transaction-features.ts';
 import {
   customerKey,
   labelMarkerKey,

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { customerKey, decodeEntityValue, STORE_LAYOUT, terminalKey, type EntityState } from '../../../services/features/src/store-layout.ts';
+import { customerKey, decodeEntityValue, STORE_LAYOUT, terminalKey, type EntityState } from '@riskstream/shared/feature-store';
 
 const ENTITY_KINDS = [
   { kind: 'c', layout: STORE_LAYOUT.customer, key: customerKey },
