@@ -14,6 +14,7 @@ COPY services/drift-monitor/package.json services/drift-monitor/
 COPY services/alert-receiver/package.json services/alert-receiver/
 COPY services/archiver/package.json services/archiver/
 COPY services/fused/package.json services/fused/
+COPY services/decisions/package.json services/decisions/
 # postinstall applies scripts/dependency-patches (a kafkajs read_committed fix)
 COPY scripts scripts
 RUN npm ci --omit=dev --no-audit --no-fund

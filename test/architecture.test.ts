@@ -5,11 +5,12 @@ import { join, relative, resolve, dirname } from 'node:path';
 
 /**
  * One-way dependencies: services/* -> shared, training -> shared, cli -> anything but services' internals.
- * Services never import each other, except the fused topology: it composes the ingest, features and
- * scoring stages (their package entry points only) and owns no stage logic. Shared never imports a
+ * Services never import each other, except the two processes that compose the ingest, features and
+ * scoring stages (their package entry points only): the fused topology and the decision API. Shared never imports a
  * service, training or the cli.
  */
-const FUSED_STAGES = ['services/ingest', 'services/features', 'services/scoring'];
+const STAGES = ['services/ingest', 'services/features', 'services/scoring'];
+const COMPOSERS = ['fused', 'decisions'];
 const ROOT = join(import.meta.dirname, '..');
 
 interface Unit {
@@ -28,7 +29,7 @@ function units(): Unit[] {
     ...services.map((s) => ({
       name: `services/${s}`,
       dir: `services/${s}`,
-      mayImport: (t: string) => t === 'shared' || t === `services/${s}` || (s === 'fused' && FUSED_STAGES.includes(t)),
+      mayImport: (t: string) => t === 'shared' || t === `services/${s}` || (COMPOSERS.includes(s) && STAGES.includes(t)),
     })),
     { name: 'cli', dir: 'cli', mayImport: (t) => t !== 'test' },
   ];

@@ -243,5 +243,7 @@ export function serviceSchema(defaultPort: number) {
     }),
     httpPort: field.int({ env: 'HTTP_PORT', description: 'port of /metrics, /healthz, /readyz (0 = any free port)', default: defaultPort, min: 0, max: 65535 }),
     httpHost: field.string({ env: 'HTTP_HOST', description: 'address the HTTP endpoint binds', default: '127.0.0.1' }),
+    httpHeadersTimeoutMs: field.int({ env: 'HTTP_HEADERS_TIMEOUT_MS', description: 'a client must send its request headers within this long, in ms', default: 5000, min: 100 }),
+    httpRequestTimeoutMs: field.int({ env: 'HTTP_REQUEST_TIMEOUT_MS', description: 'a client must send its whole request within this long, in ms (a slow client cannot hold a connection)', default: 10000, min: 100 }),
   } as const;
 }

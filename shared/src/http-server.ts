@@ -16,7 +16,12 @@ export interface HttpServerOptions {
    */
   routes?: Record<string, RouteHandler>;
   logger?: Logger;
+  /** Node's defaults give a client 60 s for its headers and 300 s for its request. */
+  timeouts?: { readonly headersMs: number; readonly requestMs: number };
 }
+
+/** How often Node looks for connections past their timeouts (its default, 30 s, would let them overstay). */
+const TIMEOUT_CHECK_MS = 250;
 
 /**
  * Builds (does not listen) the HTTP server every service exposes: /metrics, /healthz (the process is
@@ -47,7 +52,10 @@ export function createHttpServer(options: HttpServerOptions): Server {
     },
     ...options.routes,
   };
-  return createServer((req, res) => {
+  const timeouts = options.timeouts
+    ? { headersTimeout: options.timeouts.headersMs, requestTimeout: options.timeouts.requestMs, connectionsCheckingInterval: TIMEOUT_CHECK_MS }
+    : {};
+  return createServer(timeouts, (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const route = routes[`${req.method} ${path}`] ?? prefixRoute(routes, `${req.method} ${path}`);
     if (!route) {

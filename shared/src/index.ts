@@ -38,6 +38,9 @@ export { createMetricsRegistry, pipelineMetrics } from './metrics.ts';
 export type { PipelineMetrics } from './metrics.ts';
 export { createHttpServer, sendJson, listen } from './http-server.ts';
 export { BodyTooLarge, readBody } from './request-body.ts';
+export { stageConfig, stageFields } from './stage-config.ts';
+export { BearerKeys, checkSecretKeys, parseSecretKeys, requireBearer, MIN_SECRET_CHARS, SECRET_KEYS_FORMAT } from './api-keys.ts';
+export type { BearerFailure, BearerMatch, SecretKey } from './api-keys.ts';
 export type { ReadinessCheck, RouteHandler, HttpServerOptions } from './http-server.ts';
 export { onShutdown } from './shutdown.ts';
 export type { ShutdownOutcome, ShutdownOptions, SignalSource } from './shutdown.ts';
@@ -86,7 +89,7 @@ export {
 export type { OfflineTableName, OfflineColumn, OfflineColumnType, KafkaFileRange } from './offline-store/offline-layout.ts';
 export { featureColumnsFor, transactionRow, labelRow, scoreRow } from './offline-store/offline-rows.ts';
 export type { CellValue, OfflineRow, RowSource } from './offline-store/offline-rows.ts';
-export { OfflineStoreWriter } from './offline-store/parquet-writer.ts';
+export { OfflineStoreWriter, ParquetFileWriter } from './offline-store/parquet-writer.ts';
 export type { WrittenFile, OfflineStoreWriterOptions } from './offline-store/parquet-writer.ts';
 export { OfflineStoreQuery } from './offline-store/parquet-reader.ts';
 export type { ColumnKind, ColumnRequest, ColumnData, ColumnarBatch, ScanOptions, ParquetColumn } from './offline-store/parquet-reader.ts';

@@ -96,6 +96,7 @@ export class TopicCodec {
   async decode(key: TopicKey, value: Buffer | null): Promise<unknown> {
     const topic = this.names[key];
     if (value === null || value.length === 0) throw new DecodeError(topic, 'empty value (tombstone) where a record was expected');
+    if (TOPICS[key].encoding === 'json') return parseJsonObject(topic, value);
     if (value[0] === MAGIC_BYTE) {
       if (value.length < WIRE_HEADER_BYTES) throw new DecodeError(topic, `truncated wire header (${value.length} bytes)`);
       try {
@@ -115,18 +116,21 @@ export class TopicCodec {
     if (TOPICS[key].encoding !== 'avro-or-json') {
       throw new DecodeError(topic, `expected Confluent Avro (magic byte 0), got first byte 0x${value[0]!.toString(16)}`);
     }
-    const text = value.toString('utf8');
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (err) {
-      throw new DecodeError(topic, `neither Confluent Avro nor JSON: ${(err as Error).message}`, err);
-    }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-      throw new DecodeError(topic, 'JSON value must be an object');
-    }
-    return parsed;
+    return parseJsonObject(topic, value);
   }
+}
+
+function parseJsonObject(topic: string, value: Buffer): object {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value.toString('utf8'));
+  } catch (err) {
+    throw new DecodeError(topic, `neither Confluent Avro nor JSON: ${(err as Error).message}`, err);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new DecodeError(topic, 'JSON value must be an object');
+  }
+  return parsed;
 }
 
 function isNetworkError(err: unknown): boolean {

@@ -43,6 +43,8 @@ export interface HostConfig extends ConnectionConfig {
   readonly topicNamespace: string;
   readonly httpPort: number;
   readonly httpHost: string;
+  readonly httpHeadersTimeoutMs: number;
+  readonly httpRequestTimeoutMs: number;
 }
 
 export async function createServiceContext(name: string, config: HostConfig, logger = createLogger(name, { level: config.logLevel })): Promise<ServiceContext> {
@@ -96,6 +98,7 @@ export async function runService(
   const server = createHttpServer({
     registry: ctx.registry,
     logger: ctx.logger,
+    timeouts: { headersMs: config.httpHeadersTimeoutMs, requestMs: config.httpRequestTimeoutMs },
     ...(parts.routes ? { routes: parts.routes } : {}),
     readiness: {
       consumers: async () => ({ ready: parts.runners.every((r) => r.isReady()), detail: { groups: parts.runners.map((r) => r.groupId) } }),

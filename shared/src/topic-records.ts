@@ -56,6 +56,8 @@ export interface ScoredTransaction {
   readonly latency_ms: number;
   readonly challenger_score: number | null;
   readonly challenger_version: number | null;
+  /** Absent (false) unless the decision API answered with default features (fail-open). */
+  readonly features_degraded?: boolean;
 }
 
 /** transactions.labels.v1 (schemas/transaction-label.avsc): a delayed fraud label. */

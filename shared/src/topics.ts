@@ -12,7 +12,9 @@ export type ValueEncoding =
   /** User input: Confluent-framed Avro or plain UTF-8 JSON on the same topic. */
   | 'avro-or-json'
   /** Opaque bytes (the DLQ keeps the original, masked payload). */
-  | 'bytes';
+  | 'bytes'
+  /** An internal envelope of UTF-8 JSON whose reader validates it (the decisions outbox). */
+  | 'json';
 
 export interface TopicSpec {
   readonly name: string;
@@ -86,6 +88,17 @@ export const TOPICS = Object.freeze({
     encoding: 'bytes',
     config: { 'retention.ms': String(30 * DAY_MS) },
     description: 'rejected records: masked original payload, reason and coordinates in headers',
+  }),
+  transactionsDecisions: topic({
+    name: 'transactions.decisions.v1',
+    partitions: 6,
+    key: 'card_token',
+    schema: null,
+    encoding: 'json',
+    config: { 'retention.ms': String(7 * DAY_MS) },
+    description:
+      'outbox of POST /v1/decisions: each answered decision as its valid, enriched and scored records (Avro-checked JSON), ' +
+      'copied exactly once to those topics by the decisions relay',
   }),
   modelsRetrain: topic({
     name: 'models.retrain.v1',

@@ -13,6 +13,7 @@ test('the catalog declares the topics the design names', () => {
     [
       'models.lifecycle.v1',
       'models.retrain.v1',
+      'transactions.decisions.v1',
       'transactions.dlq.v1',
       'transactions.enriched.v1',
       'transactions.labels.v1',

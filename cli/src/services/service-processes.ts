@@ -33,6 +33,7 @@ export const SERVICES: readonly ServiceSpec[] = [
   { name: 'features', entry: 'services/features/src/main.ts', basePort: 8092, scalable: true, topology: 'split' },
   { name: 'scoring', entry: 'services/scoring/src/main.ts', basePort: 8093, scalable: true, topology: 'split' },
   { name: 'fused', entry: 'services/fused/src/main.ts', basePort: 8099, scalable: true, topology: 'fused' },
+  { name: 'decisions', entry: 'services/decisions/src/main.ts', basePort: 8098, scalable: true },
   { name: 'drift-monitor', entry: 'services/drift-monitor/src/main.ts', basePort: 8094, scalable: false },
   { name: 'alert-receiver', entry: 'services/alert-receiver/src/main.ts', basePort: 8090, scalable: true },
   { name: 'archiver', entry: 'services/archiver/src/main.ts', basePort: 8096, scalable: true },

@@ -1,7 +1,9 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { AppError, type ConfigIssue } from '@riskstream/shared';
+import { AppError, BearerKeys, type SecretKey } from '@riskstream/shared';
 import type { AlertSource } from './webhook-payload.ts';
+
+export { checkSecretKeys, parseSecretKeys, MIN_SECRET_CHARS, SECRET_KEYS_FORMAT, type SecretKey } from '@riskstream/shared';
 
 /**
  * Who may post alerts. Alertmanager authenticates with a bearer token
@@ -15,16 +17,6 @@ import type { AlertSource } from './webhook-payload.ts';
  * Every comparison is constant-time and every key is tried, so timing tells neither whether a prefix
  * matched nor which key did. Errors name a reason, never a secret or the presented credential.
  */
-
-export const SECRET_KEYS_FORMAT = '<id>:<secret>[,<id>:<secret>...]';
-const KEY_ID = /^[A-Za-z0-9_.-]{1,32}$/;
-/** Shorter secrets are guessable; Grafana and Alertmanager take any length, so the limit is ours. */
-export const MIN_SECRET_CHARS = 16;
-
-export interface SecretKey {
-  readonly id: string;
-  readonly secret: Buffer;
-}
 
 export type AuthFailureReason =
   | 'not_configured'
@@ -55,40 +47,6 @@ export class WebhookAuthError extends AppError {
   }
 }
 
-function splitEntries(raw: string): string[] {
-  return raw.split(',').map((s) => s.trim()).filter(Boolean);
-}
-
-/** Problems of a key list; the messages name entries by position and id, never by secret. */
-export function checkSecretKeys(raw: string | undefined, env: string): ConfigIssue[] {
-  if (raw === undefined) return [];
-  const issues: ConfigIssue[] = [];
-  const entries = splitEntries(raw);
-  if (entries.length === 0) issues.push({ field: env, problem: `must list at least one ${SECRET_KEYS_FORMAT}` });
-  const seen = new Set<string>();
-  entries.forEach((entry, i) => {
-    const at = entry.indexOf(':');
-    const id = at < 0 ? '' : entry.slice(0, at);
-    if (!KEY_ID.test(id)) {
-      issues.push({ field: env, problem: `entry ${i + 1} must be <id>:<secret> with an id of letters, digits, '_', '.', '-' (at most 32)` });
-      return;
-    }
-    if (seen.has(id)) issues.push({ field: env, problem: `key id "${id}" appears twice` });
-    seen.add(id);
-    if (entry.length - at - 1 < MIN_SECRET_CHARS) issues.push({ field: env, problem: `secret of key "${id}" must have at least ${MIN_SECRET_CHARS} characters` });
-  });
-  return issues;
-}
-
-/** Parses a list that passed checkSecretKeys; undefined = none configured. */
-export function parseSecretKeys(raw: string | undefined): SecretKey[] {
-  if (raw === undefined) return [];
-  return splitEntries(raw).map((entry) => {
-    const at = entry.indexOf(':');
-    return { id: entry.slice(0, at), secret: Buffer.from(entry.slice(at + 1), 'utf8') };
-  });
-}
-
 function header(headers: IncomingHttpHeaders, name: string): string | undefined {
   const v = headers[name.toLowerCase()];
   return Array.isArray(v) ? v[0] : v;
@@ -105,12 +63,11 @@ export interface WebhookAuthenticator {
 
 export class BearerTokenAuthenticator implements WebhookAuthenticator {
   readonly source: AlertSource;
-  // Digests of equal length, so timingSafeEqual applies whatever the token lengths are.
-  readonly #digests: readonly { id: string; digest: Buffer }[];
+  readonly #keys: BearerKeys;
 
   constructor(source: AlertSource, keys: readonly SecretKey[]) {
     this.source = source;
-    this.#digests = keys.map((k) => ({ id: k.id, digest: sha256(k.secret) }));
+    this.#keys = new BearerKeys(keys);
   }
 
   precheck(headers: IncomingHttpHeaders): void {
@@ -118,16 +75,9 @@ export class BearerTokenAuthenticator implements WebhookAuthenticator {
   }
 
   verify(headers: IncomingHttpHeaders): string {
-    if (this.#digests.length === 0) throw new WebhookAuthError(this.source, 'not_configured');
-    const value = header(headers, 'authorization');
-    if (value === undefined || value.trim() === '') throw new WebhookAuthError(this.source, 'missing_credentials');
-    const m = /^Bearer +(\S+) *$/i.exec(value);
-    if (!m) throw new WebhookAuthError(this.source, 'malformed_credentials');
-    const presented = sha256(Buffer.from(m[1]!, 'utf8'));
-    let matched: string | undefined;
-    for (const k of this.#digests) if (timingSafeEqual(k.digest, presented) && matched === undefined) matched = k.id;
-    if (matched === undefined) throw new WebhookAuthError(this.source, 'wrong_credentials');
-    return matched;
+    const m = this.#keys.match(headers);
+    if (!m.ok) throw new WebhookAuthError(this.source, m.reason);
+    return m.keyId;
   }
 }
 
@@ -182,8 +132,4 @@ export class GrafanaSignatureAuthenticator implements WebhookAuthenticator {
     // The timestamp is signed as sent: "0123" and "123" are different messages.
     return { signature: Buffer.from(sig, 'hex'), timestamp: ts };
   }
-}
-
-function sha256(b: Buffer): Buffer {
-  return createHash('sha256').update(b).digest();
 }

@@ -1,10 +1,13 @@
 import type { Redis } from 'ioredis';
 import {
+  BearerKeys,
   ConfigError,
   createIdempotentProducer,
   createRedis,
   pipelineMetrics,
+  parseSecretKeys,
   redisReadiness,
+  requireBearer,
   sendRecords,
   type BatchHandler,
   type ReadinessCheck,
@@ -27,7 +30,8 @@ export { REJECTION_REASONS, type RejectionReason } from './rejection-reasons.ts'
 export { maskCardNumbers, maskPayload, maskKey } from './card-number-masking.ts';
 export { CardTokenizer, parseCardTokenKeys, checkCardTokenKeys, type CardToken, type CardTokenKey } from './card-token.ts';
 export { validateTransaction, TransactionValidationError, type ValidTransaction, type ValidationRules } from './transaction-validation.ts';
-export type { ValidRecord } from './ingest-handler.ts';
+export { toValidRecord, type ValidRecord } from './ingest-handler.ts';
+export { TransactionDedup, redisMarkerStore, recordCoordinates, type DedupVerdict } from './transaction-dedup.ts';
 export type { RawInput } from './raw-record-codec.ts';
 
 export interface IngestDeps {
@@ -113,7 +117,7 @@ export async function buildIngestStage(ctx: ServiceContext, config: IngestConfig
     // The handler dead-letters bad input itself; the runner's own DLQ records (a non-retriable handler
     // failure, a record too large) would otherwise carry the raw key: a card number.
     maskDlq: maskDlqContent,
-    routes: { 'POST /transactions': endpoint.handle },
+    routes: { 'POST /transactions': requireBearer(new BearerKeys(parseSecretKeys(config.httpApiKeys)), endpoint.handle, () => metrics.httpRequests.inc({ status: '401' })) },
     readiness: { redis: redisReadiness(redis) },
     async close() {
       await endpoint.drain();

@@ -1,4 +1,4 @@
-import { field, serviceSchema, type ConfigIssue, type ConfigOf } from '@riskstream/shared';
+import { checkSecretKeys, field, serviceSchema, SECRET_KEYS_FORMAT, type ConfigIssue, type ConfigOf } from '@riskstream/shared';
 import { CARD_TOKEN_KEYS_PATTERN, checkCardTokenKeys } from './card-token.ts';
 
 export const INGEST_PORT = 8091;
@@ -36,6 +36,11 @@ export const ingestConfigSchema = {
   httpMaxRecords: field.int({ env: 'INGEST_HTTP_MAX_RECORDS', description: 'most records in one POST /transactions', default: 1000, min: 1 }),
   httpMaxInFlightRequests: field.int({ env: 'INGEST_HTTP_MAX_IN_FLIGHT_REQUESTS', description: 'POST /transactions requests handled at once; more get 429', default: 64, min: 1 }),
   httpMaxInFlightRecords: field.int({ env: 'INGEST_HTTP_MAX_IN_FLIGHT_RECORDS', description: 'records of POST /transactions handled at once; more get 429', default: 10000, min: 1 }),
+  httpApiKeys: field.optionalString({
+    env: 'INGEST_HTTP_API_KEYS',
+    description: `bearer keys accepted by POST /transactions, as ${SECRET_KEYS_FORMAT} (several for rotation); unset = no authentication`,
+    secret: true,
+  }),
   httpRetryAfterSeconds: field.int({ env: 'INGEST_HTTP_RETRY_AFTER_SECONDS', description: 'Retry-After of a 429 or 503 answer, in seconds', default: 1, min: 1 }),
 } as const;
 
@@ -43,7 +48,7 @@ export type IngestConfig = ConfigOf<typeof ingestConfigSchema>;
 
 /** Rules no single field can check; pass to loadConfig next to checkConnectionConfig. */
 export function checkIngestConfig(c: IngestConfig): ConfigIssue[] {
-  const issues = checkCardTokenKeys(c.cardTokenKeys, c.cardTokenActiveKey);
+  const issues = [...checkCardTokenKeys(c.cardTokenKeys, c.cardTokenActiveKey), ...checkSecretKeys(c.httpApiKeys, 'INGEST_HTTP_API_KEYS')];
   if (c.httpMaxRecords > c.httpMaxInFlightRecords) {
     issues.push({ field: 'INGEST_HTTP_MAX_IN_FLIGHT_RECORDS', problem: `must be >= INGEST_HTTP_MAX_RECORDS (${c.httpMaxRecords}), or a full request could never be accepted` });
   }

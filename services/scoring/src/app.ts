@@ -45,6 +45,13 @@ export interface ScoringParts extends ServiceParts {
 
 export { scoringConfigSchema, checkScoringConfig, type ScoringConfig } from './config.ts';
 export type { EnrichedTransaction } from './transaction-scorer.ts';
+export { ServingModels } from './serving-models.ts';
+// What batch scoring (riskstream score) runs: the same model load, scorer and decision rule as the service.
+export { loadScoringModel, type ScoringModel, type LoadOptions } from './scoring-model.ts';
+export { scoreBatch, TOP_REASONS, type ScoredTransaction, type ScoreBatchResult, type ScoreOptions } from './transaction-scorer.ts';
+export { decide, DECISIONS, type Decision } from './decision.ts';
+export type { ServingSet } from './serving-models.ts';
+export type { Reason } from './tree-contributions.ts';
 
 /** What scoring does, apart from how records reach it: the fused topology chains it in memory. */
 export interface ScoringStage {

@@ -85,12 +85,6 @@ export async function retrainRecords(env: IntegrationEnv): Promise<{ key: string
   return Promise.all(messages.map(async (m) => ({ key: m.key!.toString(), value: (await env.codec.decode('modelsRetrain', m.value)) as RetrainRequested })));
 }
 
-/** A TCP port nothing listens on right now. */
-export async function freePort(): Promise<number> {
-  const s = createServer();
-  const port = await listen(s, 0);
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
+export { freePort } from '../../support/child-service.ts';
 
 export { redisEntries };

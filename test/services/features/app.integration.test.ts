@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import type { Admin, Kafka } from 'kafkajs';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
@@ -20,7 +19,7 @@ import { featurizeOffline, simulate, transactionAt, type SimulatedTransaction } 
 import { buildFeatures } from '../../../services/features/src/app.ts';
 import { featuresConfigSchema } from '../../../services/features/src/config.ts';
 import { integrationEnv, readTopic, uniqueId, type IntegrationEnv } from '../../support/integration.ts';
-import { startChild, waitFor } from '../../support/child-service.ts';
+import { freePort, startChild, waitFor } from '../../support/child-service.ts';
 import { bucketsOnly, deletePrefix, dumpPrefix, readEntity } from '../../shared/feature-store/redis-dump.ts';
 
 const HOUR = 3_600_000;
@@ -354,14 +353,6 @@ test('integration: late transactions are enriched and counted, and never change 
   assert.equal(outputs.get('E')!['CUSTOMER_ID_NB_TX_7DAY_WINDOW'], 3);
   assert.equal(outputs.get('F')!['CUSTOMER_ID_NB_TX_7DAY_WINDOW'], 4);
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 function redisCli(port: number, ...args: string[]): string {
   const r = spawnSync('redis-cli', ['-p', String(port), ...args], { encoding: 'utf8', timeout: 5000 });

@@ -1,0 +1,37 @@
+import type { OutputRecord, ScoredTransaction } from '@riskstream/shared';
+
+/** What POST /v1/decisions answers (latency_ms is added when the answer is written). */
+export interface DecisionAnswer {
+  readonly transaction_id: string;
+  readonly card_token: string;
+  readonly card_last4: string;
+  readonly score: number;
+  readonly decision: ScoredTransaction['decision'];
+  readonly reasons: ScoredTransaction['reasons'];
+  readonly model_name: string;
+  readonly model_version: number;
+  readonly challenger_score: number | null;
+  readonly features_degraded: boolean;
+}
+
+/** A decided transaction: its answer and the records that make it visible to the stream. */
+export interface Decided {
+  readonly answer: DecisionAnswer;
+  /** valid, enriched and scored, in that order; they go out together through the outbox. */
+  readonly records: readonly OutputRecord[];
+}
+
+export function answerOf(scored: ScoredTransaction, cardLast4: string): DecisionAnswer {
+  return {
+    transaction_id: scored.transaction_id,
+    card_token: scored.card_token,
+    card_last4: cardLast4,
+    score: scored.score,
+    decision: scored.decision,
+    reasons: scored.reasons,
+    model_name: scored.model_name,
+    model_version: scored.model_version,
+    challenger_score: scored.challenger_score,
+    features_degraded: scored.features_degraded ?? false,
+  };
+}
