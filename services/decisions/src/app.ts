@@ -96,8 +96,8 @@ export async function buildDecisions(ctx: ServiceContext, config: DecisionsConfi
   const guard = authentication(config, metrics);
   const routes: Record<string, RouteHandler> = {
     ...scoring.routes,
-    ...openInferenceRoutes(catalog, { maxBodyBytes: config.maxBodyBytes, serverName: 'riskstream-decisions' }),
-    ...mlflowRoutes(catalog, { maxBodyBytes: config.maxBodyBytes, version: 'riskstream 0.1.0' }),
+    ...openInferenceRoutes(catalog, { maxBodyBytes: config.maxBodyBytes, serverName: 'riskstream-decisions', logger: ctx.logger }),
+    ...mlflowRoutes(catalog, { maxBodyBytes: config.maxBodyBytes, version: 'riskstream 0.1.0', logger: ctx.logger }),
     'POST /v1/decisions': endpoint.handle,
   };
 

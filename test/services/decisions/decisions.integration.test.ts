@@ -61,6 +61,27 @@ test('integration: decisions: each answer recorded once on valid, enriched and s
     assert.equal(s['model_version'], a.body['model_version']);
   }
 
+  // The model alone, over both serving protocols, on the features the decisions used: the same scores.
+  const enriched = await onceEach(d, 'transactionsEnriched', txs.length);
+  const sample = answers.slice(0, 20).map((a) => ({ id: String(a.body['transaction_id']), score: Number(a.body['score']), version: Number(a.body['model_version']) }));
+  const features = sample.map((s) => enriched.get(s.id)!['features'] as Record<string, number>);
+  const names = Object.keys(features[0]!);
+  const infer = await fetch(`${p.url}/v2/models/fraud/versions/${sample[0]!.version}/infer`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ id: 'parity', inputs: names.map((n) => ({ name: n, shape: [features.length, 1], datatype: 'FP64', data: features.map((f) => (Number.isNaN(f[n]) ? null : f[n])) })) }),
+  });
+  assert.equal(infer.status, 200, await infer.clone().text());
+  const oip = (await infer.json()) as { id: string; outputs: { name: string; data: number[] }[] };
+  assert.equal(oip.id, 'parity');
+  const mlflow = await fetch(`${p.url}/invocations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ dataframe_records: features }) });
+  assert.equal(mlflow.status, 200, await mlflow.clone().text());
+  const predictions = ((await mlflow.json()) as { predictions: number[] }).predictions;
+  sample.forEach((s, i) => {
+    assert.ok(Math.abs(oip.outputs[0]!.data[i]! - s.score) <= 1e-6, `OIP ${oip.outputs[0]!.data[i]} vs decision ${s.score}`);
+    assert.ok(Math.abs(predictions[i]! - s.score) <= 1e-6, `MLflow ${predictions[i]} vs decision ${s.score}`);
+  });
+
   // Retries: same answers, no state change in Redis, nothing new downstream.
   const before = await redisEntries(`${d.redisPrefix}f:`);
   const again = await mapConcurrent(txs.slice(0, 100), 16, (tx) => postDecision(p.url, tx));
