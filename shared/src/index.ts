@@ -25,7 +25,7 @@ export { SCHEMAS_DIR, readSchemaFile, createSchemaRegistryClient, TopicCodec } f
 export { createKafka } from './kafka-client.ts';
 export { ensureTopics } from './topic-admin.ts';
 export type { EnsureTopicsResult } from './topic-admin.ts';
-export { createIdempotentProducer, encodeRecords, memoizedDefaultPartitioner, sendRecords, TRANSACTIONAL_RETRY } from './producer.ts';
+export { createIdempotentProducer, encodeRecords, memoizedDefaultPartitioner, sendEncoded, sendRecords, TRANSACTIONAL_RETRY } from './producer.ts';
 export type { OutputRecord } from './producer.ts';
 export { DLQ_HEADERS, dlqRecord } from './dlq.ts';
 export type { DlqSource } from './dlq.ts';
