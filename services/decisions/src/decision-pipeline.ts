@@ -17,9 +17,8 @@ import {
   type TopicKey,
   type TopicNames,
 } from '@riskstream/shared';
-import { computeFeatures, FEATURE_SET_VERSION, featureVectorToRecord } from '@riskstream/shared/features';
 import { toValidRecord, type CardTokenizer, type DedupVerdict, type TransactionDedup, type ValidRecord, type ValidTransaction } from '@riskstream/ingest';
-import type { FeaturesInput } from '@riskstream/features';
+import { enrichedRecord, type FeaturesInput } from '@riskstream/features';
 import type { EnrichedTransaction } from '@riskstream/scoring';
 import { answerOf, type Decided, type DecisionAnswer } from './decision-answer.ts';
 import type { AnswerStore, StoredAnswer } from './answer-store.ts';
@@ -226,20 +225,7 @@ export class DecisionPipeline {
 /** The features of a card and terminal with no history: what fail-open decides on. */
 function defaultEnriched(valid: OutputRecord): OutputRecord {
   const tx = valid.value as ValidRecord;
-  const vector = computeFeatures({ eventTimeMs: tx.event_time, amount: tx.amount }, [], tx.terminal_id === null ? null : []);
-  const value: EnrichedTransaction = {
-    transaction_id: tx.transaction_id,
-    card_token: tx.card_token,
-    terminal_id: tx.terminal_id,
-    amount: tx.amount,
-    currency: tx.currency,
-    channel: tx.channel,
-    event_time: tx.event_time,
-    ingest_time: tx.ingest_time,
-    feature_set: FEATURE_SET_VERSION,
-    features: featureVectorToRecord(vector),
-  };
-  return { topic: 'transactionsEnriched', key: tx.card_token, value };
+  return enrichedRecord(tx, [], tx.terminal_id === null ? null : []);
 }
 
 const DEGRADED_HEADER = 'riskstream.features';

@@ -8,6 +8,7 @@ import { validateInput, type FeaturesInput } from './input-records.ts';
 
 export { featuresConfigSchema, type FeaturesConfig } from './config.ts';
 export type { FeaturesInput } from './input-records.ts';
+export { enrichedRecord } from './feature-handler.ts';
 
 /** What the feature stage does, apart from how records reach it: the fused topology chains it in memory. */
 export interface FeaturesStage {

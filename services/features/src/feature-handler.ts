@@ -1,6 +1,6 @@
 import { orderedStream, type BatchHandler, type InputMessage, type OutputRecord } from '@riskstream/shared';
 import type { FeatureStore, StoreEvent } from '@riskstream/shared/feature-store';
-import { amountToCents, computeFeatures, dayIndex, FEATURE_SET_VERSION, featureVectorToRecord } from '@riskstream/shared/features';
+import { amountToCents, computeFeatures, dayIndex, FEATURE_SET_VERSION, featureVectorToRecord, type BucketHistory } from '@riskstream/shared/features';
 import type { EventTimeWatermarks } from './event-time-watermark.ts';
 import type { FeaturesMetrics } from './features-metrics.ts';
 import type { FeaturesInput, FraudLabel, ValidTransaction } from './input-records.ts';
@@ -67,28 +67,36 @@ async function enrich(deps: FeatureHandlerDeps, messages: readonly InputMessage<
     const state = pre[i]!;
     if (state.status === 'late') late++;
     else if (state.status === 'redelivered') redelivered++;
-    const vector = computeFeatures({ eventTimeMs: tx.event_time, amount: tx.amount }, state.customer, state.terminal);
-    return {
-      topic: 'transactionsEnriched',
-      key: tx.card_token,
-      value: {
-        transaction_id: tx.transaction_id,
-        card_token: tx.card_token,
-        terminal_id: tx.terminal_id,
-        amount: tx.amount,
-        currency: tx.currency,
-        channel: tx.channel,
-        event_time: tx.event_time,
-        ingest_time: tx.ingest_time,
-        feature_set: FEATURE_SET_VERSION,
-        features: featureVectorToRecord(vector),
-      },
-    };
+    return enrichedRecord(tx, state.customer, state.terminal);
   });
   deps.metrics.events.inc({ kind: 'transaction' }, messages.length);
   if (late > 0) deps.metrics.lateEvents.inc(late);
   if (redelivered > 0) deps.metrics.redeliveredEvents.inc(redelivered);
   return outputs;
+}
+
+/**
+ * The transactions.enriched.v1 record of a valid transaction, given its card's and terminal's history
+ * before it (the decision API's fail-open policy passes empty histories: no history known).
+ */
+export function enrichedRecord(tx: ValidTransaction, customer: BucketHistory, terminal: BucketHistory | null): OutputRecord {
+  const vector = computeFeatures({ eventTimeMs: tx.event_time, amount: tx.amount }, customer, terminal);
+  return {
+    topic: 'transactionsEnriched',
+    key: tx.card_token,
+    value: {
+      transaction_id: tx.transaction_id,
+      card_token: tx.card_token,
+      terminal_id: tx.terminal_id,
+      amount: tx.amount,
+      currency: tx.currency,
+      channel: tx.channel,
+      event_time: tx.event_time,
+      ingest_time: tx.ingest_time,
+      feature_set: FEATURE_SET_VERSION,
+      features: featureVectorToRecord(vector),
+    },
+  };
 }
 
 async function recordLabels(deps: FeatureHandlerDeps, labels: readonly FraudLabel[]): Promise<void> {
