@@ -107,20 +107,20 @@ export class DecisionPipeline {
     const outcomes = new Array<DecisionOutcome>(txs.length);
     const verdicts = await this.#claim(txs);
     const stored = await this.#storedAnswers(txs, verdicts);
-    const send: OutputRecord[] = [];
+    const pending: { answer: DecisionAnswer; records: readonly OutputRecord[] }[] = [];
     const fresh: number[] = [];
     txs.forEach((_, i) => {
       if (verdicts?.[i] === 'duplicate') return void (outcomes[i] = { kind: 'duplicate' });
       const s = stored.get(i);
       if (!s) return void fresh.push(i);
       outcomes[i] = { kind: 'decided', answer: s.answer, replayed: true };
-      if (s.pending) send.push(this.#outbox(s.answer, s.pending));
+      // Stored but maybe never sent (Kafka was down, or the process died before the ack): send again.
+      if (s.pending) pending.push({ answer: s.answer, records: s.pending });
     });
     const kept = await this.#keepAnswers(await this.#compute(fresh.map((i) => txs[i]!), verdicts === null));
     fresh.forEach((i, k) => (outcomes[i] = kept[k]!.outcome));
-    const pending = kept.flatMap((k) => (k.pending ? [k.pending] : []));
-    send.push(...pending.map((p) => this.#outbox(p.answer, p.records)));
-    return { outcomes, send, recorded: verdicts === null ? [] : pending.map((p) => p.answer) };
+    for (const k of kept) if (k.pending) pending.push(k.pending);
+    return { outcomes, send: pending.map((p) => this.#outbox(p.answer, p.records)), recorded: verdicts === null ? [] : pending.map((p) => p.answer) };
   }
 
   async #publish(p: Prepared): Promise<DecisionOutcome[]> {
