@@ -17,6 +17,7 @@ import { archiverConfigSchema } from '../services/archiver/src/config.ts';
 import { checkTrainerConfig, trainerConfigSchema } from '../training/src/worker/config.ts';
 // By package (its entry re-exports the config): test/tsconfig.json has no project reference to services/fused.
 import { checkFusedConfig, fusedConfigSchema } from '@riskstream/fused';
+import { checkDecisionsConfig, decisionsConfigSchema } from '@riskstream/decisions';
 
 const ROOT = join(import.meta.dirname, '..');
 
@@ -55,6 +56,7 @@ const CONFIGS: Record<string, { schema: Schema; check?: Check }> = {
   features: { schema: featuresConfigSchema },
   scoring: { schema: scoringConfigSchema, check: checkScoringConfig as Check },
   fused: { schema: fusedConfigSchema, check: checkFusedConfig as Check },
+  decisions: { schema: decisionsConfigSchema, check: checkDecisionsConfig as Check },
   'drift-monitor': { schema: driftMonitorConfigSchema, check: checkDriftMonitorConfig as Check },
   'alert-receiver': { schema: alertReceiverConfigSchema, check: checkAlertReceiverConfig as Check },
   archiver: { schema: archiverConfigSchema },
