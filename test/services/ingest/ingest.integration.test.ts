@@ -253,3 +253,16 @@ test('integration: a Redis outage pauses the stream (no drops, no DLQ) and it re
   assert.equal(dlq.length, 0, 'an outage never dead-letters');
   t.diagnostic(`retries during the outage: ${await ingest.metric('riskstream_handler_retries_total')}`);
 });
+
+test('integration: POST /transactions with INGEST_HTTP_API_KEYS: 401 without a listed bearer key, 202 with either key', async (t) => {
+  const env = await integrationEnv('ingest-auth');
+  t.after(() => env.cleanup());
+  const ingest = await startIngest(t, env, { INGEST_HTTP_API_KEYS: 'old:0123456789abcdef0123,new:fedcba9876543210fedc' });
+  const post = (headers: Record<string, string>) =>
+    fetch(`${ingest.url}/transactions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(rawTx(900)) });
+  assert.equal((await post({})).status, 401);
+  assert.equal((await post({ authorization: 'Bearer 0123456789abcdef012' })).status, 401);
+  assert.equal((await post({ authorization: 'Bearer 0123456789abcdef0123' })).status, 202);
+  assert.equal((await post({ authorization: 'Bearer fedcba9876543210fedc' })).status, 202);
+  assert.equal(await ingest.metric('ingest_http_requests_total', { status: '401' }), 2);
+});
