@@ -62,6 +62,19 @@ const BENCHES: readonly Bench[] = [
     targets: [{ path: 'scoringVsRaw', op: '>=', value: 0.8, what: 'scoring rows/s vs raw onnxruntime session.run at batch 256' }],
   },
   {
+    // riskstream score: the scorer on feature input, and whole files (raw transactions and feature tables).
+    name: 'decisions-batch',
+    script: 'bench/decisions/batch-scoring-bench.ts',
+    args: ['--source', '.riskstream/bench-registry', '--rounds', '5', '--seconds', '10'],
+    // The same model as the scoring bench.
+    prepare: {
+      script: 'cli/bin/riskstream.ts',
+      args: ['train', '--simulated', '--days', '60', '--registry', '.riskstream/bench-registry', '--quiet'],
+      unless: '.riskstream/bench-registry/fraud/aliases.json',
+    },
+    targets: [{ path: 'batchVsRaw', op: '>=', value: 0.7, what: 'riskstream score rows/s on feature input vs raw onnxruntime session.run at batch 1,024' }],
+  },
+  {
     name: 'pipeline',
     script: 'bench/pipeline/pipeline-bench.ts',
     args: ['--latency-seconds', '20'],

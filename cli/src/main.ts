@@ -9,6 +9,7 @@ import { servicesCommand } from './commands/services-command.ts';
 import { produceCommand } from './commands/produce-command.ts';
 import { consumeCommand } from './commands/consume-command.ts';
 import { offlineCommand } from './commands/offline-command.ts';
+import { scoreCommand } from './commands/score-command.ts';
 
 const COMMANDS: readonly Command[] = [
   stackCommand,
@@ -16,6 +17,7 @@ const COMMANDS: readonly Command[] = [
   simulateCommand,
   trainCommand,
   modelsCommand,
+  scoreCommand,
   produceCommand,
   consumeCommand,
   offlineCommand,

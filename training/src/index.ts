@@ -4,7 +4,7 @@ export type { SimulationOptions, SimulationResult, SimulationRng, DriftScenario,
 export { featurizeOffline, timeSplit, HANDBOOK_TRAIN_START } from './features/index.ts';
 export { createDataset, takeRows } from './data/dataset.ts';
 export type { Dataset } from './data/dataset.ts';
-export { readCsvDataset, parseCsvDataset } from './data/csv-reader.ts';
+export { readCsvDataset, parseCsvDataset, splitCsvLine } from './data/csv-reader.ts';
 export type { CsvReadOptions, CsvDataset } from './data/csv-reader.ts';
 export { stratifiedHoldout, splitDataset } from './split.ts';
 export { trainGbdt } from './models/gbdt.ts';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import type { DuckDBAppender, DuckDBInstance } from '@duckdb/node-api';
+import { basename, dirname, join } from 'node:path';
+import type { DuckDBAppender, DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { AppError, DependencyError, ValidationError } from '../errors.ts';
 import { openEngine, quoteIdentifier, quoteLiteral, withConnection, type EngineOptions } from './duckdb-engine.ts';
 import { partitionDir, temporaryFileName, type OfflineColumn, type OfflineTableName } from './offline-layout.ts';
@@ -155,6 +155,99 @@ export class OfflineStoreWriter {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#instance.closeSync();
+  }
+}
+
+/**
+ * One Parquet file at any path, filled by appends: rows go straight into a DuckDB temp table (columnar,
+ * so a million rows stay small and no row objects pile up), and `finish` publishes the file the way
+ * writeFile does (COPY to a hidden temporary beside it, fsync, rename). Until then the path is untouched;
+ * `abort` leaves nothing behind. For files outside the offline store, e.g. `riskstream score --out`.
+ */
+export class ParquetFileWriter {
+  readonly path: string;
+  readonly #columns: readonly OfflineColumn[];
+  readonly #instance: DuckDBInstance;
+  readonly #con: DuckDBConnection;
+  readonly #appender: DuckDBAppender;
+  readonly #compression: string;
+  #rows = 0;
+  #open = true;
+
+  private constructor(path: string, columns: readonly OfflineColumn[], parts: { instance: DuckDBInstance; con: DuckDBConnection; appender: DuckDBAppender; compression: string }) {
+    this.path = path;
+    this.#columns = columns;
+    this.#instance = parts.instance;
+    this.#con = parts.con;
+    this.#appender = parts.appender;
+    this.#compression = parts.compression;
+  }
+
+  static async open(path: string, columns: readonly OfflineColumn[], options: OfflineStoreWriterOptions = {}): Promise<ParquetFileWriter> {
+    const instance = await openEngine(options);
+    const con = await instance.connect();
+    try {
+      await con.run(`CREATE TEMP TABLE staging (${columns.map((c) => `${quoteIdentifier(c.name)} ${c.type}`).join(', ')})`);
+      const appender = await con.createAppender('staging');
+      return new ParquetFileWriter(path, columns, { instance, con, appender, compression: options.compression ?? 'zstd' });
+    } catch (err) {
+      con.closeSync();
+      instance.closeSync();
+      throw duckdbError(`preparing ${path}`, err);
+    }
+  }
+
+  /** Rows in `columns` order. */
+  append(rows: readonly OfflineRow[]): void {
+    if (!this.#open) throw new AppError('SHUTDOWN', `${this.path} is already finished`);
+    const columns = this.#columns;
+    for (const [i, row] of rows.entries()) {
+      if (row.length !== columns.length) throw new ValidationError('OFFLINE_ROW_INVALID', [{ path: `${this.path}[${this.#rows + i}]`, problem: `has ${row.length} cells for ${columns.length} columns` }]);
+      for (let j = 0; j < columns.length; j++) appendCell(this.#appender, columns[j]!, row[j]!);
+      this.#appender.endRow();
+    }
+    this.#rows += rows.length;
+  }
+
+  async finish(): Promise<WrittenFile> {
+    if (!this.#open) throw new AppError('SHUTDOWN', `${this.path} is already finished`);
+    const tmpPath = join(dirname(this.path), temporaryFileName(basename(this.path), `${process.pid}-${randomBytes(4).toString('hex')}`));
+    try {
+      this.#appender.flushSync();
+      this.#appender.closeSync();
+      await this.#con.run(`COPY staging TO ${quoteLiteral(tmpPath)} (FORMAT parquet, COMPRESSION ${this.#compression})`);
+    } catch (err) {
+      await rm(tmpPath, { force: true }).catch(() => undefined);
+      this.#close();
+      throw duckdbError(`writing ${this.path}`, err);
+    }
+    this.#close();
+    try {
+      await fsyncPath(tmpPath);
+      await rename(tmpPath, this.path);
+      await fsyncPath(dirname(this.path));
+      const { size } = await stat(this.path);
+      return { path: this.path, rows: this.#rows, bytes: size };
+    } catch (err) {
+      await rm(tmpPath, { force: true }).catch(() => undefined);
+      throw storageError(`publishing ${this.path}`, err);
+    }
+  }
+
+  /** Drops what was appended; the path is left as it was. Idempotent. */
+  async abort(): Promise<void> {
+    if (this.#open) this.#close();
+  }
+
+  #close(): void {
+    this.#open = false;
+    try {
+      this.#appender.closeSync();
+    } catch {
+      // already closed by finish
+    }
+    this.#con.closeSync();
     this.#instance.closeSync();
   }
 }

@@ -76,7 +76,8 @@ function splitQuoted(line: string, delimiter: string): string[] {
   return out;
 }
 
-function splitLine(line: string, delimiter: string): string[] {
+/** One line's trimmed cells; quoted fields (with "" escapes) only cost the slow path on lines with a quote. */
+export function splitCsvLine(line: string, delimiter = ','): string[] {
   const cells = line.includes('"') ? splitQuoted(line, delimiter) : line.split(delimiter);
   for (let i = 0; i < cells.length; i++) cells[i] = cells[i]!.trim();
   return cells;
@@ -102,7 +103,7 @@ export function parseCsvDataset(text: string, options: CsvReadOptions): CsvDatas
   while (lines.length > 0 && lines[lines.length - 1]!.trim() === '') lines.pop();
   if (lines.length === 0) throw new ValidationError('CSV_EMPTY', [{ path: 'header', problem: 'file is empty' }]);
 
-  const header = splitLine(lines[0]!.replace(/^\uFEFF/, ''), delimiter);
+  const header = splitCsvLine(lines[0]!.replace(/^\uFEFF/, ''), delimiter);
   const issues: ValidationIssue[] = [];
   const indexOf = (name: string | undefined, what: string): number => {
     if (name === undefined) return -1;
@@ -132,7 +133,7 @@ export function parseCsvDataset(text: string, options: CsvReadOptions): CsvDatas
   // First pass: raw cells, kept only for the columns that need a level dictionary.
   const cells: string[][] = new Array(rows);
   for (let i = 0; i < rows; i++) {
-    const c = splitLine(lines[i + 1]!, delimiter);
+    const c = splitCsvLine(lines[i + 1]!, delimiter);
     if (c.length !== width) {
       issues.push({ path: `line ${i + 2}`, problem: `has ${c.length} fields, header has ${width}` });
       if (issues.length >= 20) break;
