@@ -87,6 +87,30 @@ export const pipelineDashboard = dashboard({
       { unit: 'short', min: 0, description: 'A failed transaction is settled and its inputs processed again from the committed offsets (a rebalance, a fenced zombie, a broker outage).' },
     ),
 
+    row('Decision API'),
+    timeseries('Decision API requests / s by status', [q(`sum by (status) (rate(decisions_requests_total[${R}]))`, '{{status}}')], {
+      unit: 'ops',
+      min: 0,
+      stack: true,
+      w: 8,
+      description: 'POST /v1/decisions: 200 decided, 400 invalid, 401 no or wrong key, 409 the stream had it first, 413 body too large, 429 saturated, 503 Redis (fail-closed), Kafka or the model unavailable.',
+    }),
+    timeseries(
+      'Decision API latency',
+      [...quantiles('decisions_request_duration_seconds', '', 'answer '), q(`histogram_quantile(0.99, sum by (le) (rate(decisions_record_duration_seconds_bucket[${R}])))`, 'outbox ack p99')],
+      { unit: 's', min: 0, w: 8, description: 'From the request read to the answer written; the outbox ack is the Kafka part of it.' },
+    ),
+    timeseries(
+      'Decision API: degraded, replayed, refused, relayed / s',
+      [
+        q(`sum(rate(decisions_features_degraded_total[${R}]))`, 'degraded (fail-open)'),
+        q(`sum(rate(decisions_replayed_total[${R}]))`, 'retries answered from the store'),
+        q(`sum(rate(decisions_auth_failures_total[${R}])) or sum(rate(decisions_requests_total[${R}])) * 0`, 'auth failures'),
+        q(`sum by (outcome) (rate(decisions_relayed_total[${R}]))`, 'relay {{outcome}}'),
+      ],
+      { unit: 'ops', min: 0, w: 8 },
+    ),
+
     row('Dead letters and errors'),
     timeseries(
       'Dead-lettered records / s',

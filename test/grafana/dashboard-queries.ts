@@ -45,6 +45,17 @@ export const MAY_BE_EMPTY: Readonly<Record<string, string>> = {
   'dashboard-panel:Realised performance vs holdout reference#C': 'realised metrics need labelled events, and fraud labels arrive late',
   'dashboard-panel:Calibration error (ECE)#A': 'realised metrics need labelled events, and fraud labels arrive late',
   'dashboard-panel:Feature tests now#B': 'drift_feature_chi2_statistic exists only for categorical features',
+  // The closed-loop test runs the streaming pipeline without the decision API; the decisions integration
+  // test scrapes a decisions process and checks these panels' series.
+  'dashboard-panel:Decision API requests / s by status#A': 'needs a scraped decisions process (test/services/decisions)',
+  'dashboard-panel:Decision API latency#A': 'needs a scraped decisions process (test/services/decisions)',
+  'dashboard-panel:Decision API latency#B': 'needs a scraped decisions process (test/services/decisions)',
+  'dashboard-panel:Decision API latency#C': 'needs a scraped decisions process (test/services/decisions)',
+  'dashboard-panel:Decision API latency#D': 'needs a scraped decisions process (test/services/decisions)',
+  'dashboard-panel:Decision API: degraded, replayed, refused, relayed / s#A': 'needs a scraped decisions process (test/services/decisions)',
+  'dashboard-panel:Decision API: degraded, replayed, refused, relayed / s#B': 'needs a scraped decisions process (test/services/decisions)',
+  'dashboard-panel:Decision API: degraded, replayed, refused, relayed / s#C': 'needs a scraped decisions process (test/services/decisions)',
+  'dashboard-panel:Decision API: degraded, replayed, refused, relayed / s#D': 'needs a scraped decisions process (test/services/decisions)',
   'grafana-alert:PromotedModelUnderperforms': 'needs a second promotion (see the dashboard panel)',
   'grafana-alert:DeadLetterRateHigh': 'riskstream_dlq_messages_total has no series before the first dead letter',
   'grafana-alert:ScoringLatencyBudgetFastBurn': 'the short-window burn condition is part of the value: empty unless the budget burns',

@@ -9,6 +9,10 @@ import { createIdempotentProducer, isFusedOutput, sendRecords } from '@riskstrea
 import { readTopic } from '../../support/integration.ts';
 import { redisEntries } from '../../support/redis-keys.ts';
 import { waitFor } from '../../support/child-service.ts';
+import { removeScrapeTarget, writeScrapeTarget } from '../../../cli/src/services/service-processes.ts';
+import { StackDir } from '../../../cli/src/stack/stack-dir.ts';
+import { allQueries } from '../../grafana/dashboard-queries.ts';
+import { promQuery, stack } from '../../support/loop-harness.ts';
 import { decisionsEnv, mapConcurrent, postDecision, rawTransactions, trainedRegistry, type DecisionsEnv } from './decisions-support.ts';
 
 const registry = await trainedRegistry();
@@ -143,4 +147,26 @@ test('integration: decisions: kill -9 right after answering loses no recorded de
   await onceEach(d, 'transactionsValid', txs.length);
   await onceEach(d, 'transactionsEnriched', txs.length);
   await waitFor('relay idle', () => true);
+});
+
+test('integration: decisions: the pipeline dashboard\'s Decision API panels have series from a scraped decisions process', async (t) => {
+  const d = await decisionsEnv('decisions-dash', registry.dir);
+  t.after(() => d.stop());
+  const p = await d.start();
+  const stackDir = new StackDir(stack.stackDir);
+  const replica = `decisions-dash-${Date.now().toString(36)}`;
+  writeScrapeTarget(stackDir, replica, Number(new URL(p.url).port));
+  t.after(() => removeScrapeTarget(stackDir, replica));
+  const txs = rawTransactions(40, 61);
+  const deadline = Date.now() + 60_000;
+  // Traffic across several scrapes, so rates over the dashboards' 1 m window have two samples.
+  while (Date.now() < deadline && (await promQuery(`up{replica="${replica}"}`)).length === 0) await mapConcurrent(txs.splice(0, 2), 2, (tx) => postDecision(p.url, tx));
+  await new Promise((r) => setTimeout(r, 12_000));
+  await mapConcurrent(txs, 4, (tx) => postDecision(p.url, tx));
+  await new Promise((r) => setTimeout(r, 6_000));
+  const decisionPanels = allQueries().filter((q) => q.kind === 'dashboard-panel' && q.title.startsWith('Decision API'));
+  assert.ok(decisionPanels.length >= 3, 'the Decision API row exists');
+  const empty: string[] = [];
+  for (const q of decisionPanels) if ((await promQuery(q.expr)).length === 0) empty.push(`${q.title}: ${q.expr}`);
+  assert.deepEqual(empty, []);
 });
