@@ -18,8 +18,9 @@ export async function trainedRegistry(): Promise<{ dir: string; cleanup(): Promi
 }
 
 /** The first n transactions of a simulation, as a client submits them (no label fields). */
-export function rawTransactions(n: number, seed = 12): Record<string, unknown>[] {
-  const sim = simulate({ nCustomers: 2500, nTerminals: 5000, nbDays: 8, seed });
+export function rawTransactions(n: number, seed = 12, population = { nCustomers: 2500, nTerminals: 5000, nbDays: 8 }): Record<string, unknown>[] {
+  const sim = simulate({ ...population, seed });
+  if (n > sim.transactions.length) throw new Error(`the simulation has ${sim.transactions.length} transactions, ${n} asked`);
   return Array.from({ length: n }, (_, i) => rawOf(transactionAt(sim, i)));
 }
 
