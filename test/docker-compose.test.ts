@@ -5,19 +5,10 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { checkConnectionConfig, loadConfig, type ConfigIssue, type Schema } from '@riskstream/shared';
+import { checkConnectionConfig, loadConfig } from '@riskstream/shared';
 import { DEFAULT_TOPOLOGY, SERVICES } from '../cli/src/services/service-processes.ts';
+import { PROCESS_CONFIGS } from './support/process-configs.ts';
 import { stackConfigSchema } from '../cli/src/stack/stack-config.ts';
-import { checkIngestConfig, ingestConfigSchema } from '../services/ingest/src/config.ts';
-import { featuresConfigSchema } from '../services/features/src/config.ts';
-import { checkScoringConfig, scoringConfigSchema } from '../services/scoring/src/config.ts';
-import { checkDriftMonitorConfig, driftMonitorConfigSchema } from '../services/drift-monitor/src/config.ts';
-import { alertReceiverConfigSchema, checkAlertReceiverConfig } from '../services/alert-receiver/src/config.ts';
-import { archiverConfigSchema } from '../services/archiver/src/config.ts';
-import { checkTrainerConfig, trainerConfigSchema } from '../training/src/worker/config.ts';
-// By package (its entry re-exports the config): test/tsconfig.json has no project reference to services/fused.
-import { checkFusedConfig, fusedConfigSchema } from '@riskstream/fused';
-import { checkDecisionsConfig, decisionsConfigSchema } from '@riskstream/decisions';
 
 const ROOT = join(import.meta.dirname, '..');
 
@@ -49,19 +40,7 @@ const COMPOSE_ENV_FILE: Record<string, string> = {
   GRAFANA_WEBHOOK_HMAC_SECRET: 'test-grafana-hmac-secret-0123456789',
 };
 
-/** The config schema (and the cross-field check its main.ts runs) of each process that runs a main.ts. */
-type Check = (c: never) => ConfigIssue[];
-const CONFIGS: Record<string, { schema: Schema; check?: Check }> = {
-  ingest: { schema: ingestConfigSchema, check: checkIngestConfig as Check },
-  features: { schema: featuresConfigSchema },
-  scoring: { schema: scoringConfigSchema, check: checkScoringConfig as Check },
-  fused: { schema: fusedConfigSchema, check: checkFusedConfig as Check },
-  decisions: { schema: decisionsConfigSchema, check: checkDecisionsConfig as Check },
-  'drift-monitor': { schema: driftMonitorConfigSchema, check: checkDriftMonitorConfig as Check },
-  'alert-receiver': { schema: alertReceiverConfigSchema, check: checkAlertReceiverConfig as Check },
-  archiver: { schema: archiverConfigSchema },
-  trainer: { schema: trainerConfigSchema, check: checkTrainerConfig as Check },
-};
+const CONFIGS = PROCESS_CONFIGS;
 
 // Processes without a Kafka consumer: the model server serves files, the alert receiver's input is its HTTP routes.
 const NO_CONSUMER = new Set(['model-server', 'alert-receiver']);
@@ -283,7 +262,7 @@ test('the alert receiver reaches the drift monitor by compose service name', () 
   const url = new URL(environmentOf(compose.services['alert-receiver']!)['DRIFT_MONITOR_URL']!);
   assert.ok(compose.services[url.hostname], `${url.hostname} is a compose service`);
   assert.equal(url.hostname, 'drift-monitor');
-  assert.equal(Number(url.port), (driftMonitorConfigSchema.httpPort as { default: number }).default);
+  assert.equal(Number(url.port), (CONFIGS['drift-monitor']!.schema['httpPort'] as { default: number }).default);
 });
 
 interface PrometheusConfig {

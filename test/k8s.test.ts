@@ -5,36 +5,15 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { checkConnectionConfig, loadConfig, type ConfigIssue, type Schema } from '@riskstream/shared';
+import { checkConnectionConfig, loadConfig } from '@riskstream/shared';
 import { DEFAULT_TOPOLOGY, SERVICES } from '../cli/src/services/service-processes.ts';
-import { checkIngestConfig, ingestConfigSchema } from '../services/ingest/src/config.ts';
-import { featuresConfigSchema } from '../services/features/src/config.ts';
-import { checkScoringConfig, scoringConfigSchema } from '../services/scoring/src/config.ts';
-import { checkDriftMonitorConfig, driftMonitorConfigSchema } from '../services/drift-monitor/src/config.ts';
-import { alertReceiverConfigSchema, checkAlertReceiverConfig } from '../services/alert-receiver/src/config.ts';
-import { archiverConfigSchema } from '../services/archiver/src/config.ts';
-import { checkTrainerConfig, trainerConfigSchema } from '../training/src/worker/config.ts';
-// By package (its entry re-exports the config): test/tsconfig.json has no project reference to services/fused.
-import { checkFusedConfig, fusedConfigSchema } from '@riskstream/fused';
-import { checkDecisionsConfig, decisionsConfigSchema } from '@riskstream/decisions';
+import { PROCESS_CONFIGS } from './support/process-configs.ts';
 
 /** The k8s manifests must describe the processes the code runs, with variables the code declares. */
 const ROOT = join(import.meta.dirname, '..');
 const NAMESPACE = 'riskstream';
 
-/** The config schema (and the cross-field check its main.ts runs) of each process that runs a main.ts. */
-type Check = (c: never) => ConfigIssue[];
-const CONFIGS: Record<string, { schema: Schema; check?: Check }> = {
-  ingest: { schema: ingestConfigSchema, check: checkIngestConfig as Check },
-  features: { schema: featuresConfigSchema },
-  scoring: { schema: scoringConfigSchema, check: checkScoringConfig as Check },
-  fused: { schema: fusedConfigSchema, check: checkFusedConfig as Check },
-  decisions: { schema: decisionsConfigSchema, check: checkDecisionsConfig as Check },
-  'drift-monitor': { schema: driftMonitorConfigSchema, check: checkDriftMonitorConfig as Check },
-  'alert-receiver': { schema: alertReceiverConfigSchema, check: checkAlertReceiverConfig as Check },
-  archiver: { schema: archiverConfigSchema },
-  trainer: { schema: trainerConfigSchema, check: checkTrainerConfig as Check },
-};
+const CONFIGS = PROCESS_CONFIGS;
 // The model server is a CLI command (`riskstream models serve`): only the registry directory comes from the environment.
 const MODEL_SERVER_ENV = new Set(['MODEL_REGISTRY_DIR']);
 // Processes without a Kafka consumer: the model server serves files, the alert receiver's input is its HTTP routes.

@@ -3,74 +3,15 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { PassThrough } from 'node:stream';
 import { createHttpServer, createLogger, createMetricsRegistry, DependencyError, listen, ModelError, NotFoundError } from '@riskstream/shared';
-import type { FeatureModel, ModelCatalog, ModelLease } from '../../../services/decisions/src/model-catalog.ts';
 import { csvTable, mlflowRoutes, parseCsv, payloadFormat } from '../../../services/decisions/src/mlflow-invocations.ts';
+import { FEATURES, MISSING, fakeModel, harness, type Harness } from './fake-model-catalog.ts';
 
-const FEATURES = ['amount', 'merchant_risk', 'tx_count_1h'];
-/** What the fake model scores a missing (NaN) value as, so a test can see it arrived as NaN. */
-const MISSING = 7;
 const JSON_TYPE = 'application/json';
 
-/**
- * Scores sum(x_j * 10^j) over the columns in feature order, so a score shows which value reached which
- * feature: (amount 1, merchant_risk 2, tx_count_1h 3) is 321.
- */
-function fakeModel(calls: number[]): FeatureModel {
-  return {
-    name: 'fraud',
-    version: 3,
-    featureNames: FEATURES,
-    async score(columns, rows) {
-      calls.push(rows);
-      const out = new Float32Array(rows);
-      for (let r = 0; r < rows; r++) {
-        out[r] = columns.reduce((sum, column, j) => sum + (Number.isNaN(column[r]!) ? MISSING : column[r]!) * 10 ** j, 0);
-      }
-      return out;
-    },
-  };
-}
-
-class FakeCatalog implements ModelCatalog {
-  readonly modelName = 'fraud';
-  readonly calls: number[] = [];
-  champion: FeatureModel | undefined = fakeModel(this.calls);
-  failWith: Error | undefined;
-  acquired = 0;
-  released = 0;
-
-  async acquire(name: string, version?: number): Promise<ModelLease> {
-    assert.equal(name, this.modelName, 'MLflow scores the champion');
-    assert.equal(version, undefined, 'MLflow scores the champion');
-    if (this.failWith) throw this.failWith;
-    if (!this.champion) throw new DependencyError('model-registry', 'no champion at http://10.1.2.3:5000 yet');
-    this.acquired++;
-    return { model: this.champion, release: () => void this.released++ };
-  }
-
-  isReady(name: string): boolean {
-    return name === this.modelName && this.champion !== undefined;
-  }
-}
-
-interface Harness {
-  base: string;
-  catalog: FakeCatalog;
-  logs: string[];
-}
-
-async function harness(t: TestContext, maxBodyBytes = 64 * 1024): Promise<Harness> {
-  const catalog = new FakeCatalog();
-  const logs: string[] = [];
-  const destination = new PassThrough();
-  destination.on('data', (line: Buffer) => logs.push(line.toString()));
-  const logger = createLogger('mlflow-test', { level: 'error', destination });
-  const registry = createMetricsRegistry('mlflow-test', { defaultMetrics: false });
-  const server = createHttpServer({ registry, routes: mlflowRoutes(catalog, { maxBodyBytes, version: '2.17.0', logger }) });
-  const port = await listen(server, 0);
-  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  t.after(() => assert.equal(catalog.released, catalog.acquired, 'every lease is released'));
-  return { base: `http://127.0.0.1:${port}`, catalog, logs };
+async function mlflowHarness(t: TestContext, maxBodyBytes = 64 * 1024): Promise<Harness> {
+  const h = await harness(t, 'mlflow-test', (catalog, logger) => mlflowRoutes(catalog, { maxBodyBytes, version: '2.17.0', logger }));
+  t.after(() => assert.ok(h.catalog.asked.every((a) => a.name === 'fraud' && a.version === undefined), 'MLflow scores the champion'));
+  return h;
 }
 
 interface Answer {
@@ -95,7 +36,7 @@ async function predictions(h: Harness, body: unknown, contentType?: string): Pro
 // MLflow's documented curl examples, with our feature names for its "a", "b", "c".
 
 test('docs: split-oriented DataFrame input (dataframe_split)', async (t) => {
-  const h = await harness(t);
+  const h = await mlflowHarness(t);
   const body = { dataframe_split: { columns: ['amount', 'merchant_risk', 'tx_count_1h'], data: [[1, 2, 3], [4, 5, 6]] } };
   assert.deepEqual(await predictions(h, body), [321, 654]);
   const withIndex = { dataframe_split: { ...body.dataframe_split, index: [10, 11] } };
@@ -103,20 +44,20 @@ test('docs: split-oriented DataFrame input (dataframe_split)', async (t) => {
 });
 
 test('docs: record-oriented DataFrame input (dataframe_records)', async (t) => {
-  const h = await harness(t);
+  const h = await mlflowHarness(t);
   const body = { dataframe_records: [{ amount: 1, merchant_risk: 2, tx_count_1h: 3 }, { amount: 4, merchant_risk: 5, tx_count_1h: 6 }] };
   assert.deepEqual(await predictions(h, body), [321, 654]);
 });
 
 test('docs: TF serving "instances" format, as records and as rows in feature order', async (t) => {
-  const h = await harness(t);
+  const h = await mlflowHarness(t);
   const records = { instances: [{ amount: 1, merchant_risk: 2, tx_count_1h: 3 }, { tx_count_1h: 6, amount: 4, merchant_risk: 5 }] };
   assert.deepEqual(await predictions(h, records), [321, 654]);
   assert.deepEqual(await predictions(h, { instances: [[1, 2, 3], [4, 5, 6]] }), [321, 654]);
 });
 
 test('docs: TF serving "inputs" format, as columns and as rows (the quick-start curl)', async (t) => {
-  const h = await harness(t);
+  const h = await mlflowHarness(t);
   const columns = { inputs: { amount: [1, 4, 7], merchant_risk: [2, 5, 8], tx_count_1h: [3, 6, 9] } };
   assert.deepEqual(await predictions(h, columns), [321, 654, 987]);
   // curl ... -H "Content-Type:application/json;" --data '{"inputs": [[1, 2], [3, 4], [5, 6]]}', one column more.
@@ -124,13 +65,13 @@ test('docs: TF serving "inputs" format, as columns and as rows (the quick-start 
 });
 
 test('docs: an optional "params" key next to the input is accepted (and ignored: the models take none)', async (t) => {
-  const h = await harness(t);
+  const h = await mlflowHarness(t);
   const body = { inputs: { amount: [1], merchant_risk: [2], tx_count_1h: [3] }, params: { max_answer_len: 10 } };
   assert.deepEqual(await predictions(h, body), [321]);
 });
 
 test('text/csv: a header row names the columns (any order); an empty cell is missing; quotes and CRLF', async (t) => {
-  const h = await harness(t);
+  const h = await mlflowHarness(t);
   assert.deepEqual(await predictions(h, 'tx_count_1h,amount,merchant_risk\n3,1,2\n6,4,5\n', 'text/csv'), [321, 654]);
   assert.deepEqual(await predictions(h, 'amount,merchant_risk,tx_count_1h\r\n1,,3\r\n"4",5,', 'text/csv; charset=utf-8'), [1 + MISSING * 10 + 300, 4 + 50 + MISSING * 100]);
   // pandas.DataFrame.to_csv() writes the index as a first, unnamed column: an extra column, ignored.
@@ -138,7 +79,7 @@ test('text/csv: a header row names the columns (any order); an empty cell is mis
 });
 
 test('columns are matched by name in any order; extra columns are ignored; null and absent keys are NaN', async (t) => {
-  const h = await harness(t);
+  const h = await mlflowHarness(t);
   const reordered = { dataframe_split: { columns: ['tx_count_1h', 'note', 'amount', 'merchant_risk'], data: [[3, 'x', 1, 2]] } };
   assert.deepEqual(await predictions(h, reordered), [321]);
   const gaps = { dataframe_records: [{ amount: null, merchant_risk: 2, tx_count_1h: 3 }, { amount: 1, tx_count_1h: 3 }, { merchant_risk: 0, extra: true }] };
@@ -147,7 +88,7 @@ test('columns are matched by name in any order; extra columns are ignored; null 
 });
 
 test('zero rows answer no predictions without calling the model', async (t) => {
-  const h = await harness(t);
+  const h = await mlflowHarness(t);
   assert.deepEqual(await predictions(h, { dataframe_split: { columns: FEATURES, data: [] } }), []);
   assert.deepEqual(await predictions(h, 'amount,merchant_risk,tx_count_1h\n', 'text/csv'), []);
   assert.deepEqual(h.catalog.calls, []);
@@ -156,7 +97,7 @@ test('zero rows answer no predictions without calling the model', async (t) => {
 const KEYS = "['dataframe_split', 'dataframe_records', 'instances', 'inputs']";
 
 test('400 BAD_REQUEST naming the accepted keys: none of them, two of them, a list, a scalar, malformed JSON', async (t) => {
-  const h = await harness(t);
+  const h = await mlflowHarness(t);
   const cases: Array<[unknown, string]> = [
     [{ data: [[1, 2, 3]] }, `The input must be a JSON dictionary with exactly one of the input fields ${KEYS}. Received dictionary with input fields: ['data'].`],
     [{ instances: [[1, 2, 3]], inputs: [[1, 2, 3]] }, `The input must be a JSON dictionary with exactly one of the input fields ${KEYS}. Received dictionary with input fields: ['instances', 'inputs'].`],
@@ -173,7 +114,7 @@ test('400 BAD_REQUEST naming the accepted keys: none of them, two of them, a lis
 });
 
 test('400 BAD_REQUEST for a payload whose format does not hold', async (t) => {
-  const h = await harness(t);
+  const h = await mlflowHarness(t);
   const cases: Array<[unknown, string]> = [
     [{ dataframe_split: [[1, 2, 3]] }, 'dataframe_split must be an object with "columns" and "data"'],
     [{ dataframe_split: { data: [[1, 2, 3]] } }, 'dataframe_split.columns must be a list of column names'],
@@ -206,7 +147,7 @@ test('400 BAD_REQUEST for a payload whose format does not hold', async (t) => {
 });
 
 test('400 INVALID_PARAMETER_VALUE when the payload does not fit the model: missing features, non-numbers, row width', async (t) => {
-  const h = await harness(t);
+  const h = await mlflowHarness(t);
   const cases: Array<[unknown, string | undefined, string]> = [
     [{ dataframe_records: [{ amount: 1, foo: 2 }] }, JSON_TYPE, "Model is missing inputs ['merchant_risk', 'tx_count_1h']. Note that there were extra inputs: ['foo']."],
     [{ dataframe_records: [] }, JSON_TYPE, "Model is missing inputs ['amount', 'merchant_risk', 'tx_count_1h']."],
@@ -227,7 +168,7 @@ test('400 INVALID_PARAMETER_VALUE when the payload does not fit the model: missi
 });
 
 test("415 in MLflow's words for another content type, another charset or an unknown parameter", async (t) => {
-  const h = await harness(t);
+  const h = await mlflowHarness(t);
   const body = JSON.stringify({ instances: [[1, 2, 3]] });
   const cases: Array<[string | undefined, string]> = [
     ['text/plain', "This predictor only supports the following content types: Types: ['text/csv', 'application/json']. Got 'text/plain'."],
@@ -248,7 +189,7 @@ test("415 in MLflow's words for another content type, another charset or an unkn
 });
 
 test('413 BAD_REQUEST for a body over the limit, declared or chunked', async (t) => {
-  const h = await harness(t, 1_000);
+  const h = await mlflowHarness(t, 1_000);
   const res = await invoke(h, { instances: Array.from({ length: 200 }, () => [1, 2, 3]) });
   assert.equal(res.status, 413);
   assert.deepEqual(res.body, { error_code: 'BAD_REQUEST', message: 'request body exceeds 1000 bytes' });
@@ -266,7 +207,7 @@ test('413 BAD_REQUEST for a body over the limit, declared or chunked', async (t)
 });
 
 test('503 TEMPORARILY_UNAVAILABLE with Retry-After while no champion is loaded; /ping and /health say so too', async (t) => {
-  const h = await harness(t);
+  const h = await mlflowHarness(t);
   for (const path of ['/ping', '/health']) {
     const ok = await fetch(`${h.base}${path}`);
     assert.equal(ok.status, 200);
@@ -287,15 +228,15 @@ test('503 TEMPORARILY_UNAVAILABLE with Retry-After while no champion is loaded; 
 });
 
 test('GET /version answers the version string as is', async (t) => {
-  const h = await harness(t);
+  const h = await mlflowHarness(t);
   const res = await fetch(`${h.base}/version`);
   assert.equal(res.status, 200);
   assert.equal(await res.text(), '2.17.0');
 });
 
 test('500 INTERNAL_ERROR with a generic message when the model fails (logged with its code); 404 for a NotFoundError', async (t) => {
-  const h = await harness(t);
-  h.catalog.champion = { ...fakeModel([]), score: async () => Promise.reject(new ModelError('fraud v3', 'session is closed')) };
+  const h = await mlflowHarness(t);
+  h.catalog.champion = { ...fakeModel(3, FEATURES, []), score: async () => Promise.reject(new ModelError('fraud v3', 'session is closed')) };
   const res = await invoke(h, { instances: [[1, 2, 3]] });
   assert.equal(res.status, 500);
   assert.deepEqual(res.body, { error_code: 'INTERNAL_ERROR', message: 'internal error' });

@@ -3,91 +3,11 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { PassThrough } from 'node:stream';
 import { createHttpServer, createLogger, createMetricsRegistry, DependencyError, listen, ModelError, NotFoundError } from '@riskstream/shared';
-import type { FeatureModel, ModelCatalog, ModelLease } from '../../../services/decisions/src/model-catalog.ts';
 import { flattenTensor, openInferenceRoutes, parseModelPath } from '../../../services/decisions/src/open-inference.ts';
+import { FEATURES, MISSING, fakeModel, harness, type Harness } from './fake-model-catalog.ts';
 
-const FEATURES = ['amount', 'merchant_risk', 'tx_count_1h'];
-/** What the fake models score a missing (NaN) value as, so a test can see it arrived as NaN. */
-const MISSING = 7;
-
-/**
- * Scores sum(x_j * 10^j) over the columns in the model's own feature order, so a score shows which value
- * reached which feature: (amount 1, merchant_risk 2, tx_count_1h 3) is 321 for the champion.
- */
-function fakeModel(version: number, featureNames: string[], calls: number[]): FeatureModel {
-  return {
-    name: 'fraud',
-    version,
-    featureNames,
-    async score(columns, rows) {
-      calls.push(rows);
-      assert.equal(columns.length, featureNames.length);
-      const out = new Float32Array(rows);
-      for (let r = 0; r < rows; r++) {
-        out[r] = columns.reduce((sum, column, j) => sum + (Number.isNaN(column[r]!) ? MISSING : column[r]!) * 10 ** j, 0);
-      }
-      return out;
-    },
-  };
-}
-
-class FakeCatalog implements ModelCatalog {
-  readonly modelName = 'fraud';
-  readonly calls: number[] = [];
-  champion: FeatureModel | undefined = fakeModel(3, FEATURES, this.calls);
-  /** Version 2 takes the same features in another order. */
-  readonly versions = new Map<number, FeatureModel>([[2, fakeModel(2, [...FEATURES].reverse(), this.calls)]]);
-  readonly loaded = new Set<number>();
-  failWith: Error | undefined;
-  acquired = 0;
-  released = 0;
-
-  async acquire(name: string, version?: number): Promise<ModelLease> {
-    if (this.failWith) throw this.failWith;
-    if (name !== this.modelName) throw new NotFoundError('model', `no registered model '${name}'`);
-    const model = version === undefined ? this.champion : this.versions.get(version) ?? (version === 3 ? this.champion : undefined);
-    if (!model) {
-      if (version === undefined) throw new DependencyError('model-registry', 'no champion at http://10.1.2.3:5000 yet');
-      throw new NotFoundError('model', `${name} has no version ${version}`);
-    }
-    this.acquired++;
-    let released = false;
-    return {
-      model,
-      release: () => {
-        assert.ok(!released, 'a lease is released once');
-        released = true;
-        this.released++;
-      },
-    };
-  }
-
-  isReady(name: string, version?: number): boolean {
-    if (name !== this.modelName) return false;
-    return version === undefined || version === 3 ? this.champion !== undefined : this.loaded.has(version);
-  }
-}
-
-interface Harness {
-  base: string;
-  catalog: FakeCatalog;
-  logs: string[];
-}
-
-async function harness(t: TestContext, maxBodyBytes = 64 * 1024): Promise<Harness> {
-  const catalog = new FakeCatalog();
-  const logs: string[] = [];
-  const destination = new PassThrough();
-  destination.on('data', (line: Buffer) => logs.push(line.toString()));
-  const logger = createLogger('oip-test', { level: 'error', destination });
-  const registry = createMetricsRegistry('oip-test', { defaultMetrics: false });
-  const routes = openInferenceRoutes(catalog, { maxBodyBytes, serverName: 'riskstream-decisions', serverVersion: '1.2.3', logger });
-  const server = createHttpServer({ registry, routes });
-  const port = await listen(server, 0);
-  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  // Every lease taken is given back, whatever the request's outcome.
-  t.after(() => assert.equal(catalog.released, catalog.acquired, 'every lease is released'));
-  return { base: `http://127.0.0.1:${port}`, catalog, logs };
+async function oipHarness(t: TestContext, maxBodyBytes = 64 * 1024): Promise<Harness> {
+  return harness(t, 'oip-test', (catalog, logger) => openInferenceRoutes(catalog, { maxBodyBytes, serverName: 'riskstream-decisions', serverVersion: '1.2.3', logger }));
 }
 
 interface Answer {
@@ -121,7 +41,7 @@ function probabilities(answer: Answer): unknown {
 }
 
 test('GET /v2 and /v2/: server metadata (name, version, extensions)', async (t) => {
-  const h = await harness(t);
+  const h = await oipHarness(t);
   for (const path of ['/v2', '/v2/']) {
     const res = await call(h, 'GET', path);
     assert.equal(res.status, 200);
@@ -130,7 +50,7 @@ test('GET /v2 and /v2/: server metadata (name, version, extensions)', async (t) 
 });
 
 test('health: live is always 200; ready is 200 with a champion, 400 (a 4xx is false) without one', async (t) => {
-  const h = await harness(t);
+  const h = await oipHarness(t);
   assert.deepEqual(await call(h, 'GET', '/v2/health/live').then((r) => [r.status, r.body]), [200, { live: true }]);
   assert.deepEqual(await call(h, 'GET', '/v2/health/ready').then((r) => [r.status, r.body]), [200, { ready: true }]);
   h.catalog.champion = undefined;
@@ -139,7 +59,7 @@ test('health: live is always 200; ready is 200 with a champion, 400 (a 4xx is fa
 });
 
 test('model metadata: one FP32 [-1, 1] input per feature in model order, output probability', async (t) => {
-  const h = await harness(t);
+  const h = await oipHarness(t);
   const champion = await call(h, 'GET', '/v2/models/fraud');
   assert.equal(champion.status, 200);
   assert.deepEqual(champion.body, {
@@ -161,7 +81,7 @@ test('model metadata: one FP32 [-1, 1] input per feature in model order, output 
 });
 
 test('model ready: 200 when loaded, 400 for a version not loaded yet (never loads it), 404 for another model', async (t) => {
-  const h = await harness(t);
+  const h = await oipHarness(t);
   assert.deepEqual(await call(h, 'GET', '/v2/models/fraud/ready').then((r) => [r.status, r.body]), [200, { name: 'fraud', ready: true }]);
   assert.deepEqual(await call(h, 'GET', '/v2/models/fraud/versions/2/ready').then((r) => [r.status, r.body]), [400, { name: 'fraud', ready: false }]);
   h.catalog.loaded.add(2);
@@ -173,7 +93,7 @@ test('model ready: 200 when loaded, 400 for a version not loaded yet (never load
 });
 
 test("the spec's inference example (id 42, outputs [output0 -> probability]): id echoed, [N, 1] FP32 output", async (t) => {
-  const h = await harness(t);
+  const h = await oipHarness(t);
   const res = await infer(h, { id: '42', inputs: inputsFor([[1, 2, 3], [4, 5, 6]]), outputs: [{ name: 'probability' }] });
   assert.equal(res.status, 200);
   assert.deepEqual(res.body, {
@@ -189,7 +109,7 @@ test("the spec's inference example (id 42, outputs [output0 -> probability]): id
 });
 
 test("the spec's tensor data example: natural (nested) and flattened data are the same tensor; [N] and FP64 accepted", async (t) => {
-  const h = await harness(t);
+  const h = await oipHarness(t);
   const flat = await infer(h, { inputs: [tensor('amount', [1, 4]), tensor('merchant_risk', [2, 5]), tensor('tx_count_1h', [3, 6])] });
   const nested = await infer(h, { inputs: [tensor('amount', [[1], [4]]), tensor('merchant_risk', [[2], [5]], [2, 1], 'FP64'), tensor('tx_count_1h', [3, 6], [2])] });
   assert.equal(flat.status, 200);
@@ -199,7 +119,7 @@ test("the spec's tensor data example: natural (nested) and flattened data are th
 });
 
 test('inputs are matched by name, in any order; a version path scores that version (its own feature order)', async (t) => {
-  const h = await harness(t);
+  const h = await oipHarness(t);
   const shuffled = await infer(h, { inputs: [tensor('tx_count_1h', [3]), tensor('amount', [1]), tensor('merchant_risk', [2])] });
   assert.deepEqual(probabilities(shuffled), [321]);
   const v2 = await infer(h, { inputs: inputsFor([[1, 2, 3]]) }, '/v2/models/fraud/versions/2/infer');
@@ -209,7 +129,7 @@ test('inputs are matched by name, in any order; a version path scores that versi
 });
 
 test('null is a missing value (NaN to the model); values are rounded to float32; an empty batch skips the model', async (t) => {
-  const h = await harness(t);
+  const h = await oipHarness(t);
   const res = await infer(h, { inputs: [tensor('amount', [0.1]), tensor('merchant_risk', [null]), tensor('tx_count_1h', [0])] });
   assert.deepEqual(probabilities(res), [Math.fround(Math.fround(0.1) + MISSING * 10)]);
   assert.notEqual(Math.fround(Math.fround(0.1) + MISSING * 10), 70.1, 'the assertion can tell float32 from float64');
@@ -220,7 +140,7 @@ test('null is a missing value (NaN to the model); values are rounded to float32;
 });
 
 test("400: the spec's own example request (UINT32 input0, BOOL input1) names an input this model does not take", async (t) => {
-  const h = await harness(t);
+  const h = await oipHarness(t);
   const res = await infer(h, {
     id: '42',
     inputs: [
@@ -257,7 +177,7 @@ const BAD_REQUESTS: Array<[string, unknown, RegExp]> = [
 
 for (const [what, body, error] of BAD_REQUESTS) {
   test(`400 {"error"}: ${what}`, async (t) => {
-    const h = await harness(t);
+    const h = await oipHarness(t);
     const res = await infer(h, body);
     assert.equal(res.status, 400);
     assert.deepEqual(Object.keys(res.body), ['error']);
@@ -267,7 +187,7 @@ for (const [what, body, error] of BAD_REQUESTS) {
 }
 
 test('400: malformed JSON, without quoting the body back', async (t) => {
-  const h = await harness(t);
+  const h = await oipHarness(t);
   const res = await infer(h, '{"inputs": [secret-value');
   assert.equal(res.status, 400);
   assert.deepEqual(res.body, { error: 'body is not valid JSON' });
@@ -275,7 +195,7 @@ test('400: malformed JSON, without quoting the body back', async (t) => {
 });
 
 test('404 for an unknown model or version, 400 for a version that is not a positive integer', async (t) => {
-  const h = await harness(t);
+  const h = await oipHarness(t);
   const unknownModel = await infer(h, { inputs: inputsFor([[1, 2, 3]]) }, '/v2/models/other/infer');
   assert.equal(unknownModel.status, 404);
   assert.match(String(unknownModel.body['error']), /no registered model 'other'/);
@@ -290,7 +210,7 @@ test('404 for an unknown model or version, 400 for a version that is not a posit
 });
 
 test('404 for any other path under /v2, 405 (with Allow) for the wrong method', async (t) => {
-  const h = await harness(t);
+  const h = await oipHarness(t);
   for (const path of ['/v2/models/fraud/explain', '/v2/models/', '/v2/models/fraud/versions', '/v2/repository/index', '/v2/models/fraud/']) {
     const res = await call(h, 'GET', path);
     assert.equal(res.status, 404, path);
@@ -308,7 +228,7 @@ test('404 for any other path under /v2, 405 (with Allow) for the wrong method', 
 test('percent-encoded names are decoded; a malformed encoding is a 400', async (t) => {
   assert.deepEqual(parseModelPath('/v2/models/fr%61ud/versions/2/infer'), { name: 'fraud', version: 2, action: 'infer' });
   assert.deepEqual(parseModelPath('/v2/models/versions/ready'), { name: 'versions', version: undefined, action: 'ready' });
-  const h = await harness(t);
+  const h = await oipHarness(t);
   const res = await call(h, 'GET', '/v2/models/fr%61ud');
   assert.equal(res.status, 200);
   const bad = await call(h, 'GET', '/v2/models/%E0%A4%A');
@@ -326,7 +246,7 @@ test('flattenTensor: flat when no element is an array, else the nested form must
 });
 
 test('413 {"error"} for a body over the limit, declared or chunked; nothing reaches the catalog', async (t) => {
-  const h = await harness(t, 2_000);
+  const h = await oipHarness(t, 2_000);
   const big = { inputs: [tensor('amount', Array.from({ length: 1_000 }, (_, i) => i))] };
   const declared = await infer(h, big);
   assert.equal(declared.status, 413);
@@ -346,7 +266,7 @@ test('413 {"error"} for a body over the limit, declared or chunked; nothing reac
 });
 
 test('503 with Retry-After while no champion is loaded, without the dependency detail', async (t) => {
-  const h = await harness(t);
+  const h = await oipHarness(t);
   h.catalog.champion = undefined;
   for (const res of [await infer(h, { inputs: inputsFor([[1, 2, 3]]) }), await call(h, 'GET', '/v2/models/fraud')]) {
     assert.equal(res.status, 503);
@@ -359,7 +279,7 @@ test('503 with Retry-After while no champion is loaded, without the dependency d
 });
 
 test('500 with a generic message when the model fails (logged with its code); the lease is still released', async (t) => {
-  const h = await harness(t);
+  const h = await oipHarness(t);
   h.catalog.champion = { ...fakeModel(3, FEATURES, []), score: async () => Promise.reject(new ModelError('fraud v3', 'session is closed')) };
   const res = await infer(h, { inputs: inputsFor([[1, 2, 3]]) });
   assert.equal(res.status, 500);
