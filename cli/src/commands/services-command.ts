@@ -12,7 +12,8 @@ const USAGE = `Usage:
 
 Runs riskstream as local processes, each with /metrics, /healthz and /readyz on its own port
 (replica i adds 10*i): model-server 8095, fused 8099 or ingest 8091, features 8092 and scoring 8093,
-drift-monitor 8094, alert-receiver 8090, archiver 8096, trainer 8097. Replicas of a service join one
+decisions 8098 (POST /v1/decisions, /v2 and /invocations), drift-monitor 8094, alert-receiver 8090,
+archiver 8096, trainer 8097. Replicas of a service join one
 consumer group. Each running process is registered for Prometheus scraping (job "riskstream"). Logs:
 riskstream stack logs <name>. Needs the stack (stack up).
 
