@@ -80,7 +80,7 @@ export async function encodeRecords(codec: TopicCodec, records: readonly OutputR
       if (!Buffer.isBuffer(r.value)) throw new AppError('VALIDATION_FAILED', `${name} carries bytes; got ${typeof r.value}`);
       value = r.value;
     } else if (encoding === 'json') {
-      value = Buffer.from(JSON.stringify(r.value), 'utf8');
+      value = Buffer.isBuffer(r.value) ? r.value : Buffer.from(JSON.stringify(r.value), 'utf8');
     } else if (encoding === 'avro-or-json' && Buffer.isBuffer(r.value)) {
       // User-input topics also take plain JSON bytes, exactly as a client without Avro would send them.
       value = r.value;

@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { DependencyError, redisUnavailable, type OutputRecord } from '@riskstream/shared';
+import { DependencyError, redisUnavailable } from '@riskstream/shared';
 import type { DecisionAnswer } from './decision-answer.ts';
 
 /**
@@ -13,8 +13,8 @@ import type { DecisionAnswer } from './decision-answer.ts';
  */
 export interface StoredAnswer {
   readonly answer: DecisionAnswer;
-  /** Present until the records are known to be in Kafka. */
-  readonly pending?: readonly OutputRecord[];
+  /** The outbox envelope (JSON), present until the records are known to be in Kafka. */
+  readonly pending?: string;
 }
 
 export class AnswerStore {
@@ -36,22 +36,22 @@ export class AnswerStore {
     } catch (err) {
       throw redisUnavailable('answer lookup failed', err);
     }
-    return values.map((v) => (v === null ? null : (JSON.parse(v) as StoredAnswer)));
+    return values.map(parseStored);
   }
 
   /** Stores each answer unless one is stored already; returns what was there before (null: this one is kept). */
   async claim(entries: readonly StoredAnswer[]): Promise<(StoredAnswer | null)[]> {
     if (entries.length === 0) return [];
     const pipeline = this.#redis.pipeline();
-    for (const e of entries) pipeline.call('SET', this.#key(e.answer.transaction_id), JSON.stringify(e), 'NX', 'GET', 'EX', String(this.#ttlSeconds));
-    return (await this.#exec(pipeline, 'answer store failed')).map((v) => (v === null ? null : (JSON.parse(String(v)) as StoredAnswer)));
+    for (const e of entries) pipeline.call('SET', this.#key(e.answer.transaction_id), storedValue(e), 'NX', 'GET', 'EX', String(this.#ttlSeconds));
+    return (await this.#exec(pipeline, 'answer store failed')).map((v) => parseStored(v === null ? null : String(v)));
   }
 
   /** Drops the records of answers now in Kafka (only where the answer is still stored). */
   async markRecorded(answers: readonly DecisionAnswer[]): Promise<void> {
     if (answers.length === 0) return;
     const pipeline = this.#redis.pipeline();
-    for (const answer of answers) pipeline.call('SET', this.#key(answer.transaction_id), JSON.stringify({ answer }), 'XX', 'KEEPTTL');
+    for (const answer of answers) pipeline.call('SET', this.#key(answer.transaction_id), storedValue({ answer }), 'XX', 'KEEPTTL');
     await this.#exec(pipeline, 'marking answers recorded failed');
   }
 
@@ -72,4 +72,15 @@ export class AnswerStore {
       return value;
     });
   }
+}
+
+/** The envelope goes in as the JSON it already is, not as a string of JSON: one serialisation per decision. */
+function storedValue(s: StoredAnswer): string {
+  return s.pending === undefined ? `{"answer":${JSON.stringify(s.answer)}}` : `{"answer":${JSON.stringify(s.answer)},"pending":${s.pending}}`;
+}
+
+function parseStored(raw: string | null): StoredAnswer | null {
+  if (raw === null) return null;
+  const v = JSON.parse(raw) as { answer: DecisionAnswer; pending?: unknown };
+  return v.pending === undefined ? { answer: v.answer } : { answer: v.answer, pending: JSON.stringify(v.pending) };
 }

@@ -87,8 +87,9 @@ export async function buildDecisions(ctx: ServiceContext, config: DecisionsConfi
     groupId: config.topicNamespace + config.relayGroupId,
     inputs: ['transactionsDecisions'],
     validate: parseOutboxEnvelope,
-    handler: createRelayHandler(relayDedup(redis, config), metrics),
+    handler: createRelayHandler(relayDedup(redis, config, stages.ingest.dedupHorizonSeconds), metrics),
     mode: 'transactional',
+    cadence: { intervalMs: config.relayCommitIntervalMs },
   });
   const catalog = new ServingCatalog(stages.scoring.modelName, scoring.serving, async (version) =>
     loadScoringModel(await source.fetch(stages.scoring.modelName, version), { intraOpNumThreads: stages.scoring.intraOpThreads }),
@@ -121,9 +122,13 @@ export async function buildDecisions(ctx: ServiceContext, config: DecisionsConfi
   };
 }
 
-/** The relay's claims on transaction ids (outbox.ts): kept as long as a retry can re-send a decision. */
-function relayDedup(redis: Redis, config: DecisionsConfig): TransactionDedup {
-  return new TransactionDedup({ store: redisMarkerStore(redis), keyPrefix: `${config.keyPrefix}${config.topicNamespace}:relayed:`, horizonSeconds: config.answerTtlSeconds });
+/**
+ * The relay's claims on transaction ids (outbox.ts), kept as long as ingest's dedup markers: a retry can
+ * put a transaction in the outbox again for as long as those say it was ours (after the answer expired it
+ * is decided again, from the same idempotent features), so its second copy is dropped for that long too.
+ */
+function relayDedup(redis: Redis, config: DecisionsConfig, horizonSeconds: number): TransactionDedup {
+  return new TransactionDedup({ store: redisMarkerStore(redis), keyPrefix: `${config.keyPrefix}${config.topicNamespace}:relayed:`, horizonSeconds });
 }
 
 function authentication(config: DecisionsConfig, metrics: DecisionsMetrics): (route: RouteHandler) => RouteHandler {

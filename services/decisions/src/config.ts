@@ -38,7 +38,18 @@ const ownSchema = {
     description: 'Redis key prefix of stored answers and relay markers (TOPIC_NAMESPACE is appended)',
     default: 'riskstream:decisions:',
   }),
-  answerTtlSeconds: field.int({ env: 'DECISIONS_ANSWER_TTL_SECONDS', description: 'how long an answer is kept for retries with the same transaction_id, in seconds', default: 86400, min: 60 }),
+  answerTtlSeconds: field.int({
+    env: 'DECISIONS_ANSWER_TTL_SECONDS',
+    description: 'how long an answer is kept for retries with the same transaction_id, in seconds (later retries are decided again from the same, idempotent features)',
+    default: 3600,
+    min: 60,
+  }),
+  relayCommitIntervalMs: field.int({
+    env: 'DECISIONS_RELAY_COMMIT_INTERVAL_MS',
+    description: 'the relay commits what it copied from the outbox this often, in ms: off the answer path, so longer than COMMIT_INTERVAL_MS to spare the broker',
+    default: 100,
+    min: 1,
+  }),
   relayGroupId: field.string({
     env: 'DECISIONS_RELAY_GROUP_ID',
     description: 'consumer group copying transactions.decisions.v1 to valid, enriched and scored (TOPIC_NAMESPACE is prepended)',

@@ -1,4 +1,4 @@
-import type { OutputRecord, ScoredTransaction } from '@riskstream/shared';
+import type { ScoredTransaction } from '@riskstream/shared';
 
 /** What POST /v1/decisions answers (latency_ms is added when the answer is written). */
 export interface DecisionAnswer {
@@ -17,8 +17,8 @@ export interface DecisionAnswer {
 /** A decided transaction: its answer and the records that make it visible to the stream. */
 export interface Decided {
   readonly answer: DecisionAnswer;
-  /** valid, enriched and scored, in that order; they go out together through the outbox. */
-  readonly records: readonly OutputRecord[];
+  /** The outbox envelope (outbox.ts) of its valid, enriched and scored records. */
+  readonly envelope: string;
 }
 
 export function answerOf(scored: ScoredTransaction, cardLast4: string): DecisionAnswer {

@@ -24,7 +24,7 @@ import { answerOf, type Decided, type DecisionAnswer } from './decision-answer.t
 import type { AnswerStore, StoredAnswer } from './answer-store.ts';
 import type { DecisionsMetrics } from './decisions-metrics.ts';
 import type { RedisPolicy } from './config.ts';
-import { outboxRecord } from './outbox.ts';
+import { outboxEnvelope, outboxRecord } from './outbox.ts';
 import type { OutboxPublisher } from './outbox-publisher.ts';
 
 /** Where a decision's records say they came from (dedup coordinates, the lateness stream). */
@@ -51,6 +51,9 @@ export interface DecisionPipelineDeps {
   readonly logger: Logger;
   readonly now: () => number;
 }
+
+/** An answer whose outbox record is to be sent. */
+type Pending = Decided;
 
 interface Prepared {
   readonly outcomes: DecisionOutcome[];
@@ -107,7 +110,7 @@ export class DecisionPipeline {
     const outcomes = new Array<DecisionOutcome>(txs.length);
     const verdicts = await this.#claim(txs);
     const stored = await this.#storedAnswers(txs, verdicts);
-    const pending: { answer: DecisionAnswer; records: readonly OutputRecord[] }[] = [];
+    const pending: Pending[] = [];
     const fresh: number[] = [];
     txs.forEach((_, i) => {
       if (verdicts?.[i] === 'duplicate') return void (outcomes[i] = { kind: 'duplicate' });
@@ -115,12 +118,12 @@ export class DecisionPipeline {
       if (!s) return void fresh.push(i);
       outcomes[i] = { kind: 'decided', answer: s.answer, replayed: true };
       // Stored but maybe never sent (Kafka was down, or the process died before the ack): send again.
-      if (s.pending) pending.push({ answer: s.answer, records: s.pending });
+      if (s.pending) pending.push({ answer: s.answer, envelope: s.pending });
     });
     const kept = await this.#keepAnswers(await this.#compute(fresh.map((i) => txs[i]!), verdicts === null));
     fresh.forEach((i, k) => (outcomes[i] = kept[k]!.outcome));
     for (const k of kept) if (k.pending) pending.push(k.pending);
-    return { outcomes, send: pending.map((p) => this.#outbox(p.answer, p.records)), recorded: verdicts === null ? [] : pending.map((p) => p.answer) };
+    return { outcomes, send: pending.map((p) => outboxRecord(p.answer.card_token, p.envelope)), recorded: verdicts === null ? [] : pending.map((p) => p.answer) };
   }
 
   async #publish(p: Prepared): Promise<DecisionOutcome[]> {
@@ -168,19 +171,20 @@ export class DecisionPipeline {
     if (degraded) this.#d.metrics.degraded.inc(txs.length);
     return scored.outputs.map((out, i) => {
       const s = degraded ? { ...out, value: { ...(out.value as ScoredTransaction), features_degraded: true } } : out;
-      return { answer: answerOf(s.value as ScoredTransaction, (valid[i]!.value as ValidRecord).card_last4), records: [valid[i]!, enriched[i]!, s].map(markFused) };
+      const answer = answerOf(s.value as ScoredTransaction, (valid[i]!.value as ValidRecord).card_last4);
+      return { answer, envelope: outboxEnvelope(answer.transaction_id, [valid[i]!, enriched[i]!, s].map(markFused)) };
     });
   }
 
   /** Keeps each answer unless a concurrent request for the same transaction stored one first. */
-  async #keepAnswers(decided: readonly Decided[]): Promise<{ outcome: DecisionOutcome; pending?: { answer: DecisionAnswer; records: readonly OutputRecord[] } }[]> {
+  async #keepAnswers(decided: readonly Decided[]): Promise<{ outcome: DecisionOutcome; pending?: Pending }[]> {
     const previous = await this.#d.answers
-      .claim(decided.map((d) => ({ answer: d.answer, pending: d.records })))
+      .claim(decided.map((d) => ({ answer: d.answer, pending: d.envelope })))
       .catch((err: unknown) => this.#degradeOrThrow(err, decided.map(() => null)));
     return decided.map((d, i) => {
       const before = previous[i];
-      if (!before) return { outcome: { kind: 'decided', answer: d.answer, replayed: false }, pending: { answer: d.answer, records: d.records } };
-      return { outcome: { kind: 'decided', answer: before.answer, replayed: true }, ...(before.pending ? { pending: { answer: before.answer, records: before.pending } } : {}) };
+      if (!before) return { outcome: { kind: 'decided', answer: d.answer, replayed: false }, pending: d };
+      return { outcome: { kind: 'decided', answer: before.answer, replayed: true }, ...(before.pending ? { pending: { answer: before.answer, envelope: before.pending } } : {}) };
     });
   }
 
@@ -209,10 +213,6 @@ export class DecisionPipeline {
       raw: null,
       value: validate(record.value),
     };
-  }
-
-  #outbox(answer: DecisionAnswer, records: readonly OutputRecord[]): OutputRecord {
-    return outboxRecord(answer.transaction_id, answer.card_token, records);
   }
 
   #degradeOrThrow<T>(err: unknown, fallback: T): T {

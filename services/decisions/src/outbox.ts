@@ -22,9 +22,14 @@ export interface OutboxEnvelope {
   readonly records: readonly OutputRecord[];
 }
 
-export function outboxRecord(transactionId: string, cardToken: string, records: readonly OutputRecord[]): OutputRecord {
+/** The envelope of one decision's records, as the JSON that is both stored (answer-store.ts) and sent. */
+export function outboxEnvelope(transactionId: string, records: readonly OutputRecord[]): string {
   const envelope: OutboxEnvelope = { transaction_id: transactionId, records: records.map(({ topic, key, value, headers }) => ({ topic, key, value, ...(headers ? { headers } : {}) })) };
-  return { topic: 'transactionsDecisions', key: cardToken, value: envelope };
+  return JSON.stringify(envelope);
+}
+
+export function outboxRecord(cardToken: string, envelope: string): OutputRecord {
+  return { topic: 'transactionsDecisions', key: cardToken, value: Buffer.from(envelope, 'utf8') };
 }
 
 /** The runner's `validate` for the outbox topic: anything else is dead-lettered, never half-relayed. */

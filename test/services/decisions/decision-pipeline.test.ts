@@ -99,7 +99,7 @@ test('Kafka down: no decision is given (a retriable failure, 503); the retry aft
   assert.equal(answer(retry!).transaction_id, rawTx(1)['transaction_id']);
   assert.equal((retry as Extract<DecisionOutcome, { kind: 'decided' }>).replayed, true, 'the stored (pending) answer, not a new one');
   assert.equal(s.sent.length, 1, 'one outbox record');
-  const envelope = s.sent[0]!.value as { records: OutputRecord[] };
+  const envelope = JSON.parse(String(s.sent[0]!.value)) as { records: OutputRecord[] };
   assert.deepEqual(envelope.records.map((r) => r.topic), ['transactionsValid', 'transactionsEnriched', 'transactionsScored']);
   // Recorded now: a further retry answers from the store without sending again.
   await new Promise((r) => setImmediate(r));
@@ -131,7 +131,7 @@ test('Redis down: fail-closed fails the batch; fail-open decides on default feat
   open.markers.failWith = new DependencyError('redis', 'down');
   const [o] = await open.decide([tx(5)]);
   assert.equal(answer(o!).features_degraded, true);
-  const scored = (open.sent[0]!.value as { records: OutputRecord[] }).records[2]!.value as { features_degraded: boolean };
+  const scored = (JSON.parse(String(open.sent[0]!.value)) as { records: OutputRecord[] }).records[2]!.value as { features_degraded: boolean };
   assert.equal(scored.features_degraded, true, 'the recorded decision is marked degraded too');
 });
 
