@@ -75,6 +75,23 @@ const BENCHES: readonly Bench[] = [
     targets: [{ path: 'batchVsRaw', op: '>=', value: 0.7, what: 'riskstream score rows/s on feature input vs raw onnxruntime session.run at batch 1,024' }],
   },
   {
+    // About 9 minutes: POST /v1/decisions against its floor (one apply-events Lua call and one onnxruntime
+    // run at batch 1 behind node:http), at 1,000 requests/s and at the most each answers, 5 rounds (a
+    // median of 5 paired rounds, because other sessions' load comes and goes within minutes).
+    name: 'decisions',
+    script: 'bench/decisions/decisions-bench.ts',
+    args: ['--source', '.riskstream/bench-registry', '--rounds', '5'],
+    prepare: {
+      script: 'cli/bin/riskstream.ts',
+      args: ['train', '--simulated', '--days', '60', '--registry', '.riskstream/bench-registry', '--quiet'],
+      unless: '.riskstream/bench-registry/fraud/aliases.json',
+    },
+    targets: [
+      { path: 'p99VsFloorAt1000', op: '<=', value: 3, what: 'decisions p99 at 1,000 requests/s / the floor\'s p99 at 1,000/s' },
+      { path: 'maxRateVsFloor', op: '>=', value: 0.5, what: 'decisions max sustained requests/s / the floor\'s' },
+    ],
+  },
+  {
     name: 'pipeline',
     script: 'bench/pipeline/pipeline-bench.ts',
     args: ['--latency-seconds', '20'],
