@@ -20,7 +20,7 @@ import { quantileSorted } from 'simple-statistics';
 import { createIdempotentProducer, encodeRecords, sendEncoded, sendRecords, type OutputRecord } from '@riskstream/shared';
 import { integrationEnv } from '../../test/support/integration.ts';
 import { OutboxPublisher } from '../../services/decisions/src/outbox-publisher.ts';
-import { outboxRecord } from '../../services/decisions/src/outbox.ts';
+import { outboxEnvelope, outboxRecord } from '../../services/decisions/src/outbox.ts';
 import { processCpuSeconds, stackPid } from '../pipeline/process-cpu.ts';
 
 const arg = (name: string, def: number) => {
@@ -112,7 +112,8 @@ const idempotent = createIdempotentProducer(env.kafka);
 const transactional = createIdempotentProducer(env.kafka, `${env.namespace}recording-bench`);
 await Promise.all([idempotent.connect(), transactional.connect()]);
 const outbox = new OutboxPublisher((records) => sendRecords(idempotent, env.codec, records), 10_000);
-const viaOutbox = (records: readonly OutputRecord[]) => outbox.publish([outboxRecord(String((records[0]!.value as { transaction_id: string }).transaction_id), String(records[0]!.key), records)]);
+const viaOutbox = (records: readonly OutputRecord[]) =>
+  outbox.publish([outboxRecord(String(records[0]!.key), outboxEnvelope(String((records[0]!.value as { transaction_id: string }).transaction_id), records))]);
 const viaTransaction = transactionalRecorder(transactional);
 
 // Warm-up: metadata, the transaction coordinator, JIT.

@@ -36,6 +36,8 @@ export interface DecisionsDeps {
   readonly now?: () => number;
 }
 
+const RELAY_FETCH_MIN_BYTES = 256 * 1024;
+
 /** Probes and version answers anyone may ask for; everything that scores needs a key when keys are set. */
 const OPEN_ROUTES = new Set(['GET /v2/health/live', 'GET /v2/health/ready', 'GET /ping', 'GET /health', 'GET /version']);
 
@@ -90,6 +92,10 @@ export async function buildDecisions(ctx: ServiceContext, config: DecisionsConfi
     handler: createRelayHandler(relayDedup(redis, config, stages.ingest.dedupHorizonSeconds), metrics),
     mode: 'transactional',
     cadence: { intervalMs: config.relayCommitIntervalMs },
+    // Off the answer path: let the broker gather outbox records for a commit interval rather than answer
+    // a fetch per record (each fetch costs the broker as much CPU as the records in it).
+    minBytes: RELAY_FETCH_MIN_BYTES,
+    maxWaitMs: config.relayCommitIntervalMs,
   });
   const catalog = new ServingCatalog(stages.scoring.modelName, scoring.serving, async (version) =>
     loadScoringModel(await source.fetch(stages.scoring.modelName, version), { intraOpNumThreads: stages.scoring.intraOpThreads }),
