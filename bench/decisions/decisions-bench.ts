@@ -304,7 +304,7 @@ try {
       await sleep(SETTLE_MS);
       log(`round ${r + 1}/${ROUNDS}: ${name} at ${RATE}/s for ${SECONDS} s`);
       const p = await fixedRate(servers[name], RATE, SECONDS);
-      log(`  p50 ${p.latencyMs.p50} p99 ${p.latencyMs.p99} max ${p.latencyMs.max} ms (generator lag p99 ${p.sendLagMs.p99} ms), ${p.achievedRate}/s, statuses ${JSON.stringify(p.statuses)}, errors ${p.errors}, rest of machine ${p.machineCores.rest} cores`);
+      log(`  p50 ${p.latencyMs.p50} p99 ${p.latencyMs.p99} max ${p.latencyMs.max} ms (generator lag p99 ${p.sendLagMs.p99} ms), ${p.achievedRate}/s, statuses ${JSON.stringify(p.statuses)}, errors ${JSON.stringify(p.errorCodes)}, rest of machine ${p.machineCores.rest} cores`);
       fixed[name].push(p);
     }
     for (const name of order) {

@@ -47,6 +47,8 @@ export interface PacedLoadResult {
   /** Answers by HTTP status. */
   readonly statuses: Record<string, number>;
   readonly errors: number;
+  /** Errors by code (ECONNRESET, ...; `timeout` for no answer within timeoutMs). */
+  readonly errorCodes: Record<string, number>;
   /** ms from due time to the answer's last byte, 2xx answers only. */
   readonly latencyMs: LatencySummary;
   /** The same from the moment the generator sent the request: what the server and the network took. */
@@ -81,6 +83,7 @@ export async function pacedLoad(o: PacedLoadOptions): Promise<PacedLoadResult> {
   const fromSend: number[] = [];
   const lags: number[] = [];
   const statuses: Record<string, number> = {};
+  const errorCodes: Record<string, number> = {};
   let ok = 0;
   let non2xx = 0;
   let errors = 0;
@@ -115,8 +118,10 @@ export async function pacedLoad(o: PacedLoadOptions): Promise<PacedLoadResult> {
           resolve();
         });
       });
-      req.on('timeout', () => req.destroy(new Error('timeout')));
-      req.on('error', () => {
+      req.on('timeout', () => req.destroy(Object.assign(new Error('no answer in time'), { code: 'timeout' })));
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        const code = err.code ?? err.message;
+        errorCodes[code] = (errorCodes[code] ?? 0) + 1;
         errors++;
         resolve();
       });
@@ -147,6 +152,7 @@ export async function pacedLoad(o: PacedLoadOptions): Promise<PacedLoadResult> {
     non2xx,
     statuses,
     errors,
+    errorCodes,
     latencyMs: summarise(latencies),
     latencyFromSendMs: summarise(fromSend),
     sendLagMs: { p99: ms(quantileSorted(lags, 0.99)), max: ms(lags.at(-1) ?? NaN) },
