@@ -36,6 +36,13 @@ const PATCHES = [
   {
     pkg: 'kafkajs',
     version: '2.2.4',
+    file: 'src/producer/sendMessages.js',
+    originalSha256: '8a120e6993955e040a13014cccebd79b8d41e7355d6eda1065fa83fea2fbbcdb',
+    replacement: 'scripts/dependency-patches/kafkajs-send-messages.cjs',
+  },
+  {
+    pkg: 'kafkajs',
+    version: '2.2.4',
     file: 'src/producer/index.js',
     originalSha256: '37a6da431139e4af020c4f381af10855ab34e3660bbf4937abda1b27f9379775',
     replacement: 'scripts/dependency-patches/kafkajs-producer-index.cjs',

@@ -9,6 +9,8 @@ import { checkConnectionConfig, loadConfig } from '@riskstream/shared';
 import { DEFAULT_TOPOLOGY, SERVICES } from '../cli/src/services/service-processes.ts';
 import { PROCESS_CONFIGS } from './support/process-configs.ts';
 import { stackConfigSchema } from '../cli/src/stack/stack-config.ts';
+import { renderServerProperties } from '../cli/src/stack/kafka.ts';
+import { kafkaNodes } from '../cli/src/stack/kafka-cluster.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 
@@ -32,6 +34,23 @@ interface ComposeFile {
 
 // merge: compose files use YAML merge keys (<<: *anchor) for the shared service settings.
 const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as ComposeFile;
+/** The 3-node override (`-f docker-compose.yml -f docker-compose.cluster.yml`). */
+const clusterOverride = parse(readFileSync(join(ROOT, 'docker-compose.cluster.yml'), 'utf8'), { merge: true }) as ComposeFile;
+
+/**
+ * What compose runs with both files: an override service's mappings (environment) are merged key by key,
+ * its other settings replace the base's; services only in the override are added.
+ */
+function mergeCompose(base: ComposeFile, override: ComposeFile): ComposeFile {
+  const services: Record<string, ComposeService> = { ...base.services };
+  for (const [name, svc] of Object.entries(override.services)) {
+    const b = base.services[name];
+    services[name] = b ? { ...b, ...svc, environment: { ...b.environment, ...svc.environment } } : svc;
+  }
+  return { ...base, services };
+}
+
+const clusterCompose = mergeCompose(compose, clusterOverride);
 const defaults = loadConfig(stackConfigSchema, {});
 
 /** What `docker compose --env-file ...` would supply for the variables compose requires (see the file's header). */
@@ -454,4 +473,84 @@ test('webhook secrets come from the environment: compose refuses to run without 
   assert.match(compose.services['grafana']!.environment!['GRAFANA_WEBHOOK_HMAC_SECRET']!, /^\$\{\w+:\?[^}]+\}$/);
   assert.throws(() => environmentOf(receiver, {}), /ALERTMANAGER_WEBHOOK_TOKEN|GRAFANA_WEBHOOK_HMAC_SECRET/);
   assert.throws(() => environmentOf(compose.services['grafana']!, {}), /GRAFANA_WEBHOOK_HMAC_SECRET/);
+});
+
+test('the 3-node override: kafka, kafka-2 and kafka-3 from one image, each on the host port the local stack gives that node', () => {
+  const nodes = kafkaNodes('127.0.0.1', Number(defaults.kafkaBrokers[0]!.split(':')[1]), defaults.kafkaControllerPort, 3);
+  const s = clusterCompose.services;
+  for (const node of nodes) {
+    const svc = s[node.name];
+    assert.ok(svc, `${node.name} is a compose service`);
+    assert.equal(svc.image, s['kafka']!.image);
+    assert.deepEqual(hostPorts(svc), [node.brokerPort], `${node.name} host port`);
+    const env = environmentOf(svc);
+    assert.equal(env['KAFKA_NODE_ID'], String(node.id));
+    assert.match(env['KAFKA_ADVERTISED_LISTENERS']!, new RegExp(`PLAINTEXT://127\\.0\\.0\\.1:${node.brokerPort},INTERNAL://${node.name}:29092`));
+    assert.doesNotMatch(env['KAFKA_LISTENERS']!, /:9093\b/, '9093 is Alertmanager');
+    assert.ok(svc.healthcheck?.test.some((a) => a.includes(`127.0.0.1:${node.brokerPort}`)), `${node.name} healthcheck probes its own listener`);
+  }
+  const voters = nodes.map((n) => environmentOf(s[n.name]!)['KAFKA_CONTROLLER_QUORUM_VOTERS']);
+  assert.deepEqual(voters, Array(3).fill('1@kafka:9094,2@kafka-2:9094,3@kafka-3:9094'), 'one static quorum');
+  const ids = new Set(nodes.map((n) => environmentOf(s[n.name]!)['CLUSTER_ID']));
+  assert.equal(ids.size, 1, 'every node formats with the same cluster id');
+  assert.match([...ids][0]!, /^[A-Za-z0-9_-]{22}$/, "a Kafka Uuid (16 bytes, base64url)");
+  // Without the override, compose is the single node it always was.
+  assert.equal(compose.services['kafka-2'], undefined);
+  assert.equal(environmentOf(compose.services['kafka']!)['KAFKA_CONTROLLER_QUORUM_VOTERS'], '1@kafka:9094');
+});
+
+test('the 3-node override replicates as `stack up --brokers 3` does: every node carries the same settings the local stack writes', () => {
+  const nodes = kafkaNodes('127.0.0.1', 9092, 9094, 3);
+  const local = new Map(
+    renderServerProperties({ node: nodes[0]!, cluster: nodes, logDir: '/d' })
+      .split('\n')
+      .filter((l) => l.includes('=') && !l.startsWith('#'))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as const),
+  );
+  const shared = [
+    'default.replication.factor',
+    'min.insync.replicas',
+    'offsets.topic.replication.factor',
+    'transaction.state.log.replication.factor',
+    'transaction.state.log.min.isr',
+    'unclean.leader.election.enable',
+    'auto.create.topics.enable',
+    'group.initial.rebalance.delay.ms',
+    'process.roles',
+  ];
+  for (const name of ['kafka', 'kafka-2', 'kafka-3']) {
+    const env = environmentOf(clusterCompose.services[name]!);
+    for (const prop of shared) {
+      const variable = `KAFKA_${prop.toUpperCase().replaceAll('.', '_')}`;
+      assert.equal(env[variable], local.get(prop), `${name} ${variable} = ${prop} of the local stack`);
+    }
+  }
+  assert.equal(local.get('default.replication.factor'), '3');
+  assert.equal(local.get('min.insync.replicas'), '2');
+});
+
+test('with the 3-node override every riskstream process bootstraps from all nodes, creates RF 3 / min ISR 2 topics, and its environment passes its schema', () => {
+  const s = clusterCompose.services;
+  // Node 1 reports healthy only once all three are registered: processes waiting for it never create a
+  // topic the cluster cannot place.
+  assert.ok(s['kafka']!.healthcheck!.test.some((a) => /grep -c '\(id: '.*-ge 3/.test(a)), 'kafka waits for three registered brokers');
+  for (const [name, svc] of Object.entries(s)) {
+    assert.ok(svc.healthcheck?.test, `${name} has a healthcheck`);
+    for (const dep of Object.keys(svc.depends_on ?? {})) assert.ok(s[dep], `${name} depends on declared ${dep}`);
+  }
+  for (const name of Object.keys(clusterOverride.services)) assert.ok(compose.services[name] || /^kafka-\d$/.test(name), `the override only adds Kafka nodes (${name})`);
+  for (const spec of SERVICES) {
+    const base = environmentOf(compose.services[spec.name]!);
+    if (!('KAFKA_BROKERS' in base)) continue;
+    const env = environmentOf(s[spec.name]!);
+    assert.deepEqual(env['KAFKA_BROKERS']!.split(','), ['kafka:29092', 'kafka-2:29092', 'kafka-3:29092'], spec.name);
+    assert.equal(env['TOPIC_REPLICATION_FACTOR'], '3', spec.name);
+    assert.equal(env['TOPIC_MIN_INSYNC_REPLICAS'], '2', spec.name);
+    const config = CONFIGS[spec.name]!;
+    assert.doesNotThrow(
+      () => loadConfig(config.schema, env, (c) => [...checkConnectionConfig(c as never), ...(config.check?.(c as never) ?? [])]),
+      `${spec.name}: the cluster environment fails loadConfig`,
+    );
+  }
+  assert.match(readFileSync(join(ROOT, 'docker-compose.cluster.yml'), 'utf8'), /^#.*docker compose .*-f docker-compose\.yml -f docker-compose\.cluster\.yml up -d/m);
 });

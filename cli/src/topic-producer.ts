@@ -8,6 +8,7 @@ import {
   createSchemaRegistryClient,
   ensureTopics,
   loadConfig,
+  replicationSettings,
   TopicCodec,
   topicNames,
   type TopicKey,
@@ -29,7 +30,7 @@ export async function connectTopicProducer(env: Readonly<Record<string, string |
   const config = loadConfig({ ...connectionSchema }, env, checkConnectionConfig);
   const names = topicNames(env['TOPIC_NAMESPACE'] ?? '');
   const kafka = createKafka(config, client, createLogger(client, { level: 'error' }));
-  await ensureTopics(kafka, names, { keys });
+  await ensureTopics(kafka, names, { keys, ...replicationSettings(config) });
   const codec = new TopicCodec(createSchemaRegistryClient(config), names);
   await codec.register(keys);
   const producer = createIdempotentProducer(kafka);

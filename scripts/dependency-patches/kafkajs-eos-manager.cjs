@@ -9,6 +9,9 @@
 // member's generationId, memberId and groupInstanceId and sends them with the offsets (TxnOffsetCommit v3);
 // the coordinator's refusal of a stale member (ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID,
 // REBALANCE_IN_PROGRESS) is thrown to the caller at once, never retried, so that it aborts the transaction.
+// EndTxn (commit, abort) is retried on retriable errors, as the Java producer does: kafkajs sent it once, so
+// a transaction coordinator that had moved (to a broker still loading its state, or away from the
+// remembered one) failed the commit and left the producer unusable (stuck in COMMITTING).
 // Everything else is kafkajs's code unchanged.
 const createRetry = require('../../retry')
 const Lock = require('../../utils/lock')
@@ -152,6 +155,32 @@ module.exports = ({
       throw e
     }
   }
+
+  /**
+   * EndTxn, retried while the answer can still change: the coordinator is loading its state after a move
+   * (COORDINATOR_LOAD_IN_PROGRESS), has moved (NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE, a lost
+   * connection: looked up again), or is still completing an earlier EndTxn of this transaction
+   * (CONCURRENT_TRANSACTIONS). A repeated EndTxn is safe: the coordinator answers a commit (or abort) it
+   * has already completed with success. Fencing and invalid states are final (riskstream patch)
+   */
+  const endTransaction = transactionResult =>
+    retrier(async (bail, retryCount, retryTime) => {
+      try {
+        await withTransactionCoordinator(broker =>
+          broker.endTxn({ producerId, producerEpoch, transactionalId, transactionResult })
+        )
+      } catch (e) {
+        if (!e.retriable) return bail(e)
+        logger.debug('EndTxn failed, retrying', {
+          error: e.message,
+          transactionalId,
+          transactionResult,
+          retryCount,
+          retryTime,
+        })
+        throw e
+      }
+    })
 
   const transactionalGuard = () => {
     if (!transactional) {
@@ -355,14 +384,7 @@ module.exports = ({
           return
         }
 
-        await withTransactionCoordinator(broker =>
-          broker.endTxn({
-            producerId,
-            producerEpoch,
-            transactionalId,
-            transactionResult: true,
-          })
-        )
+        await endTransaction(true)
 
         stateMachine.transitionTo(STATES.READY)
       },
@@ -381,14 +403,7 @@ module.exports = ({
           return
         }
 
-        await withTransactionCoordinator(broker =>
-          broker.endTxn({
-            producerId,
-            producerEpoch,
-            transactionalId,
-            transactionResult: false,
-          })
-        )
+        await endTransaction(false)
 
         stateMachine.transitionTo(STATES.READY)
       },

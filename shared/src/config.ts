@@ -19,6 +19,14 @@ type Spec<T> = { env: string; description: string; default?: T; secret?: boolean
 
 class Invalid extends Error {}
 
+function parseInteger(raw: string, range: { min?: number; max?: number }): number {
+  if (!/^-?\d+$/.test(raw.trim())) throw new Invalid(`must be an integer, got "${raw}"`);
+  const n = Number(raw);
+  if (range.min !== undefined && n < range.min) throw new Invalid(`must be >= ${range.min}, got ${n}`);
+  if (range.max !== undefined && n > range.max) throw new Invalid(`must be <= ${range.max}, got ${n}`);
+  return n;
+}
+
 export const field = {
   string(spec: Spec<string> & { pattern?: RegExp }): Field<string> {
     return {
@@ -33,16 +41,11 @@ export const field = {
     return { ...spec, default: undefined, parse: (raw) => (raw === '' ? undefined : raw) };
   },
   int(spec: Spec<number> & { min?: number; max?: number }): Field<number> {
-    return {
-      ...spec,
-      parse(raw) {
-        if (!/^-?\d+$/.test(raw.trim())) throw new Invalid(`must be an integer, got "${raw}"`);
-        const n = Number(raw);
-        if (spec.min !== undefined && n < spec.min) throw new Invalid(`must be >= ${spec.min}, got ${n}`);
-        if (spec.max !== undefined && n > spec.max) throw new Invalid(`must be <= ${spec.max}, got ${n}`);
-        return n;
-      },
-    };
+    return { ...spec, parse: (raw) => parseInteger(raw, spec) };
+  },
+  /** An integer or, when unset, undefined: the caller derives the value (e.g. from the cluster). */
+  optionalInt(spec: Omit<Spec<number | undefined>, 'default'> & { min?: number; max?: number }): Field<number | undefined> {
+    return { ...spec, default: undefined, parse: (raw) => parseInteger(raw, spec) };
   },
   number(spec: Spec<number> & { min?: number; max?: number }): Field<number> {
     return {
@@ -203,6 +206,18 @@ export const connectionSchema = {
     min: 1,
     max: 100_000,
   }),
+  topicReplicationFactor: field.optionalInt({
+    env: 'TOPIC_REPLICATION_FACTOR',
+    description: 'replication factor of the topics a process creates (existing topics are left alone); unset: 3 on a cluster of 3 or more brokers, else 1',
+    min: 1,
+    max: 32767,
+  }),
+  topicMinInsyncReplicas: field.optionalInt({
+    env: 'TOPIC_MIN_INSYNC_REPLICAS',
+    description: 'min.insync.replicas of the topics a process creates: replicas that must have a write before it is acknowledged; unset: 2 with a replication factor of 3 or more, else 1',
+    min: 1,
+    max: 32767,
+  }),
   maxRecordBytes: field.int({
     env: 'MAX_RECORD_BYTES',
     description: 'larger input records, and inputs whose output would be larger, go to the DLQ (keep it under the topics\' max.message.bytes)',
@@ -224,6 +239,12 @@ export function checkConnectionConfig(c: ConnectionConfig): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   if (c.kafkaSaslMechanism !== 'none' && (!c.kafkaSaslUsername || !c.kafkaSaslPassword)) {
     issues.push({ field: 'KAFKA_SASL_USERNAME/KAFKA_SASL_PASSWORD', problem: `are required when KAFKA_SASL_MECHANISM=${c.kafkaSaslMechanism}` });
+  }
+  if (c.topicReplicationFactor !== undefined && c.topicMinInsyncReplicas !== undefined && c.topicMinInsyncReplicas > c.topicReplicationFactor) {
+    issues.push({
+      field: 'TOPIC_MIN_INSYNC_REPLICAS',
+      problem: `must be <= TOPIC_REPLICATION_FACTOR (${c.topicReplicationFactor}), got ${c.topicMinInsyncReplicas}: no write could ever be acknowledged`,
+    });
   }
   if (c.redisPassword === undefined && c.redisUsername !== undefined) {
     issues.push({ field: 'REDIS_PASSWORD', problem: 'is required when REDIS_USERNAME is set' });

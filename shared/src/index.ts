@@ -23,8 +23,8 @@ export { TOPICS, TOPIC_KEYS, topicSpec, specForTopicName, valueSubject, topicNam
 export type { TopicSpec, TopicKey, TopicNames, ValueEncoding } from './topics.ts';
 export { SCHEMAS_DIR, readSchemaFile, createSchemaRegistryClient, TopicCodec } from './schema-registry.ts';
 export { createKafka } from './kafka-client.ts';
-export { ensureTopics } from './topic-admin.ts';
-export type { EnsureTopicsResult } from './topic-admin.ts';
+export { ensureTopics, replicationSettings, topicReplication } from './topic-admin.ts';
+export type { ClusterReplicationFacts, EnsureTopicsResult, ReplicationSettings, TopicReplication } from './topic-admin.ts';
 export { createIdempotentProducer, encodeRecords, memoizedDefaultPartitioner, sendEncoded, sendRecords, TRANSACTIONAL_RETRY } from './producer.ts';
 export type { OutputRecord } from './producer.ts';
 export { DLQ_HEADERS, dlqRecord } from './dlq.ts';

@@ -10,7 +10,7 @@ import { createLogger, type Logger } from './logger.ts';
 import { createMetricsRegistry } from './metrics.ts';
 import { createSchemaRegistryClient, TopicCodec } from './schema-registry.ts';
 import { onShutdown } from './shutdown.ts';
-import { ensureTopics } from './topic-admin.ts';
+import { ensureTopics, replicationSettings } from './topic-admin.ts';
 import { topicNames, type TopicNames } from './topics.ts';
 
 /**
@@ -53,7 +53,7 @@ export async function createServiceContext(name: string, config: HostConfig, log
   const registry = createMetricsRegistry(name);
   const kafka = createKafka(config, name, logger);
   const names = topicNames(config.topicNamespace);
-  await ensureTopics(kafka, names);
+  await ensureTopics(kafka, names, replicationSettings(config));
   const codec = new TopicCodec(createSchemaRegistryClient(config), names);
   await codec.register();
   return {

@@ -71,3 +71,16 @@ test('describeConfig never prints a secret default', () => {
   assert.match(text, /PW/);
   assert.doesNotMatch(text, /hunter2/);
 });
+
+test('topic replication: unset means "from the cluster"; set values are range-checked and must fit together', () => {
+  const unset = loadConfig(connectionSchema, {}, checkConnectionConfig);
+  assert.equal(unset.topicReplicationFactor, undefined);
+  assert.equal(unset.topicMinInsyncReplicas, undefined);
+  const set = loadConfig(connectionSchema, { TOPIC_REPLICATION_FACTOR: '3', TOPIC_MIN_INSYNC_REPLICAS: '2' }, checkConnectionConfig);
+  assert.equal(set.topicReplicationFactor, 3);
+  assert.equal(set.topicMinInsyncReplicas, 2);
+  const bad = configErrorOf(() => loadConfig(connectionSchema, { TOPIC_REPLICATION_FACTOR: '0', TOPIC_MIN_INSYNC_REPLICAS: 'two' }));
+  assert.deepEqual(bad.issues.map((i) => i.field).sort(), ['TOPIC_MIN_INSYNC_REPLICAS', 'TOPIC_REPLICATION_FACTOR']);
+  const inconsistent = configErrorOf(() => loadConfig(connectionSchema, { TOPIC_REPLICATION_FACTOR: '2', TOPIC_MIN_INSYNC_REPLICAS: '3' }, checkConnectionConfig));
+  assert.deepEqual(inconsistent.issues.map((i) => i.field), ['TOPIC_MIN_INSYNC_REPLICAS']);
+});

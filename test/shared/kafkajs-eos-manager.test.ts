@@ -18,11 +18,16 @@ interface EosManager {
   abort(): Promise<void>;
 }
 
+// As kafkajs classifies them (src/protocol/error.js): these are final, the others retriable.
+const NOT_RETRIABLE = new Set(['INVALID_PRODUCER_EPOCH', 'INVALID_TXN_STATE', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'FENCED_INSTANCE_ID']);
+
 class ProtocolError extends Error {
   readonly type: string;
+  readonly retriable: boolean;
   constructor(type: string) {
     super(type);
     this.type = type;
+    this.retriable = !NOT_RETRIABLE.has(type);
   }
 }
 
@@ -119,4 +124,31 @@ test('a stale group coordinator during the offsets commit is replaced and the co
   await oneTransaction(eos, 1);
   assert.equal(lookups(calls), before + 1, 'the group coordinator was looked up again');
   assert.equal(calls.filter((c) => c === 'txnOffsetCommit@2').length, 3, 'first commit, failed attempt, retry');
+});
+
+test('EndTxn is retried while the coordinator loads its state or has moved (looked up again), so the commit lands', async () => {
+  const { cluster, calls, failNext } = fakeCluster();
+  const eos = createEosManager({ logger, cluster, transactional: true, transactionalId: 'tx-1' });
+  await eos.initProducerId();
+  eos.beginTransaction();
+  await eos.addPartitionsToTransaction([{ topic: 'out', partitions: [{ partition: 0 }] }]);
+  // kafkajs's names for NOT_COORDINATOR and COORDINATOR_LOAD_IN_PROGRESS (codes 16 and 14).
+  failNext.set('endTxn', ['NOT_COORDINATOR_FOR_GROUP', 'GROUP_LOAD_IN_PROGRESS', 'CONCURRENT_TRANSACTIONS']);
+  const before = lookups(calls);
+  await eos.commit();
+  assert.equal(calls.filter((c) => c === 'endTxn@1').length, 4, calls.join(' '));
+  assert.equal(lookups(calls), before + 2, 'looked up again after NOT_COORDINATOR_FOR_GROUP and the load error, not after CONCURRENT_TRANSACTIONS');
+  // The producer is usable again: the next transaction begins.
+  await oneTransaction(eos, 1);
+});
+
+test('a fenced producer\'s EndTxn is not retried', async () => {
+  const { cluster, calls, failNext } = fakeCluster();
+  const eos = createEosManager({ logger, cluster, transactional: true, transactionalId: 'tx-1' });
+  await eos.initProducerId();
+  eos.beginTransaction();
+  await eos.addPartitionsToTransaction([{ topic: 'out', partitions: [{ partition: 0 }] }]);
+  failNext.set('endTxn', ['INVALID_PRODUCER_EPOCH']);
+  await assert.rejects(eos.commit(), /INVALID_PRODUCER_EPOCH/);
+  assert.equal(calls.filter((c) => c === 'endTxn@1').length, 1);
 });

@@ -7,6 +7,7 @@ import {
   createSchemaRegistryClient,
   ensureTopics,
   loadConfig,
+  replicationSettings,
   TopicCodec,
   topicNames,
   type ConnectionConfig,
@@ -37,7 +38,7 @@ export async function integrationEnv(label: string): Promise<IntegrationEnv> {
   const kafka = createKafka(config, `test-${label}`, logger);
   const namespace = `t-${label}-${uniqueId()}.`;
   const names = topicNames(namespace);
-  await ensureTopics(kafka, names);
+  await ensureTopics(kafka, names, replicationSettings(config));
   const codec = new TopicCodec(createSchemaRegistryClient(config), names);
   await codec.register();
   return {

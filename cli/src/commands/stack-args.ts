@@ -1,11 +1,18 @@
 import { UsageError, describeConfig } from '@riskstream/shared';
 import { parseCommandArgs, type Options } from '../command.ts';
 import { COMPONENT_NAMES, type ComponentName } from '../stack/components.ts';
+import { CLUSTER_SIZES, NODE_PORT_STEP, type ClusterSize } from '../stack/kafka-cluster.ts';
 import { stackConfigSchema } from '../stack/stack-config.ts';
 
 export type StackCommand =
   | { readonly kind: 'help'; readonly text: string }
-  | { readonly kind: 'up'; readonly quiet: boolean; readonly only?: readonly ComponentName[]; readonly timeoutSeconds?: number }
+  | {
+      readonly kind: 'up';
+      readonly quiet: boolean;
+      readonly only?: readonly ComponentName[];
+      readonly timeoutSeconds?: number;
+      readonly brokers?: ClusterSize;
+    }
   | { readonly kind: 'down'; readonly quiet: boolean; readonly only?: readonly ComponentName[]; readonly purge: boolean }
   | { readonly kind: 'status'; readonly json: boolean; readonly only?: readonly ComponentName[] }
   | { readonly kind: 'logs'; readonly component?: ComponentName; readonly lines: number; readonly follow: boolean };
@@ -44,14 +51,23 @@ Environment:
 ${ENV_HELP}
 `;
 
-export const UP_HELP = `Usage: riskstream stack up [--only NAMES] [--timeout SECONDS] [--quiet]
+export const UP_HELP = `Usage: riskstream stack up [--brokers N] [--only NAMES] [--timeout SECONDS] [--quiet]
 
 Starts every component that is not already running and waits until all are healthy. Idempotent: healthy
 components (started earlier, or external ones such as a Redis already on REDIS_URL) are left alone.
 Downloads Kafka and Apicurio through Maven on first use and installs missing Debian packages
 (cli/stack/install-system-deps.sh). Exits non-zero naming the component and its log when one fails.
 
+With --brokers 3, Kafka is a cluster of three KRaft nodes (each broker and controller, a static quorum):
+node n listens on the KAFKA_BROKERS port + ${NODE_PORT_STEP} * (n - 1) (9092, 9192, 9292), its controller on
+KAFKA_CONTROLLER_PORT + ${NODE_PORT_STEP} * (n - 1) (9094, 9194, 9294); replication factor 3 and
+min.insync.replicas 2 for new topics and the offsets and transaction state topics. Clients bootstrap from
+all three: KAFKA_BROKERS=127.0.0.1:9092,127.0.0.1:9192,127.0.0.1:9292. The stack directory records the
+size: later commands keep it, and asking for another size is refused until
+\`stack down --purge --only kafka\` deletes the cluster's data.
+
 Options:
+  --brokers N         Kafka nodes: ${CLUSTER_SIZES.join(' or ')} (default: what this stack directory runs, else 1)
   --only NAMES        comma-separated subset of: ${NAMES}
   --timeout SECONDS   how long to wait for each component to become healthy (default 180, RISKSTREAM_STACK_TIMEOUT)
   --quiet             print nothing but errors
@@ -106,13 +122,14 @@ export function parseStackArgs(args: readonly string[]): StackCommand {
     case 'help':
       return { kind: 'help', text: STACK_HELP };
     case 'up': {
-      const v = parse(rest, { quiet: { type: 'boolean' }, only: { type: 'string' }, timeout: { type: 'string' } }, 'up');
+      const v = parse(rest, { quiet: { type: 'boolean' }, only: { type: 'string' }, timeout: { type: 'string' }, brokers: { type: 'string' } }, 'up');
       if (v === 'help') return { kind: 'help', text: UP_HELP };
       return {
         kind: 'up',
         quiet: v.values.quiet === true,
         ...optionalOnly(v.values.only),
         ...(v.values.timeout === undefined ? {} : { timeoutSeconds: positiveInt('--timeout', v.values.timeout) }),
+        ...(v.values.brokers === undefined ? {} : { brokers: clusterSize(v.values.brokers) }),
       };
     }
     case 'down': {
@@ -171,6 +188,14 @@ function optionalOnly(raw: string | boolean | undefined): { only?: readonly Comp
   const names = raw.split(',').map((s) => s.trim()).filter(Boolean);
   if (names.length === 0) throw new UsageError(`--only needs at least one of ${NAMES}`);
   return { only: [...new Set(names.map(componentName))] };
+}
+
+function clusterSize(raw: string | boolean | undefined): ClusterSize {
+  const n = Number(raw);
+  if (!(CLUSTER_SIZES as readonly number[]).includes(n) || !/^\d+$/.test(String(raw))) {
+    throw new UsageError(`--brokers must be ${CLUSTER_SIZES.join(' or ')}, got "${String(raw)}"`);
+  }
+  return n as ClusterSize;
 }
 
 function positiveInt(flag: string, raw: string | boolean | undefined): number {

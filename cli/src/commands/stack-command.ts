@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { AppError } from '@riskstream/shared';
-import { COMPONENT_NAMES, type ComponentName } from '../stack/components.ts';
+import type { ComponentName } from '../stack/components.ts';
+import { localKafkaNodes } from '../stack/kafka.ts';
+import { bootstrapServers } from '../stack/kafka-cluster.ts';
 import { followFiles, lastLines } from '../stack/log-tail.ts';
 import { loadStackConfig } from '../stack/stack-config.ts';
-import { StackDir } from '../stack/stack-dir.ts';
 import { Stack, type ComponentOutcome, type ComponentStatus } from '../stack/stack-lifecycle.ts';
 import type { Command } from '../command.ts';
 import { STACK_HELP, parseStackArgs } from './stack-args.ts';
@@ -43,13 +44,16 @@ export async function runStackCommand(args: string[], io: StackIo, options: Stac
     switch (command.kind) {
       case 'up': {
         const t0 = Date.now();
-        const stack = new Stack(config, command.only);
+        const stack = new Stack(config, command.only, command.brokers === undefined ? {} : { brokers: command.brokers });
         const progress = command.quiet ? () => undefined : (name: string, m: string) => write(io.stdout, `${name}: ${m}`);
         const outcomes = await stack.up({ timeoutMs: (command.timeoutSeconds ?? config.startTimeoutSeconds) * 1000, progress });
         const failed = reportFailures(outcomes, io.stderr, write);
         if (!command.quiet && failed === 0) {
           const n = stack.components.length;
           write(io.stdout, `stack: ${n} component${n === 1 ? '' : 's'} healthy in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+          if (stack.kafkaSize > 1 && stack.components.some((c) => c.kind === 'kafka')) {
+            write(io.stdout, `stack: Kafka is a ${stack.kafkaSize}-node cluster; clients: KAFKA_BROKERS=${bootstrapServers(localKafkaNodes(config, stack.kafkaSize)).join(',')}`);
+          }
         }
         return failed === 0 ? 0 : 1;
       }
@@ -66,7 +70,7 @@ export async function runStackCommand(args: string[], io: StackIo, options: Stac
         return healthy ? 0 : 1;
       }
       case 'logs':
-        return await printLogs(new StackDir(config.stackDir), command, io, options.signal, write);
+        return await printLogs(new Stack(config), command, io, options.signal, write);
     }
   } catch (err) {
     if (err instanceof AppError) {
@@ -103,14 +107,16 @@ export function formatStatusTable(statuses: readonly ComponentStatus[]): string 
 }
 
 async function printLogs(
-  dir: StackDir,
+  stack: Stack,
   command: { component?: ComponentName; lines: number; follow: boolean },
   io: StackIo,
   signal: AbortSignal | undefined,
   write: (s: NodeJS.WritableStream, t: string) => void,
 ): Promise<number> {
-  const names: readonly ComponentName[] = command.component ? [command.component] : COMPONENT_NAMES;
-  const prefixed = command.component === undefined;
+  const { dir } = stack;
+  // A cluster's nodes each have a log; `stack logs kafka` shows them all.
+  const names = stack.components.filter((c) => command.component === undefined || c.kind === command.component).map((c) => c.name);
+  const prefixed = names.length > 1;
   const width = Math.max(...names.map((n) => n.length));
   const prefix = (name: string) => (prefixed ? `${name.padEnd(width)} | ` : '');
   const files = names.map((name) => ({ name, file: dir.logFile(name) })).filter(({ file }) => existsSync(file));

@@ -35,7 +35,10 @@ export interface PrepareContext {
  * alone; otherwise we `prepare`, spawn, and wait for `probe`.
  */
 export interface Component {
-  readonly name: ComponentName;
+  /** Its process's name: pid file, log file and state directory (`kafka-2` for a cluster's second node). */
+  readonly name: string;
+  /** What `--only` and `stack logs` select it by: every node of a Kafka cluster is `kafka`. */
+  readonly kind: ComponentName;
   readonly description: string;
   /** Where clients connect; only loopback endpoints can be started by the stack. */
   readonly endpoint: Endpoint;

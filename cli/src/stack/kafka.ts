@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { logLevel } from 'kafkajs';
-import { createKafka } from '@riskstream/shared';
+import { createKafka, topicReplication } from '@riskstream/shared';
 import { ASSETS_DIR, endpointOfHostPort, type Component, type PrepareContext } from './components.ts';
 import { ClassDataArchive, javaCommand } from './jvm.ts';
+import { ensureClusterShape, kafkaNodes, type ClusterSize, type KafkaNode } from './kafka-cluster.ts';
 import type { Health, LaunchSpec } from './process-supervisor.ts';
 import { runLogged } from './logged-command.ts';
 import type { StackConfig } from './stack-config.ts';
@@ -13,12 +13,21 @@ export const KAFKA_VERSION = '3.9.1';
 const CACHE_ENTRY = `kafka-${KAFKA_VERSION}`;
 const POM = join(ASSETS_DIR, 'kafka', 'pom.xml');
 // Kafka keeps the full JIT and G1: tests and benchmarks push real load through it.
-const JVM_FLAGS = ['-Xms256m', '-Xmx1g', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-XX:+ExitOnOutOfMemoryError', '-Djava.awt.headless=true'];
+const COMMON_JVM_FLAGS = ['-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-XX:+ExitOnOutOfMemoryError', '-Djava.awt.headless=true'];
+
+/**
+ * A single node keeps room for the load tests and benchmarks push through it. A cluster's nodes share a
+ * 2-core dev machine with the registry and the services, and each only needs a small heap: a broker's
+ * data lives in the page cache, not on the heap.
+ */
+function jvmFlags(size: number): string[] {
+  return [...(size === 1 ? ['-Xms256m', '-Xmx1g'] : ['-Xms128m', '-Xmx256m']), ...COMMON_JVM_FLAGS];
+}
 
 export interface ServerPropertiesOptions {
-  readonly host: string;
-  readonly brokerPort: number;
-  readonly controllerPort: number;
+  readonly node: KafkaNode;
+  /** Every node of the cluster, this one included: the static quorum. */
+  readonly cluster: readonly KafkaNode[];
   readonly logDir: string;
 }
 
@@ -27,33 +36,46 @@ export interface ServerPropertiesOptions {
  * than 3.9's dynamic one keeps `StorageTool format` to a cluster id and a config file.
  */
 export function renderServerProperties(o: ServerPropertiesOptions): string {
+  const { node, cluster } = o;
+  // The same rule the services apply to the topics they create (shared/src/topic-admin.ts).
+  const replication = topicReplication({ brokers: cluster.length });
   const props: [string, string | number][] = [
     ['process.roles', 'broker,controller'],
-    ['node.id', 1],
-    ['controller.quorum.voters', `1@${o.host}:${o.controllerPort}`],
-    ['listeners', `PLAINTEXT://${o.host}:${o.brokerPort},CONTROLLER://${o.host}:${o.controllerPort}`],
-    ['advertised.listeners', `PLAINTEXT://${o.host}:${o.brokerPort}`],
+    ['node.id', node.id],
+    ['controller.quorum.voters', cluster.map((n) => `${n.id}@${n.host}:${n.controllerPort}`).join(',')],
+    ['listeners', `PLAINTEXT://${node.host}:${node.brokerPort},CONTROLLER://${node.host}:${node.controllerPort}`],
+    ['advertised.listeners', `PLAINTEXT://${node.host}:${node.brokerPort}`],
     ['controller.listener.names', 'CONTROLLER'],
     ['inter.broker.listener.name', 'PLAINTEXT'],
     ['listener.security.protocol.map', 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT'],
     ['log.dirs', o.logDir],
     // Topics are declared in one catalog and created by code; a typo must fail, not create a topic.
     ['auto.create.topics.enable', 'false'],
-    // A single broker has nobody to wait for; the default 3 s delays every test's first consumer group.
+    // A dev cluster's groups start with their members; the default 3 s delays every test's first group.
     ['group.initial.rebalance.delay.ms', 0],
-    ['offsets.topic.replication.factor', 1],
+    // Topics created without explicit settings (ensureTopics passes its own) and the internal topics get
+    // the cluster's replication: a write acknowledged by min.insync.replicas nodes survives losing one.
+    ['default.replication.factor', replication.replicationFactor],
+    ['min.insync.replicas', replication.minInsyncReplicas],
+    ['offsets.topic.replication.factor', replication.replicationFactor],
+    ['transaction.state.log.replication.factor', replication.replicationFactor],
+    ['transaction.state.log.min.isr', replication.minInsyncReplicas],
+    // A replica that fell out of sync never becomes leader: that would drop acknowledged writes.
+    ['unclean.leader.election.enable', 'false'],
     // Fewer internal partitions than the default 50 so the first group join and first transaction on a
     // fresh stack do not wait for 50 partition leaders.
     ['offsets.topic.num.partitions', 10],
     ['transaction.state.log.num.partitions', 10],
-    ['transaction.state.log.replication.factor', 1],
-    ['transaction.state.log.min.isr', 1],
     ['num.partitions', 3],
+    // The log cleaner takes its whole dedupe buffer (128 MiB by default) from the heap at start, as one
+    // contiguous allocation: half of a cluster node's heap, and a restart died of OutOfMemoryError when
+    // the heap was fragmented. A dev cluster's compacted topics (the offsets topic) need far less.
+    ...(cluster.length > 1 ? [['log.cleaner.dedupe.buffer.size', 16 * 1024 * 1024] as [string, number]] : []),
   ];
   return `# Written by \`riskstream stack up\`; edits are overwritten.\n${props.map(([k, v]) => `${k}=${v}`).join('\n')}\n`;
 }
 
-/** Kafka logs to stdout; the supervisor sends stdout to logs/kafka.log. */
+/** Kafka logs to stdout; the supervisor sends stdout to logs/<node>.log. */
 export function renderLog4jProperties(): string {
   return [
     'log4j.rootLogger=INFO, stdout',
@@ -69,33 +91,43 @@ export function renderLog4jProperties(): string {
   ].join('\n');
 }
 
-/** Kafka's Uuid.randomUuid(): 16 random bytes, base64url, never starting with "-" (it is a CLI argument). */
-export function randomClusterId(): string {
-  for (;;) {
-    const id = randomBytes(16).toString('base64url');
-    if (!id.startsWith('-')) return id;
-  }
+/** The nodes of the local cluster of `size` nodes, node 1 on the first KAFKA_BROKERS address. */
+export function localKafkaNodes(config: StackConfig, size: number): KafkaNode[] {
+  const first = endpointOfHostPort(config.kafkaBrokers[0] ?? '127.0.0.1:9092');
+  return kafkaNodes(first.host, first.port, config.kafkaControllerPort, size);
 }
 
-export function kafkaComponent(config: StackConfig): Component {
-  const first = config.kafkaBrokers[0] ?? '127.0.0.1:9092';
-  const endpoint = endpointOfHostPort(first);
+/** One component per node: each has its own process, pid file, log and state directory. */
+export function kafkaComponents(config: StackConfig, size: ClusterSize): Component[] {
+  const nodes = localKafkaNodes(config, size);
+  return nodes.map((node) => kafkaNodeComponent(config, node, nodes));
+}
+
+function kafkaNodeComponent(config: StackConfig, node: KafkaNode, cluster: readonly KafkaNode[]): Component {
+  const size = cluster.length as ClusterSize;
+  const single = size === 1;
   return {
-    name: 'kafka',
-    description: `Apache Kafka ${KAFKA_VERSION} (KRaft, one broker+controller)`,
-    endpoint,
-    url: config.kafkaBrokers.join(','),
+    name: node.name,
+    kind: 'kafka',
+    description: single
+      ? `Apache Kafka ${KAFKA_VERSION} (KRaft, one broker+controller)`
+      : `Apache Kafka ${KAFKA_VERSION} (KRaft, node ${node.id} of ${size}, broker+controller)`,
+    endpoint: { host: node.host, port: node.brokerPort },
+    // Node 1 is where KAFKA_BROKERS points; the others are addressed by their own listener.
+    url: single ? config.kafkaBrokers.join(',') : `${node.host}:${node.brokerPort}`,
     configEnv: 'KAFKA_BROKERS',
-    // A controlled shutdown of a single node takes a few seconds; give it room before SIGKILL.
+    // A controlled shutdown takes a few seconds (longer while the other nodes stop too); room before SIGKILL.
     stopGraceMs: 30_000,
-    probe: () => probeKafka(config),
-    prepare: (ctx) => prepareKafka(ctx, endpoint.port),
-    afterStop: (dir, exitedCleanly) => new ClassDataArchive(dir.componentDirPath('kafka'), javaCommand(config), JVM_FLAGS).settle(exitedCleanly),
+    probe: () => (single ? probeKafka(config) : probeKafkaNode(config, node)),
+    prepare: (ctx) => prepareKafkaNode(ctx, node, cluster),
+    afterStop: (dir, exitedCleanly) =>
+      new ClassDataArchive(dir.componentDirPath(node.name), javaCommand(config), jvmFlags(size)).settle(exitedCleanly),
   };
 }
 
-async function prepareKafka(ctx: PrepareContext, brokerPort: number): Promise<LaunchSpec> {
+async function prepareKafkaNode(ctx: PrepareContext, node: KafkaNode, cluster: readonly KafkaNode[]): Promise<LaunchSpec> {
   const { config, cache, dir } = ctx;
+  const shape = ensureClusterShape(dir, cluster.length as ClusterSize);
   if (!cache.has(CACHE_ENTRY)) ctx.progress('downloading jars with Maven (first run)');
   const home = await cache.ensure(CACHE_ENTRY, async (scratch) => {
     await cache.maven(
@@ -105,38 +137,29 @@ async function prepareKafka(ctx: PrepareContext, brokerPort: number): Promise<La
     );
   });
   const classpath = `${join(home, 'libs')}/*`;
-  const kafkaDir = dir.componentDir('kafka');
+  const kafkaDir = dir.componentDir(node.name);
   const serverProperties = join(kafkaDir, 'server.properties');
   const log4j = join(kafkaDir, 'log4j.properties');
   const logDir = join(kafkaDir, 'data');
   // The stack binds loopback only, whatever name KAFKA_BROKERS uses for it.
-  writeFileSync(
-    serverProperties,
-    renderServerProperties({ host: '127.0.0.1', brokerPort, controllerPort: config.kafkaControllerPort, logDir }),
-  );
+  const nodes = cluster.map((n) => ({ ...n, host: '127.0.0.1' }));
+  writeFileSync(serverProperties, renderServerProperties({ node: nodes[node.id - 1]!, cluster: nodes, logDir }));
   writeFileSync(log4j, renderLog4jProperties());
   const java = javaCommand(config);
+  const flags = jvmFlags(cluster.length);
   const log4jFlag = `-Dlog4j.configuration=file:${log4j}`;
   if (!existsSync(join(logDir, 'meta.properties'))) {
     ctx.progress('formatting storage');
     await runLogged(
-      'kafka',
+      node.name,
       java,
-      [log4jFlag, '-cp', classpath, 'kafka.tools.StorageTool', 'format', '--cluster-id', randomClusterId(), '--config', serverProperties],
+      [log4jFlag, '-cp', classpath, 'kafka.tools.StorageTool', 'format', '--cluster-id', shape.clusterId, '--config', serverProperties],
       { logFile: ctx.logFile, cwd: kafkaDir },
     );
   }
   return {
     command: java,
-    args: [
-      ...JVM_FLAGS,
-      ...new ClassDataArchive(kafkaDir, java, JVM_FLAGS).flags(),
-      log4jFlag,
-      '-cp',
-      classpath,
-      'kafka.Kafka',
-      serverProperties,
-    ],
+    args: [...flags, ...new ClassDataArchive(kafkaDir, java, flags).flags(), log4jFlag, '-cp', classpath, 'kafka.Kafka', serverProperties],
     cwd: kafkaDir,
   };
 }
@@ -147,6 +170,26 @@ async function prepareKafka(ctx: PrepareContext, brokerPort: number): Promise<La
  * No retries and short timeouts: the caller polls.
  */
 export async function probeKafka(config: StackConfig): Promise<Health> {
+  return probeBrokers(config, (brokers) => brokers.length > 0, 'no brokers in metadata yet');
+}
+
+/**
+ * A node of a cluster, asked alone: healthy once it lists itself among the brokers, i.e. it has joined the
+ * quorum and registered with the active controller (it answers metadata requests before that).
+ */
+export async function probeKafkaNode(config: StackConfig, node: KafkaNode): Promise<Health> {
+  return probeBrokers(
+    { ...config, kafkaBrokers: [`${node.host}:${node.brokerPort}`] },
+    (brokers) => brokers.some((b) => b.nodeId === node.id),
+    `node ${node.id} not registered yet`,
+  );
+}
+
+async function probeBrokers(
+  config: StackConfig,
+  healthy: (brokers: ReadonlyArray<{ nodeId: number }>) => boolean,
+  notYet: string,
+): Promise<Health> {
   silenceNegativeTimeoutWarning();
   // The services' client (same SASL/TLS settings), with no retries and short timeouts: the caller polls.
   const kafka = createKafka(config, 'stack-probe', undefined, {
@@ -159,7 +202,7 @@ export async function probeKafka(config: StackConfig): Promise<Health> {
   try {
     await admin.connect();
     const cluster = await admin.describeCluster();
-    if (cluster.brokers.length === 0) return { healthy: false, detail: 'no brokers in metadata yet' };
+    if (!healthy(cluster.brokers)) return { healthy: false, detail: notYet };
     const n = cluster.brokers.length;
     return { healthy: true, detail: `${n} broker${n === 1 ? '' : 's'}, cluster ${cluster.clusterId}` };
   } catch (err) {

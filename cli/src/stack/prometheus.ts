@@ -107,6 +107,7 @@ export function prometheusComponent(config: StackConfig): Component {
   const endpoint = endpointOfUrl(config.prometheusUrl);
   return {
     name: 'prometheus',
+    kind: 'prometheus',
     description: 'Prometheus (metrics, alert rules)',
     endpoint,
     url: config.prometheusUrl,
@@ -146,6 +147,7 @@ export function alertmanagerComponent(config: StackConfig): Component {
   const endpoint = endpointOfUrl(config.alertmanagerUrl);
   return {
     name: 'alertmanager',
+    kind: 'alertmanager',
     description: 'Alertmanager (routes alerts to the riskstream webhook)',
     endpoint,
     url: config.alertmanagerUrl,

@@ -13,6 +13,7 @@ export function redisComponent(config: StackConfig): Component {
   const endpoint = endpointOfUrl(config.redisUrl);
   return {
     name: 'redis',
+    kind: 'redis',
     description: 'Redis (feature store); external when one already answers on REDIS_URL',
     endpoint,
     url: config.redisUrl,

@@ -24,6 +24,7 @@ export function schemaRegistryComponent(config: StackConfig): Component {
   const endpoint = endpointOfUrl(config.schemaRegistryUrl);
   return {
     name: 'schema-registry',
+    kind: 'schema-registry',
     description: `Apicurio Registry ${APICURIO_VERSION} (Confluent-compatible API)`,
     endpoint,
     url: config.schemaRegistryUrl,

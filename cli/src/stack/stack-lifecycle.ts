@@ -3,7 +3,8 @@ import { rmSync } from 'node:fs';
 import { StackError } from '@riskstream/shared';
 import { ArtifactCache } from './artifact-cache.ts';
 import { isLoopback, type Component, type ComponentName, type Endpoint, type PrepareContext } from './components.ts';
-import { kafkaComponent } from './kafka.ts';
+import { kafkaComponents } from './kafka.ts';
+import { resolveClusterSize, type ClusterSize } from './kafka-cluster.ts';
 import { lastLines } from './log-tail.ts';
 import { removePidFile, isOurs } from './pid-file.ts';
 import { managedState, rotateLog, spawnDetached, stopManaged, stopProcess, waitForHealth } from './process-supervisor.ts';
@@ -18,7 +19,8 @@ import { SystemPackages } from './system-packages.ts';
 export type Progress = (component: string, message: string) => void;
 
 export interface ComponentStatus {
-  readonly name: ComponentName;
+  readonly name: string;
+  readonly kind: ComponentName;
   readonly description: string;
   readonly url: string;
   readonly port: number;
@@ -36,9 +38,9 @@ export interface ComponentOutcome {
   readonly error?: StackError;
 }
 
-export function declareComponents(config: StackConfig): Component[] {
+export function declareComponents(config: StackConfig, kafkaSize: ClusterSize = 1): Component[] {
   return [
-    kafkaComponent(config),
+    ...kafkaComponents(config, kafkaSize),
     schemaRegistryComponent(config),
     redisComponent(config),
     prometheusComponent(config),
@@ -54,16 +56,20 @@ export class Stack {
   readonly config: StackConfig;
   readonly dir: StackDir;
   readonly components: readonly Component[];
+  /** Kafka nodes: what `stack up --brokers` asked for, else what this stack dir recorded, else 1. */
+  readonly kafkaSize: ClusterSize;
   readonly #cache: ArtifactCache;
   readonly #systemPackages: SystemPackages;
 
-  constructor(config: StackConfig, only?: readonly ComponentName[]) {
+  /** Throws StackError when `options.brokers` asks to resize a cluster this stack dir already formatted. */
+  constructor(config: StackConfig, only?: readonly ComponentName[], options: { brokers?: ClusterSize } = {}) {
     this.config = config;
     this.dir = new StackDir(config.stackDir);
     this.#cache = new ArtifactCache(config.cacheDir);
     this.#systemPackages = new SystemPackages(this.dir.logFile('system-packages'));
-    const all = declareComponents(config);
-    this.components = only ? all.filter((c) => only.includes(c.name)) : all;
+    this.kafkaSize = resolveClusterSize(this.dir, options.brokers);
+    const all = declareComponents(config, this.kafkaSize);
+    this.components = only ? all.filter((c) => only.includes(c.kind)) : all;
   }
 
   async status(): Promise<ComponentStatus[]> {
@@ -73,7 +79,7 @@ export class Stack {
   async #statusOf(c: Component): Promise<ComponentStatus> {
     const state = managedState(this.dir.pidFile(c.name));
     const health = await c.probe();
-    const base = { name: c.name, description: c.description, url: c.url, port: c.endpoint.port };
+    const base = { name: c.name, kind: c.kind, description: c.description, url: c.url, port: c.endpoint.port };
     if (state.kind === 'running') {
       return { ...base, state: 'managed', pid: state.record.pid, healthy: health.healthy, detail: health.detail, logFile: this.dir.logFile(c.name) };
     }

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomClusterId, renderLog4jProperties, renderServerProperties } from '../../../cli/src/stack/kafka.ts';
+import { renderLog4jProperties, renderServerProperties } from '../../../cli/src/stack/kafka.ts';
+import { kafkaNodes, randomClusterId } from '../../../cli/src/stack/kafka-cluster.ts';
 
 function parse(text: string): Map<string, string> {
   const props = new Map<string, string>();
@@ -14,7 +15,12 @@ function parse(text: string): Map<string, string> {
   return props;
 }
 
-const props = parse(renderServerProperties({ host: '127.0.0.1', brokerPort: 9092, controllerPort: 9094, logDir: '/tmp/stack/kafka/data' }));
+function render(brokerPort: number, controllerPort: number, size: number, nodeId = 1, logDir = '/tmp/stack/kafka/data'): Map<string, string> {
+  const cluster = kafkaNodes('127.0.0.1', brokerPort, controllerPort, size);
+  return parse(renderServerProperties({ node: cluster[nodeId - 1]!, cluster, logDir }));
+}
+
+const props = render(9092, 9094, 1);
 
 test('server.properties runs one KRaft node as broker and controller on loopback', () => {
   assert.equal(props.get('process.roles'), 'broker,controller');
@@ -37,10 +43,36 @@ test('server.properties suits a single-broker dev cluster', () => {
   assert.equal(props.get('transaction.state.log.replication.factor'), '1');
   assert.equal(props.get('transaction.state.log.min.isr'), '1');
   assert.equal(props.get('num.partitions'), '3');
+  assert.equal(props.get('default.replication.factor'), '1');
+  assert.equal(props.get('min.insync.replicas'), '1');
+  assert.equal(props.get('unclean.leader.election.enable'), 'false');
+});
+
+test('a 3-node cluster: a static quorum of all three, each node on its own ports, RF 3 / min ISR 2 everywhere', () => {
+  const nodes = [1, 2, 3].map((id) => render(9092, 9094, 3, id, `/tmp/stack/kafka-${id}/data`));
+  for (const [i, p] of nodes.entries()) {
+    const id = i + 1;
+    const step = 100 * i;
+    assert.equal(p.get('node.id'), String(id));
+    assert.equal(p.get('process.roles'), 'broker,controller');
+    assert.equal(p.get('controller.quorum.voters'), '1@127.0.0.1:9094,2@127.0.0.1:9194,3@127.0.0.1:9294');
+    assert.equal(p.get('listeners'), `PLAINTEXT://127.0.0.1:${9092 + step},CONTROLLER://127.0.0.1:${9094 + step}`);
+    assert.equal(p.get('advertised.listeners'), `PLAINTEXT://127.0.0.1:${9092 + step}`);
+    assert.equal(p.get('default.replication.factor'), '3');
+    assert.equal(p.get('min.insync.replicas'), '2');
+    assert.equal(p.get('offsets.topic.replication.factor'), '3');
+    assert.equal(p.get('transaction.state.log.replication.factor'), '3');
+    assert.equal(p.get('transaction.state.log.min.isr'), '2');
+    assert.equal(p.get('unclean.leader.election.enable'), 'false');
+    for (const [key, value] of p) assert.ok(!value.includes(':9093'), `${key}=${value}`);
+    // A small heap: the log cleaner's buffer must not take half of it (the single node keeps Kafka's default).
+    assert.equal(p.get('log.cleaner.dedupe.buffer.size'), String(16 * 1024 * 1024));
+  }
+  assert.equal(props.get('log.cleaner.dedupe.buffer.size'), undefined);
 });
 
 test('ports come from the options', () => {
-  const p = parse(renderServerProperties({ host: '127.0.0.1', brokerPort: 19092, controllerPort: 19094, logDir: '/d' }));
+  const p = render(19092, 19094, 1, 1, '/d');
   assert.equal(p.get('listeners'), 'PLAINTEXT://127.0.0.1:19092,CONTROLLER://127.0.0.1:19094');
   assert.equal(p.get('controller.quorum.voters'), '1@127.0.0.1:19094');
 });

@@ -39,6 +39,15 @@ test('stack up: --only rejects unknown components and de-duplicates', () => {
   assert.deepEqual(parseStackArgs(['up', '--only', 'redis,redis']), { kind: 'up', quiet: false, only: ['redis'] });
 });
 
+test('stack up --brokers: 1 or 3 Kafka nodes', () => {
+  assert.deepEqual(parseStackArgs(['up', '--brokers', '3']), { kind: 'up', quiet: false, brokers: 3 });
+  assert.deepEqual(parseStackArgs(['up', '--brokers', '1', '--only', 'kafka']), { kind: 'up', quiet: false, only: ['kafka'], brokers: 1 });
+  for (const bad of ['2', '0', '3.0', 'three', '']) {
+    assert.throws(() => parseStackArgs(['up', '--brokers', bad]), (e: unknown) => e instanceof UsageError && /--brokers must be 1 or 3/.test(e.message), bad);
+  }
+  assert.throws(() => parseStackArgs(['down', '--brokers', '3']), UsageError, 'the size is chosen by up only');
+});
+
 test('stack up: --timeout must be a positive whole number', () => {
   for (const bad of ['0', '-5', '1.5', 'soon']) {
     assert.throws(() => parseStackArgs(['up', '--timeout', bad]), UsageError, bad);
