@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { ConfigError, type ConfigIssue } from './errors.ts';
 import { DEFAULT_CADENCE, DEFAULT_MAX_RECORD_BYTES } from './runner/runner-defaults.ts';
 
@@ -5,6 +6,8 @@ import { DEFAULT_CADENCE, DEFAULT_MAX_RECORD_BYTES } from './runner/runner-defau
  * Config is declared as a schema of fields, each bound to one environment variable. `loadConfig` parses
  * every field, collects every problem (not just the first), applies defaults and returns a frozen, typed
  * object. Only entry points (main.ts, the CLI) pass `process.env` in; everything else receives the result.
+ * A secret field (`secret: true`) may instead come from a file named by `<VAR>_FILE`, and its value is
+ * never quoted in a problem.
  */
 
 export interface Field<T> {
@@ -126,8 +129,9 @@ export function loadConfig<S extends Schema>(
   const issues: ConfigIssue[] = [];
   const out: Record<string, unknown> = {};
   for (const [key, f] of Object.entries(schema)) {
-    const raw = env[f.env];
-    if (raw === undefined || raw === '') {
+    const raw = rawValue(f, env, issues);
+    if (raw === null) continue;
+    if (raw === undefined) {
       if ('default' in f) {
         out[key] = f.default;
       } else {
@@ -139,7 +143,8 @@ export function loadConfig<S extends Schema>(
       out[key] = f.parse(raw);
     } catch (err) {
       if (!(err instanceof Invalid)) throw err;
-      issues.push({ field: f.env, problem: err.message });
+      // A parser quotes what it got; a secret's value never goes into an error message.
+      issues.push({ field: f.env, problem: f.secret ? err.message.replaceAll(raw, '<redacted>') : err.message });
     }
   }
   if (issues.length === 0 && check) issues.push(...check(out as ConfigOf<S>));
@@ -147,11 +152,50 @@ export function loadConfig<S extends Schema>(
   return Object.freeze(out) as ConfigOf<S>;
 }
 
+/** The environment variable naming a file that holds a secret field's value (Docker/Kubernetes secrets). */
+export function secretFileEnv(f: Field<unknown>): string {
+  return `${f.env}_FILE`;
+}
+
+/**
+ * A field's raw text: its variable, or for a secret the content of the file its _FILE variable names (one
+ * trailing newline dropped: `echo secret > file`). undefined when unset, null when unusable (issue added).
+ */
+function rawValue(f: Field<unknown>, env: Readonly<Record<string, string | undefined>>, issues: ConfigIssue[]): string | undefined | null {
+  const direct = env[f.env] === '' ? undefined : env[f.env];
+  const file = f.secret && env[secretFileEnv(f)] !== '' ? env[secretFileEnv(f)] : undefined;
+  if (file === undefined) return direct;
+  if (direct !== undefined) {
+    issues.push({ field: `${f.env}/${secretFileEnv(f)}`, problem: 'set one of them, not both' });
+    return null;
+  }
+  try {
+    return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+  } catch (err) {
+    issues.push({ field: secretFileEnv(f), problem: `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})` });
+    return null;
+  }
+}
+
+/**
+ * Every value of the schema's secret fields present in this environment, from the variable or its file:
+ * what the entry point cuts out of everything it prints and logs.
+ */
+export function secretValues(schema: Schema, env: Readonly<Record<string, string | undefined>>): string[] {
+  const values: string[] = [];
+  for (const f of Object.values(schema)) {
+    if (!f.secret) continue;
+    const value = rawValue(f, env, []);
+    if (typeof value === 'string' && value.trim() !== '') values.push(value);
+  }
+  return values;
+}
+
 /** Lines for `--help`: every variable, its default and meaning. Secrets show no default. */
 export function describeConfig(schema: Schema): string {
   return Object.values(schema)
     .map((f) => {
-      const def = f.secret ? '' : 'default' in f && f.default !== undefined ? ` (default: ${String(f.default)})` : '';
+      const def = f.secret ? ` (or ${secretFileEnv(f)}: a file holding it)` : 'default' in f && f.default !== undefined ? ` (default: ${String(f.default)})` : '';
       return `  ${f.env.padEnd(34)} ${f.description}${def}`;
     })
     .join('\n');

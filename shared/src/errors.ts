@@ -20,6 +20,8 @@ export const ERROR_CODES = {
   RECORD_TOO_LARGE: 'an input record exceeds the configured size, or an output it produced exceeds what the broker accepts',
   TRANSACTION_FAILED: 'a Kafka transaction did not commit; its inputs are processed again from the committed offsets',
   UNAUTHORIZED: 'a request carried no valid credentials (missing or wrong bearer token, bad or stale signature)',
+  CREDENTIALS_REJECTED: 'Kafka or Redis refused this process\'s credentials (SASL or ACL user, password, TLS): retrying cannot help',
+  DEPENDENCY_PATCH_MISSING: 'a dependency runs without riskstream\'s patch to it (e.g. npm ci --ignore-scripts): run node scripts/patch-dependencies.mjs',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -115,6 +117,19 @@ export class DependencyError extends AppError {
   readonly dependency: string;
   constructor(dependency: string, message: string, cause?: unknown) {
     super('DEPENDENCY_UNAVAILABLE', `${dependency}: ${message}`, { cause, retriable: true });
+    this.dependency = dependency;
+  }
+}
+
+/**
+ * Kafka (SASL) or Redis (ACL AUTH) refused the configured credentials. Not retriable: the same user and
+ * password fail the same way every time, so a process stops at once and names the dependency and the
+ * settings to check (never the password) instead of retrying for minutes.
+ */
+export class CredentialsError extends AppError {
+  readonly dependency: string;
+  constructor(dependency: string, message: string, cause?: unknown) {
+    super('CREDENTIALS_REJECTED', `${dependency}: ${message}`, { cause, retriable: false });
     this.dependency = dependency;
   }
 }

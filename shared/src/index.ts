@@ -12,8 +12,11 @@ export {
   ModelError,
   NotFoundError,
   UsageError,
+  CredentialsError,
   toAppError,
 } from './errors.ts';
+export { DependencyPatchError, assertDependencyPatches, missingPatches, readPatchList } from './dependency-patches.ts';
+export type { DependencyPatch, MissingPatch, PatchCheckOptions } from './dependency-patches.ts';
 export type { ErrorCode, AppErrorOptions, ConfigIssue, ValidationIssue } from './errors.ts';
 export { field, loadConfig, describeConfig, connectionSchema, checkConnectionConfig, serviceSchema } from './config.ts';
 export type { Field, Schema, ConfigOf, ConnectionConfig } from './config.ts';

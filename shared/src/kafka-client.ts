@@ -1,10 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { Kafka, logLevel, type KafkaConfig, type SASLOptions, type LogEntry } from 'kafkajs';
 import type { ConnectionConfig } from './config.ts';
+import { assertDependencyPatches } from './dependency-patches.ts';
 import type { Logger } from './logger.ts';
 
-/** Builds the one kafkajs client a process uses; SASL/SCRAM and TLS come from config, off by default. */
+/**
+ * Builds the one kafkajs client a process uses; SASL/SCRAM and TLS come from config, off by default.
+ * Every Kafka user goes through here, so this is where a process refuses to run an unpatched kafkajs.
+ */
 export function createKafka(config: ConnectionConfig, clientId: string, logger?: Logger, overrides: Partial<KafkaConfig> = {}): Kafka {
+  assertDependencyPatches();
   const kafkaConfig: KafkaConfig = {
     clientId: `${config.kafkaClientId}-${clientId}`,
     brokers: [...config.kafkaBrokers],

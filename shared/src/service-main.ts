@@ -1,6 +1,6 @@
-import { describeConfig, checkConnectionConfig, loadConfig, type ConfigOf, type Field, type Schema } from './config.ts';
+import { describeConfig, checkConnectionConfig, loadConfig, secretValues, type ConfigOf, type Field, type Schema } from './config.ts';
 import { AppError, ConfigError, type ConfigIssue } from './errors.ts';
-import { createLogger, type Logger } from './logger.ts';
+import { createLogger, redactFromLogs, type Logger } from './logger.ts';
 import { runService, type HostConfig, type ServiceContext, type ServiceParts } from './service-host.ts';
 import { onShutdown, type SignalSource } from './shutdown.ts';
 
@@ -62,7 +62,10 @@ export async function serviceMain<S extends ServiceMainSchema>(
   deps: ServiceMainDeps = {},
 ): Promise<void> {
   const { stdout = process.stdout, stderr = process.stderr, exit = (code: ExitCode) => process.exit(code) } = deps;
-  const redact = secretRedactor(spec.schema, env);
+  const secrets = secretValues(spec.schema, env);
+  const redact = secretRedactor(secrets);
+  // Every logger of the process (the service's, kafkajs's forwarded entries, this one) cuts them out.
+  redactFromLogs(secrets);
   // The drain and a failing start-up may both want to end the process; the first one decides.
   let exited = false;
   const finish = (code: ExitCode) => {
@@ -158,13 +161,10 @@ function reportFailure(name: string, err: unknown, stderr: NodeJS.WritableStream
 
 /**
  * Field parsers quote a bad value back ("must be a URL, got ..."), and a check or a start-up error may
- * quote one too: whatever serviceMain prints has the values of the schema's secret fields cut out.
+ * quote one too: whatever serviceMain prints has the values of the schema's secret fields (from the
+ * variable or its _FILE) cut out.
  */
-function secretRedactor(schema: Schema, env: Readonly<Record<string, string | undefined>>): (text: string) => string {
-  const secrets = Object.values(schema)
-    .filter((f) => f.secret)
-    .map((f) => env[f.env])
-    .filter((v): v is string => v !== undefined && v.trim() !== '')
-    .sort((a, b) => b.length - a.length);
+function secretRedactor(values: readonly string[]): (text: string) => string {
+  const secrets = [...values].sort((a, b) => b.length - a.length);
   return (text) => secrets.reduce((out, secret) => out.replaceAll(secret, '<redacted>'), text);
 }
