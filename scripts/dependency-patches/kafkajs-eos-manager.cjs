@@ -12,6 +12,9 @@
 // EndTxn (commit, abort) is retried on retriable errors, as the Java producer does: kafkajs sent it once, so
 // a transaction coordinator that had moved (to a broker still loading its state, or away from the
 // remembered one) failed the commit and left the producer unusable (stuck in COMMITTING).
+// TxnOffsetCommit's coordinator errors are matched under kafkajs's own error names (GROUP_LOAD_IN_PROGRESS,
+// GROUP_COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR_FOR_GROUP): kafkajs checked the Kafka names, which it
+// never produces, so a moved group coordinator failed the commit instead of being found again and retried.
 // Everything else is kafkajs's code unchanged.
 const createRetry = require('../../retry')
 const Lock = require('../../utils/lock')
@@ -35,11 +38,20 @@ const INIT_PRODUCER_RETRIABLE_PROTOCOL_ERRORS = [
    */
   'CONCURRENT_TRANSACTIONS',
 ]
+/**
+ * kafkajs names errors by its src/protocol/error.js `type`, which for codes 14, 15 and 16 is the old
+ * group-only name: the Kafka names (COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE,
+ * NOT_COORDINATOR) that kafkajs 2.2.4 listed here never occur, so a moved or loading group coordinator
+ * failed the offsets commit instead of being looked up again and retried (riskstream patch)
+ */
 const COMMIT_RETRIABLE_PROTOCOL_ERRORS = [
   'UNKNOWN_TOPIC_OR_PARTITION',
-  'COORDINATOR_LOAD_IN_PROGRESS',
+  'GROUP_LOAD_IN_PROGRESS', // 14 COORDINATOR_LOAD_IN_PROGRESS
 ]
-const COMMIT_STALE_COORDINATOR_PROTOCOL_ERRORS = ['COORDINATOR_NOT_AVAILABLE', 'NOT_COORDINATOR']
+const COMMIT_STALE_COORDINATOR_PROTOCOL_ERRORS = [
+  'GROUP_COORDINATOR_NOT_AVAILABLE', // 15 COORDINATOR_NOT_AVAILABLE
+  'NOT_COORDINATOR_FOR_GROUP', // 16 NOT_COORDINATOR
+]
 /**
  * The group coordinator refused the offsets because the member that consumed them is no longer part of
  * the group's current generation (KIP-447): final for this transaction, which the caller must abort

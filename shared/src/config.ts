@@ -262,6 +262,12 @@ export const connectionSchema = {
     min: 1,
     max: 32767,
   }),
+  topicUnderReplicated: field.oneOf({
+    env: 'TOPIC_UNDER_REPLICATED',
+    description: 'an existing topic with fewer replicas than TOPIC_REPLICATION_FACTOR (or the derived factor) at start-up: warn (log it, gauge riskstream_topics_under_replicated) or fail (refuse to start)',
+    values: ['warn', 'fail'] as const,
+    default: 'warn',
+  }),
   maxRecordBytes: field.int({
     env: 'MAX_RECORD_BYTES',
     description: 'larger input records, and inputs whose output would be larger, go to the DLQ (keep it under the topics\' max.message.bytes)',

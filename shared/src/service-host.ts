@@ -53,7 +53,7 @@ export async function createServiceContext(name: string, config: HostConfig, log
   const registry = createMetricsRegistry(name);
   const kafka = createKafka(config, name, logger);
   const names = topicNames(config.topicNamespace);
-  await ensureTopics(kafka, names, replicationSettings(config));
+  await ensureTopics(kafka, names, { ...replicationSettings(config), logger, registry });
   const codec = new TopicCodec(createSchemaRegistryClient(config), names);
   await codec.register();
   return {

@@ -31,15 +31,29 @@ class ProtocolError extends Error {
   }
 }
 
-/** A cluster with one transaction coordinator (node 1) and one group coordinator (node 2), counting lookups. */
+// kafkajs's own protocol errors, named as kafkajs names them (its type), from a Kafka error code.
+const { createErrorFromCode } = require(require.resolve('kafkajs/src/protocol/error.js')) as { createErrorFromCode(code: number): Error & { type: string } };
+const COORDINATOR_LOAD_IN_PROGRESS = 14;
+const COORDINATOR_NOT_AVAILABLE = 15;
+const NOT_COORDINATOR = 16;
+
+/**
+ * A cluster with one transaction coordinator (node 1) and one group coordinator (node 2, or wherever
+ * `coordinators.group` moves it), counting lookups. A queued failure is an error type (a ProtocolError
+ * as the tests spell it) or a Kafka error code (kafkajs's own error for it); `name@node` fails only there.
+ */
 function fakeCluster() {
   const calls: string[] = [];
-  const failNext = new Map<string, string[]>();
+  const failNext = new Map<string, Array<string | number>>();
+  const coordinators = { group: 2 };
   const broker = (nodeId: number) => {
     const request = (name: string) => async () => {
       calls.push(`${name}@${nodeId}`);
-      const queued = failNext.get(name);
-      if (queued?.length) throw new ProtocolError(queued.shift()!);
+      const queued = failNext.get(`${name}@${nodeId}`) ?? failNext.get(name);
+      if (queued?.length) {
+        const failure = queued.shift()!;
+        throw typeof failure === 'number' ? createErrorFromCode(failure) : new ProtocolError(failure);
+      }
       return name === 'initProducerId' ? { producerId: 7, producerEpoch: 0 } : {};
     };
     return {
@@ -56,11 +70,11 @@ function fakeCluster() {
     refreshMetadataIfNecessary: async () => undefined,
     findGroupCoordinator: async ({ coordinatorType }: { coordinatorType: number }) => {
       calls.push(`findCoordinator(${coordinatorType})`);
-      return broker(coordinatorType === 1 ? 1 : 2);
+      return broker(coordinatorType === 1 ? 1 : coordinators.group);
     },
     findBroker: async ({ nodeId }: { nodeId: number }) => broker(nodeId),
   };
-  return { cluster, calls, failNext };
+  return { cluster, calls, failNext, coordinators };
 }
 
 const logger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -114,16 +128,49 @@ test('CONCURRENT_TRANSACTIONS (the routine retry after a commit) keeps the coord
   await eos.commit();
 });
 
-test('a stale group coordinator during the offsets commit is replaced and the commit retried', async () => {
+test('kafkajs names the coordinator errors by their old group-only names (what the patch matches)', () => {
+  assert.equal(createErrorFromCode(COORDINATOR_LOAD_IN_PROGRESS).type, 'GROUP_LOAD_IN_PROGRESS');
+  assert.equal(createErrorFromCode(COORDINATOR_NOT_AVAILABLE).type, 'GROUP_COORDINATOR_NOT_AVAILABLE');
+  assert.equal(createErrorFromCode(NOT_COORDINATOR).type, 'NOT_COORDINATOR_FOR_GROUP');
+});
+
+for (const [name, code] of [['NOT_COORDINATOR', NOT_COORDINATOR], ['COORDINATOR_NOT_AVAILABLE', COORDINATOR_NOT_AVAILABLE]] as const) {
+  test(`a group coordinator that moved (${name} on TxnOffsetCommit) is found again and the commit retried there`, async () => {
+    const { cluster, calls, failNext, coordinators } = fakeCluster();
+    const eos = createEosManager({ logger, cluster, transactional: true, transactionalId: 'tx-1' });
+    await eos.initProducerId();
+    await oneTransaction(eos, 0);
+    // The group's coordinator moves to node 3; node 2 still answers, with the error.
+    coordinators.group = 3;
+    failNext.set('txnOffsetCommit@2', [code]);
+    const before = lookups(calls);
+    await oneTransaction(eos, 1);
+    assert.equal(lookups(calls), before + 1, 'the group coordinator was looked up again');
+    assert.deepEqual(calls.filter((c) => c.startsWith('txnOffsetCommit')), ['txnOffsetCommit@2', 'txnOffsetCommit@2', 'txnOffsetCommit@3'], 'first commit, refused attempt, retry at the new coordinator');
+    // The coordinator is remembered where it now is: the next transaction goes straight there.
+    await oneTransaction(eos, 2);
+    assert.equal(lookups(calls), before + 1);
+    assert.equal(calls.at(-2), 'txnOffsetCommit@3');
+  });
+}
+
+test('a group coordinator still loading its state (COORDINATOR_LOAD_IN_PROGRESS on TxnOffsetCommit) is retried until the commit lands', async () => {
   const { cluster, calls, failNext } = fakeCluster();
   const eos = createEosManager({ logger, cluster, transactional: true, transactionalId: 'tx-1' });
   await eos.initProducerId();
+  failNext.set('txnOffsetCommit', [COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_LOAD_IN_PROGRESS]);
   await oneTransaction(eos, 0);
-  failNext.set('txnOffsetCommit', ['NOT_COORDINATOR']);
-  const before = lookups(calls);
-  await oneTransaction(eos, 1);
-  assert.equal(lookups(calls), before + 1, 'the group coordinator was looked up again');
-  assert.equal(calls.filter((c) => c === 'txnOffsetCommit@2').length, 3, 'first commit, failed attempt, retry');
+  assert.equal(calls.filter((c) => c === 'txnOffsetCommit@2').length, 3, 'two refused attempts and the one that landed');
+  assert.equal(calls.filter((c) => c === 'endTxn@1').length, 1, 'then committed');
+});
+
+test('a fenced group member\'s offsets (ILLEGAL_GENERATION) are not retried', async () => {
+  const { cluster, calls, failNext } = fakeCluster();
+  const eos = createEosManager({ logger, cluster, transactional: true, transactionalId: 'tx-1' });
+  await eos.initProducerId();
+  failNext.set('txnOffsetCommit', [22]); // ILLEGAL_GENERATION
+  await assert.rejects(oneTransaction(eos, 0), /generation/i);
+  assert.equal(calls.filter((c) => c === 'txnOffsetCommit@2').length, 1);
 });
 
 test('EndTxn is retried while the coordinator loads its state or has moved (looked up again), so the commit lands', async () => {
