@@ -10,6 +10,7 @@ export {
   SchemaRegistryError,
   StackError,
   ModelError,
+  ModelRejectedError,
   NotFoundError,
   UsageError,
   CredentialsError,
@@ -25,7 +26,7 @@ export type { Logger } from './logger.ts';
 export { TOPICS, TOPIC_KEYS, topicSpec, specForTopicName, valueSubject, topicNames } from './topics.ts';
 export type { TopicSpec, TopicKey, TopicNames, ValueEncoding } from './topics.ts';
 export { SCHEMAS_DIR, readSchemaFile, createSchemaRegistryClient, TopicCodec } from './schema-registry.ts';
-export { createKafka } from './kafka-client.ts';
+export { createKafka, kafkaCredentialsRejection } from './kafka-client.ts';
 export { ensureTopics, replicationSettings, topicReplication } from './topic-admin.ts';
 export type { ClusterReplicationFacts, EnsureTopicsResult, ReplicationSettings, TopicReplication } from './topic-admin.ts';
 export { createIdempotentProducer, encodeRecords, memoizedDefaultPartitioner, sendEncoded, sendRecords, TRANSACTIONAL_RETRY } from './producer.ts';
@@ -40,7 +41,8 @@ export type { InputMessage, HandlerContext, Rejection, HandlerResult, BatchHandl
 export { createMetricsRegistry, pipelineMetrics } from './metrics.ts';
 export type { PipelineMetrics } from './metrics.ts';
 export { createHttpServer, sendJson, listen } from './http-server.ts';
-export { BodyTooLarge, readBody } from './request-body.ts';
+export { BodyTooLarge, jsonContentTypeRefusal, readBody } from './request-body.ts';
+export { exceedsJsonDepth, MAX_JSON_DEPTH } from './json-depth.ts';
 export { stageConfig, stageFields } from './stage-config.ts';
 export { BearerKeys, checkSecretKeys, parseSecretKeys, requireBearer, MIN_SECRET_CHARS, SECRET_KEYS_FORMAT } from './api-keys.ts';
 export type { BearerFailure, BearerMatch, SecretKey } from './api-keys.ts';
@@ -52,7 +54,7 @@ export type { ExitCode, Stoppable, ServiceMainSchema, ServiceMainSpec, ServiceMa
 export { createServiceContext, runService } from './service-host.ts';
 export { followLifecycle } from './lifecycle-follower.ts';
 export type { ServiceContext, ServiceParts, HostConfig, RunningService } from './service-host.ts';
-export { createRedis, redisUnavailable, redisReadiness, type RedisConnectionConfig, type RedisClientOptions } from './redis-client.ts';
+export { createRedis, redisCredentialsRejection, onRedisCredentialsRejected, redisUnavailable, redisReadiness, type RedisConnectionConfig, type RedisClientOptions } from './redis-client.ts';
 export type {
   ValidTransaction,
   EnrichedTransaction,

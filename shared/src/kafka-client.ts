@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Kafka, logLevel, type KafkaConfig, type SASLOptions, type LogEntry } from 'kafkajs';
 import type { ConnectionConfig } from './config.ts';
 import { assertDependencyPatches } from './dependency-patches.ts';
+import { CredentialsError } from './errors.ts';
 import type { Logger } from './logger.ts';
 
 /**
@@ -50,4 +51,23 @@ export function forwardKafkaLog(logger: Logger, { level, log }: LogEntry): void 
   else if (level === logLevel.WARN) logger.warn(fields, message);
   else if (level === logLevel.INFO) logger.info(fields, message);
   else logger.debug(fields, message);
+}
+
+const TLS_VERIFY_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS_CERT_ALTNAME_INVALID/;
+
+/**
+ * The Kafka failure no retry can fix, found anywhere in an error's cause chain (ensureTopics and the
+ * runner wrap kafkajs's errors): SASL authentication refused, or a broker certificate the CA bundle does
+ * not vouch for. As a CredentialsError naming the settings to check; kafkajs's messages carry no password.
+ */
+export function kafkaCredentialsRejection(err: unknown): CredentialsError | undefined {
+  for (let e = err as { name?: string; message?: string; code?: string; cause?: unknown } | undefined, depth = 0; e && depth < 10; e = e.cause as typeof e, depth++) {
+    if (e.name === 'KafkaJSSASLAuthenticationError') {
+      return new CredentialsError('kafka', `${e.message} (check KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD or KAFKA_SASL_PASSWORD_FILE)`, err);
+    }
+    if (typeof e.code === 'string' && TLS_VERIFY_CODES.test(e.code)) {
+      return new CredentialsError('kafka', `TLS: ${e.message} (check KAFKA_TLS_CA_FILE)`, err);
+    }
+  }
+  return undefined;
 }

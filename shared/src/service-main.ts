@@ -1,6 +1,8 @@
 import { describeConfig, checkConnectionConfig, loadConfig, secretValues, type ConfigOf, type Field, type Schema } from './config.ts';
 import { AppError, ConfigError, type ConfigIssue } from './errors.ts';
 import { createLogger, redactFromLogs, type Logger } from './logger.ts';
+import { kafkaCredentialsRejection } from './kafka-client.ts';
+import { onRedisCredentialsRejected } from './redis-client.ts';
 import { runService, type HostConfig, type ServiceContext, type ServiceParts } from './service-host.ts';
 import { onShutdown, type SignalSource } from './shutdown.ts';
 
@@ -11,8 +13,9 @@ import { onShutdown, type SignalSource } from './shutdown.ts';
  *   -h, --help    `riskstream <name>: <summary>` and every environment variable, on stdout.
  *   other args    a one-line usage error on stderr (configuration comes from the environment only).
  *   bad config    every problem at once (ConfigError collects them), secret values redacted, no stack.
- *   start-up      an AppError (a dependency unreachable after its retries, a bad model...) prints
- *                 `<name>: <code>: <message>` on stderr; anything else is logged with its stack.
+ *   start-up      an AppError (a dependency unreachable after its retries, credentials Kafka or Redis
+ *                 refuse, a bad model...) prints `<name>: <code>: <message>` on stderr; anything else is
+ *                 logged with its stack. Redis refusing the credentials later ends the process the same way.
  *   SIGTERM/INT   one drain path (shutdown.ts), installed before start-up so that a signal during start
  *                 stops what has started; a second signal forces the exit.
  *
@@ -107,6 +110,9 @@ export async function serviceMain<S extends ServiceMainSchema>(
       ...(deps.shutdownTimeoutMs !== undefined ? { timeoutMs: deps.shutdownTimeoutMs } : {}),
     },
   );
+  // Credentials Redis refuses are final whenever they show (its clients connect in the background): the
+  // process stops with the error like a failed start-up, instead of retrying commands for ever.
+  onRedisCredentialsRejected((err) => finish(reportFailure(spec.name, err, stderr, redact, log(level))));
   try {
     started = spec.start(config);
     await started;
@@ -148,6 +154,13 @@ function reportFailure(name: string, err: unknown, stderr: NodeJS.WritableStream
   if (err instanceof ConfigError) {
     stderr.write(redact(`${name}: ${err.message}\n`));
     return EXIT_CODES.USAGE;
+  }
+  // Kafka refusing the credentials, however deep it is wrapped (a dependency error from ensureTopics):
+  // said as what it is, so nobody waits for a retry that cannot help.
+  const rejected = kafkaCredentialsRejection(err);
+  if (rejected) {
+    stderr.write(redact(`${name}: ${rejected.code}: ${rejected.message}\n`));
+    return EXIT_CODES.FAILED;
   }
   if (err instanceof AppError) {
     // The operator's to fix (start the dependency, fix the model): what and where, not a stack trace.

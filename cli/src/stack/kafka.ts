@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { logLevel } from 'kafkajs';
 import { createKafka, topicReplication } from '@riskstream/shared';
 import { ASSETS_DIR, endpointOfHostPort, type Component, type PrepareContext } from './components.ts';
+import type { ArtifactCache } from './artifact-cache.ts';
 import { ClassDataArchive, javaCommand } from './jvm.ts';
 import { ensureClusterShape, kafkaNodes, type ClusterSize, type KafkaNode } from './kafka-cluster.ts';
 import type { Health, LaunchSpec } from './process-supervisor.ts';
@@ -20,7 +21,7 @@ const COMMON_JVM_FLAGS = ['-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-XX:+ExitO
  * 2-core dev machine with the registry and the services, and each only needs a small heap: a broker's
  * data lives in the page cache, not on the heap.
  */
-function jvmFlags(size: number): string[] {
+export function jvmFlags(size: number): string[] {
   return [...(size === 1 ? ['-Xms256m', '-Xmx1g'] : ['-Xms128m', '-Xmx256m']), ...COMMON_JVM_FLAGS];
 }
 
@@ -29,6 +30,30 @@ export interface ServerPropertiesOptions {
   /** Every node of the cluster, this one included: the static quorum. */
   readonly cluster: readonly KafkaNode[];
   readonly logDir: string;
+  /** A second, client-facing listener with TLS and SCRAM-SHA-512 (the secured test stack). */
+  readonly saslSsl?: SaslSslListener;
+}
+
+/**
+ * SASL_SSL on its own port, next to the PLAINTEXT listener that inter-broker and controller traffic keep
+ * on loopback. SCRAM users are created when the storage is formatted (StorageTool --add-scram).
+ */
+export interface SaslSslListener {
+  readonly port: number;
+  /** PKCS12 keystore with the broker's key and certificate (its CN/SAN: the node's host). */
+  readonly keystoreFile: string;
+  readonly keystorePassword: string;
+}
+
+function saslSslProperties(l: SaslSslListener): [string, string | number][] {
+  return [
+    ['sasl.enabled.mechanisms', 'SCRAM-SHA-512'],
+    ['listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config', 'org.apache.kafka.common.security.scram.ScramLoginModule required;'],
+    ['ssl.keystore.type', 'PKCS12'],
+    ['ssl.keystore.location', l.keystoreFile],
+    ['ssl.keystore.password', l.keystorePassword],
+    ['ssl.key.password', l.keystorePassword],
+  ];
 }
 
 /**
@@ -39,15 +64,17 @@ export function renderServerProperties(o: ServerPropertiesOptions): string {
   const { node, cluster } = o;
   // The same rule the services apply to the topics they create (shared/src/topic-admin.ts).
   const replication = topicReplication({ brokers: cluster.length });
+  const secure = o.saslSsl ? `,SASL_SSL://${node.host}:${o.saslSsl.port}` : '';
   const props: [string, string | number][] = [
     ['process.roles', 'broker,controller'],
     ['node.id', node.id],
     ['controller.quorum.voters', cluster.map((n) => `${n.id}@${n.host}:${n.controllerPort}`).join(',')],
-    ['listeners', `PLAINTEXT://${node.host}:${node.brokerPort},CONTROLLER://${node.host}:${node.controllerPort}`],
-    ['advertised.listeners', `PLAINTEXT://${node.host}:${node.brokerPort}`],
+    ['listeners', `PLAINTEXT://${node.host}:${node.brokerPort},CONTROLLER://${node.host}:${node.controllerPort}${secure}`],
+    ['advertised.listeners', `PLAINTEXT://${node.host}:${node.brokerPort}${secure}`],
     ['controller.listener.names', 'CONTROLLER'],
     ['inter.broker.listener.name', 'PLAINTEXT'],
-    ['listener.security.protocol.map', 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT'],
+    ['listener.security.protocol.map', `PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT${o.saslSsl ? ',SASL_SSL:SASL_SSL' : ''}`],
+    ...(o.saslSsl ? saslSslProperties(o.saslSsl) : []),
     ['log.dirs', o.logDir],
     // Topics are declared in one catalog and created by code; a typo must fail, not create a topic.
     ['auto.create.topics.enable', 'false'],
@@ -128,15 +155,7 @@ function kafkaNodeComponent(config: StackConfig, node: KafkaNode, cluster: reado
 async function prepareKafkaNode(ctx: PrepareContext, node: KafkaNode, cluster: readonly KafkaNode[]): Promise<LaunchSpec> {
   const { config, cache, dir } = ctx;
   const shape = ensureClusterShape(dir, cluster.length as ClusterSize);
-  if (!cache.has(CACHE_ENTRY)) ctx.progress('downloading jars with Maven (first run)');
-  const home = await cache.ensure(CACHE_ENTRY, async (scratch) => {
-    await cache.maven(
-      'kafka',
-      ['-f', POM, 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${join(scratch, 'libs')}`],
-      ctx.logFile,
-    );
-  });
-  const classpath = `${join(home, 'libs')}/*`;
+  const classpath = await kafkaClasspath(cache, ctx.logFile, (m) => ctx.progress(m));
   const kafkaDir = dir.componentDir(node.name);
   const serverProperties = join(kafkaDir, 'server.properties');
   const log4j = join(kafkaDir, 'log4j.properties');
@@ -162,6 +181,15 @@ async function prepareKafkaNode(ctx: PrepareContext, node: KafkaNode, cluster: r
     args: [...flags, ...new ClassDataArchive(kafkaDir, java, flags).flags(), log4jFlag, '-cp', classpath, 'kafka.Kafka', serverProperties],
     cwd: kafkaDir,
   };
+}
+
+/** Kafka's jars from the download cache (fetched with Maven on first use), as a java -cp value. */
+export async function kafkaClasspath(cache: ArtifactCache, logFile: string, progress: (message: string) => void = () => undefined): Promise<string> {
+  if (!cache.has(CACHE_ENTRY)) progress('downloading jars with Maven (first run)');
+  const home = await cache.ensure(CACHE_ENTRY, async (scratch) => {
+    await cache.maven('kafka', ['-f', POM, 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${join(scratch, 'libs')}`], logFile);
+  });
+  return `${join(home, 'libs')}/*`;
 }
 
 /**

@@ -1,0 +1,91 @@
+import { join } from 'node:path';
+import {
+  createIdempotentProducer,
+  createKafka,
+  createLogger,
+  createSchemaRegistryClient,
+  ensureTopics,
+  replicationSettings,
+  sendRecords,
+  TopicCodec,
+  topicNames,
+  type ConnectionConfig,
+  type OutputRecord,
+} from '@riskstream/shared';
+import { ModelRegistry, simulate, simulatedTrainingData, trainModel, transactionAt, type SimulatedTransaction } from '@riskstream/training';
+import { endOffsetSum, readTopic, uniqueId, type IntegrationEnv } from '../support/integration.ts';
+import { waitFor } from '../support/child-service.ts';
+
+/**
+ * What the security tests share: a small trained model, a topic namespace on any Kafka (the shared
+ * stack's or a secured private one), simulated transactions in, scored transactions counted out.
+ */
+
+/** A registry with a `fraud` champion trained on a small simulation (seconds). */
+export async function trainTestModel(dir: string): Promise<string> {
+  const registryDir = join(dir, 'registry');
+  const registry = await ModelRegistry.open(registryDir);
+  const sim = simulate({ nCustomers: 800, nTerminals: 1600, nbDays: 45, seed: 11 });
+  await trainModel(simulatedTrainingData({ seed: 11, simulation: sim }), { name: 'fraud', seed: 1, registry });
+  return registryDir;
+}
+
+/** `n` transactions of a simulation the model has not seen, without their labels. */
+export function streamTransactions(n: number, seed = 12): Array<Record<string, unknown>> {
+  const nCustomers = Math.max(2500, Math.ceil(n / 40));
+  const sim = simulate({ nCustomers, nTerminals: nCustomers * 2, nbDays: Math.max(8, Math.ceil(n / (nCustomers * 1.5))), seed });
+  return Array.from({ length: n }, (_, i) => rawOf(transactionAt(sim, i)));
+}
+
+function rawOf(tx: SimulatedTransaction): Record<string, unknown> {
+  const { is_fraud: _f, fraud_scenario: _s, ...raw } = tx;
+  return raw;
+}
+
+/** integrationEnv's twin for any connection config: a fresh namespace, its topics and schemas. */
+export async function namespaceOn(config: ConnectionConfig, label: string): Promise<IntegrationEnv> {
+  const kafka = createKafka(config, `test-${label}`, createLogger(`test-${label}`, { level: 'error' }));
+  const namespace = `t-${label}-${uniqueId()}.`;
+  const names = topicNames(namespace);
+  await ensureTopics(kafka, names, replicationSettings(config));
+  const codec = new TopicCodec(createSchemaRegistryClient(config), names);
+  await codec.register();
+  return {
+    config,
+    kafka,
+    names,
+    codec,
+    namespace,
+    uniqueGroup: (purpose) => `${namespace}${purpose}-${uniqueId()}`,
+    async cleanup() {
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        await admin.deleteTopics({ topics: Object.values(names) });
+      } finally {
+        await admin.disconnect();
+      }
+    },
+  };
+}
+
+/** Raw JSON records keyed by card number, as users produce them. */
+export async function produceRaw(env: IntegrationEnv, values: ReadonlyArray<Record<string, unknown>>): Promise<void> {
+  const producer = createIdempotentProducer(env.kafka);
+  await producer.connect();
+  try {
+    const records: OutputRecord[] = values.map((v) => ({ topic: 'transactionsRaw', key: String(v['card_number']), value: Buffer.from(JSON.stringify(v)) }));
+    for (let i = 0; i < records.length; i += 1000) await sendRecords(producer, env.codec, records.slice(i, i + 1000));
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** Waits for `n` scored records, then reads them back read_committed: their distinct transaction ids. */
+export async function scoredTransactionIds(env: IntegrationEnv, n: number, timeoutMs: number): Promise<{ records: number; ids: Set<string> }> {
+  await waitFor(`${n} scored`, async () => (await endOffsetSum(env.kafka, env.names.transactionsScored)) >= n, timeoutMs, 1000);
+  const msgs = await readTopic(env.kafka, env.names.transactionsScored, { count: n, timeoutMs: 120_000, settleMs: 2000 });
+  const ids = new Set<string>();
+  for (const m of msgs) ids.add(((await env.codec.decode('transactionsScored', m.value)) as { transaction_id: string }).transaction_id);
+  return { records: msgs.length, ids };
+}
