@@ -158,6 +158,18 @@ export class ModelError extends AppError {
   }
 }
 
+/**
+ * A model artifact refused before it could serve. `reason` is one of MODEL_REJECTION_REASONS
+ * (shared/src/model/model-rejection.ts): the `reason` label of the rejection metrics and the log field.
+ */
+export class ModelRejectedError extends ModelError {
+  readonly reason: string;
+  constructor(model: string, reason: string, message: string, cause?: unknown) {
+    super(model, message, cause);
+    this.reason = reason;
+  }
+}
+
 export class NotFoundError extends AppError {
   readonly entity: string;
   constructor(entity: string, message: string) {

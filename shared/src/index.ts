@@ -10,6 +10,7 @@ export {
   SchemaRegistryError,
   StackError,
   ModelError,
+  ModelRejectedError,
   NotFoundError,
   UsageError,
   CredentialsError,
@@ -40,7 +41,8 @@ export type { InputMessage, HandlerContext, Rejection, HandlerResult, BatchHandl
 export { createMetricsRegistry, pipelineMetrics } from './metrics.ts';
 export type { PipelineMetrics } from './metrics.ts';
 export { createHttpServer, sendJson, listen } from './http-server.ts';
-export { BodyTooLarge, readBody } from './request-body.ts';
+export { BodyTooLarge, jsonContentTypeRefusal, readBody } from './request-body.ts';
+export { exceedsJsonDepth, MAX_JSON_DEPTH } from './json-depth.ts';
 export { stageConfig, stageFields } from './stage-config.ts';
 export { BearerKeys, checkSecretKeys, parseSecretKeys, requireBearer, MIN_SECRET_CHARS, SECRET_KEYS_FORMAT } from './api-keys.ts';
 export type { BearerFailure, BearerMatch, SecretKey } from './api-keys.ts';

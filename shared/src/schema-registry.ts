@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { SchemaRegistry, SchemaType, COMPATIBILITY } from '@kafkajs/confluent-schema-registry';
 import type { ConnectionConfig } from './config.ts';
 import { DecodeError, DependencyError, SchemaRegistryError, AppError } from './errors.ts';
+import { exceedsJsonDepth, MAX_JSON_DEPTH } from './json-depth.ts';
 import { TOPICS, TOPIC_KEYS, valueSubject, type TopicKey, type TopicNames } from './topics.ts';
 
 export const SCHEMAS_DIR = join(import.meta.dirname, '..', '..', 'schemas');
@@ -121,6 +122,7 @@ export class TopicCodec {
 }
 
 function parseJsonObject(topic: string, value: Buffer): object {
+  if (exceedsJsonDepth(value)) throw new DecodeError(topic, `JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(value.toString('utf8'));

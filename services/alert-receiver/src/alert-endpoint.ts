@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BodyTooLarge, readBody, sendJson, toAppError, ValidationError, type Logger, type RouteHandler } from '@riskstream/shared';
+import { BodyTooLarge, jsonContentTypeRefusal, readBody, sendJson, toAppError, ValidationError, type Logger, type RouteHandler } from '@riskstream/shared';
 import type { AlertIntake } from './alert-intake.ts';
 import type { AlertReceiverMetrics } from './alert-receiver-metrics.ts';
 import { WebhookAuthError, type WebhookAuthenticator } from './webhook-auth.ts';
@@ -10,6 +10,7 @@ import { parseNotification, type AlertNotification } from './webhook-payload.ts'
  *
  *   503 shutting down (Retry-After)          401 bad or missing credentials (checked before the body
  *   413 body over the limit                      is read where the headers suffice)
+ *   415 a content-type other than application/json (none is read as JSON)
  *   400 not JSON, or not a notification (every problem listed by JSON path)
  *   202 at least one RetrainRequested was published and acknowledged by Kafka
  *   200 nothing to publish: resolved, action none, duplicates, cooldown
@@ -36,7 +37,7 @@ export interface AlertEndpoint {
   drain(): Promise<void>;
 }
 
-type RequestOutcome = 'published' | 'acknowledged' | 'unauthorized' | 'body_too_large' | 'invalid' | 'unavailable' | 'error';
+type RequestOutcome = 'published' | 'acknowledged' | 'unauthorized' | 'body_too_large' | 'unsupported_media_type' | 'invalid' | 'unavailable' | 'error';
 
 export function createAlertEndpoint(o: AlertEndpointOptions): AlertEndpoint {
   const source = o.authenticator.source;
@@ -92,6 +93,8 @@ export function createAlertEndpoint(o: AlertEndpointOptions): AlertEndpoint {
     if (Number.isFinite(declared) && declared > o.maxBodyBytes) {
       return refuseEarly(req, res, 'body_too_large', 413, { error: 'BODY_TOO_LARGE', message: `body exceeds ${o.maxBodyBytes} bytes`, maxBytes: o.maxBodyBytes });
     }
+    const wrongType = jsonContentTypeRefusal(req.headers['content-type']);
+    if (wrongType) return refuseEarly(req, res, 'unsupported_media_type', 415, { error: 'UNSUPPORTED_MEDIA_TYPE', message: wrongType });
     inFlight++;
     try {
       let body: Buffer;

@@ -5,7 +5,7 @@ import { Counter, Histogram, type Registry } from 'prom-client';
  * reason (AuthFailureReason), key (configured key ids, so a rotation shows when the old key stops being used).
  */
 export interface AlertReceiverMetrics {
-  /** outcome: published, acknowledged, unauthorized, body_too_large, invalid, unavailable, error */
+  /** outcome: published, acknowledged, unauthorized, body_too_large, unsupported_media_type, invalid, unavailable, error */
   readonly requests: Counter<'source' | 'outcome'>;
   /** outcome: published, duplicate, in_progress, cooldown, resolved, ignored, failed */
   readonly alerts: Counter<'source' | 'outcome'>;

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BodyTooLarge, readBody, sendJson, type Logger, type RouteHandler } from '@riskstream/shared';
+import { BodyTooLarge, jsonContentTypeRefusal, readBody, sendJson, type Logger, type RouteHandler } from '@riskstream/shared';
 import { TransactionValidationError, validateTransaction, type ValidationRules } from '@riskstream/ingest';
 import type { DecisionOutcome } from './decision-pipeline.ts';
 import type { DecisionQueue } from './decision-queue.ts';
@@ -12,7 +12,8 @@ import type { DecisionsMetrics } from './decisions-metrics.ts';
  *         challenger_score, features_degraded, latency_ms }     decided and recorded (or a retry of one)
  *   400 malformed JSON, not one object, or invalid (reason and issues, as ingest refuses it)
  *   401 missing or wrong bearer key (api-keys.ts)   409 the transaction_id was first seen on the stream
- *   413 body over the limit   429 too many in flight (Retry-After)
+ *   413 body over the limit   415 a content-type other than application/json (none is read as JSON)
+ *   429 too many in flight (Retry-After)
  *   503 Redis (fail-closed), Kafka or the model unavailable, or shutting down (Retry-After): NO decision
  *
  * Nothing from the body is ever echoed or logged: it carries a card number.
@@ -93,6 +94,8 @@ export function createDecisionEndpoint(o: DecisionEndpointOptions): DecisionEndp
     }
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > o.maxBodyBytes) return refuseEarly(req, res, { status: 413, body: { error: 'BODY_TOO_LARGE', maxBytes: o.maxBodyBytes } });
+    const wrongType = jsonContentTypeRefusal(req.headers['content-type']);
+    if (wrongType) return refuseEarly(req, res, { status: 415, body: { error: 'UNSUPPORTED_MEDIA_TYPE', message: wrongType } });
     const started = process.hrtime.bigint();
     inFlight++;
     o.metrics.inFlight.inc();

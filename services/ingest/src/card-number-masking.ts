@@ -18,7 +18,7 @@
  * A long run is masked as a whole (first 6 and last 4 of the run kept), so joining a PAN to neighbouring
  * digits only ever hides more of it.
  */
-import type { DlqContent } from '@riskstream/shared';
+import { exceedsJsonDepth, type DlqContent } from '@riskstream/shared';
 
 const SEPARATOR = '[ \\t\\-._/\\x00]';
 const DIGIT_RUN = new RegExp(`[0-9](?:${SEPARATOR}{0,3}[0-9])+`, 'g');
@@ -76,6 +76,8 @@ export function maskPayload(bytes: Buffer | null): Buffer {
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 function maskJson(bytes: Buffer): Buffer | undefined {
+  // Deep nesting makes the reviver and stringify walk slow; such a payload is masked as text instead.
+  if (exceedsJsonDepth(bytes)) return undefined;
   let parsed: unknown;
   try {
     // The reviver's third argument (JSON.parse source text access) gives a number's digits as sent,

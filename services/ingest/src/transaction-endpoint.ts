@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BodyTooLarge, partitionForKey, readBody, sendJson, toAppError, TOPICS, type Logger, type OutputRecord, type RouteHandler } from '@riskstream/shared';
+import { BodyTooLarge, jsonContentTypeRefusal, partitionForKey, readBody, sendJson, toAppError, TOPICS, type Logger, type OutputRecord, type RouteHandler } from '@riskstream/shared';
 import type { CardTokenizer } from './card-token.ts';
 import type { IngestMetrics } from './ingest-metrics.ts';
 import { TransactionValidationError, validateTransaction, type ValidationRules } from './transaction-validation.ts';
@@ -12,6 +12,7 @@ import { TransactionValidationError, validateTransaction, type ValidationRules }
  *
  *   202 { accepted, rejected: [{ index, reason, issues }] }   valid records are durably in raw (acks=all)
  *   400 malformed JSON, or not an object/array                413 body or record count over the limit
+ *   415 a content-type other than application/json (no header is read as JSON)
  *   429 too much in flight (Retry-After)                      503 Kafka unavailable or shutting down
  *
  * Raw records produced here are keyed by card token, so the key does not repeat the PAN, and go to the
@@ -83,6 +84,8 @@ export function createTransactionEndpoint(o: TransactionEndpointOptions): Transa
     if (Number.isFinite(declared) && declared > o.maxBodyBytes) {
       return refuseEarly(req, res, 413, { error: 'BODY_TOO_LARGE', maxBytes: o.maxBodyBytes });
     }
+    const wrongType = jsonContentTypeRefusal(req.headers['content-type']);
+    if (wrongType) return refuseEarly(req, res, 415, { error: 'UNSUPPORTED_MEDIA_TYPE', message: wrongType });
     requests++;
     o.metrics.httpInFlightRequests.inc();
     let held = 0;

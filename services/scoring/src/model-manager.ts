@@ -13,7 +13,7 @@
  * immutable, so it would fail again); only an explicit lifecycle event retries it.
  */
 import { DependencyError, toAppError, type Logger } from '@riskstream/shared';
-import type { ModelSource } from '@riskstream/shared/model';
+import { modelRejectionReason, type ModelSource } from '@riskstream/shared/model';
 import { loadScoringModel, type ScoringModel } from './scoring-model.ts';
 import type { ScoringMetrics } from './scoring-metrics.ts';
 import type { ServingModels, ServingSet } from './serving-models.ts';
@@ -182,9 +182,11 @@ export class ModelManager {
     } catch (err) {
       const e = toAppError(err);
       if (e instanceof DependencyError) throw e;
+      const reason = modelRejectionReason(e);
       this.#o.metrics.modelLoads.inc({ outcome: 'refused' });
+      this.#o.metrics.modelRejections.inc({ reason });
       this.#refused.add(version);
-      this.#log.error({ err: e, code: e.code, version, role }, 'model refused; the current model keeps serving');
+      this.#log.error({ err: e, code: e.code, reason, version, role }, 'model refused; the current model keeps serving');
       return undefined;
     }
   }

@@ -12,6 +12,7 @@
  * Calibration is read from the `riskstream.calibration` metadata the exporter writes.
  * Anything else is refused with a ModelError: a model we cannot explain is not served.
  */
+import { createHash } from 'node:crypto';
 import onnxProto from 'onnx-proto';
 import type { onnx } from 'onnx-proto';
 import { ModelError } from '@riskstream/shared';
@@ -25,6 +26,7 @@ export const ONNX_METADATA = Object.freeze({
   featureNames: 'riskstream.feature_names',
   modelKind: 'riskstream.model_kind',
   calibration: 'riskstream.calibration',
+  contentSha256: 'riskstream.content_sha256',
 });
 
 type Long = { toNumber(): number };
@@ -36,6 +38,24 @@ export function decodeOnnx(bytes: Uint8Array, label: string): onnx.ModelProto {
   } catch (err) {
     throw new ModelError(label, 'bytes are not an ONNX ModelProto', err);
   }
+}
+
+/**
+ * The exporter's content hash (training/src/export/onnx-export.ts): the sha256 of the model encoded without
+ * that one entry, stored as the last metadata entry. The manifest's sha256 protects the file as the
+ * registry recorded it; this protects the model as the exporter wrote it, so bytes cut at a protobuf field
+ * boundary (which still decode, minus their last fields) cannot pass with a manifest written for them.
+ */
+export function checkContentHash(model: onnx.ModelProto, label: string): void {
+  const entries = model.metadataProps ?? [];
+  const stored = entries.find((e) => e.key === ONNX_METADATA.contentSha256)?.value;
+  if (!stored) throw new ModelError(label, `no ${ONNX_METADATA.contentSha256} metadata: truncated, or not exported by riskstream`);
+  // The decoded message re-encodes to the same bytes (one library, one field order), minus the one entry.
+  const base = Object.assign(Object.create(Object.getPrototypeOf(model) as object) as onnx.ModelProto, model, {
+    metadataProps: entries.filter((e) => e.key !== ONNX_METADATA.contentSha256),
+  });
+  const actual = createHash('sha256').update(proto.ModelProto.encode(base).finish()).digest('hex');
+  if (actual !== stored) throw new ModelError(label, `content sha256 ${actual} does not match the exporter's ${stored}`);
 }
 
 export function onnxMetadata(model: onnx.IModelProto): Record<string, string> {

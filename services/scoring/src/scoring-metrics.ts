@@ -9,6 +9,7 @@ export interface ScoringMetrics {
   readonly events: Counter<'decision'>;
   readonly modelVersion: Gauge<'model' | 'version'>;
   readonly modelLoads: Counter<'outcome'>;
+  readonly modelRejections: Counter<'reason'>;
   readonly score: Histogram;
   readonly endToEndLatency: Histogram;
   readonly lifecycleEvents: Counter<'action'>;
@@ -35,6 +36,12 @@ export function scoringMetrics(registry: Registry): ScoringMetrics {
       name: 'scoring_model_loads_total',
       help: 'Model load attempts: loaded (validated and installed) or refused (old model keeps serving)',
       labelNames: ['outcome'],
+      registers,
+    }),
+    modelRejections: new Counter({
+      name: 'scoring_model_rejected_total',
+      help: 'Models refused before serving, by reason (MODEL_REJECTION_REASONS: EMPTY_MODEL, UNREADABLE, SIGNATURE_MISMATCH, INVALID_OUTPUT, PATH_ESCAPE, ...)',
+      labelNames: ['reason'],
       registers,
     }),
     score: new Histogram({

@@ -19,10 +19,10 @@
  * the model in service keeps serving) rather than a silent 2-3x throughput drop.
  */
 import * as ort from 'onnxruntime-node';
-import { ModelError } from '@riskstream/shared';
-import { predictProbability, sha256Hex, type DecisionThresholds, type FetchedModel, type ModelManifest, type TreeEnsembleModel } from '@riskstream/shared/model';
+import { ModelError, ModelRejectedError } from '@riskstream/shared';
+import { checkModel, predictProbability, sha256Hex, type DecisionThresholds, type FetchedModel, type Model, type ModelManifest, type TreeEnsembleModel } from '@riskstream/shared/model';
 import { EXPLAINED, explainedOnnx } from './contributions-model.ts';
-import { decodeOnnx, ONNX_METADATA, onnxMetadata, parseOnnxModel } from './onnx-model-parser.ts';
+import { checkContentHash, decodeOnnx, ONNX_METADATA, onnxMetadata, parseOnnxModel } from './onnx-model-parser.ts';
 import { createExplainer, type Explainer } from './tree-contributions.ts';
 
 export const ONNX_OUTPUT = 'probability';
@@ -72,22 +72,29 @@ const SESSION_OPTIONS = {
   graphOptimizationLevel: 'all',
 } as const satisfies ort.InferenceSession.SessionOptions;
 
+/**
+ * Loads and validates a model BESIDE whatever serves: every refusal is a ModelRejectedError whose reason
+ * (MODEL_REJECTION_REASONS) says which check failed, so the caller can count it and keep the old model.
+ */
 export async function loadScoringModel(fetched: FetchedModel, options: LoadOptions = {}): Promise<ScoringModel> {
   const { manifest, onnx } = fetched;
   const label = `${manifest.name}@${manifest.version}`;
+  if (onnx.length === 0) throw new ModelRejectedError(label, 'EMPTY_MODEL', 'model.onnx has zero bytes');
   const sha = sha256Hex(onnx);
-  if (sha !== manifest.onnxSha256) throw new ModelError(label, `model.onnx sha256 ${sha} does not match the manifest`);
+  if (sha !== manifest.onnxSha256) throw new ModelRejectedError(label, 'CHECKSUM_MISMATCH', `model.onnx sha256 ${sha} does not match the manifest`);
   if (options.expectedSha256 !== undefined && sha !== options.expectedSha256) {
-    throw new ModelError(label, `model.onnx sha256 ${sha} does not match the announced ${options.expectedSha256}`);
+    throw new ModelRejectedError(label, 'CHECKSUM_MISMATCH', `model.onnx sha256 ${sha} does not match the announced ${options.expectedSha256}`);
   }
-  checkMetadata(label, onnx, manifest);
-  const parsed = parseOnnxModel(onnx, manifest.featureNames, label);
+  const decoded = await checkModel(label, 'UNREADABLE', () => decodeOnnx(onnx, label));
+  await checkModel(label, 'CHECKSUM_MISMATCH', () => checkContentHash(decoded, label));
+  await checkModel(label, 'SIGNATURE_MISMATCH', () => checkMetadata(label, decoded, manifest));
+  const parsed = await checkModel(label, 'GRAPH_INVALID', () => parseOnnxModel(onnx, manifest.featureNames, label));
   const explainer = createExplainer(parsed);
 
   const sessionOptions = { ...SESSION_OPTIONS, intraOpNumThreads: options.intraOpNumThreads ?? 1 };
-  const session = await createSession(label, onnx, sessionOptions, 'the model');
+  const session = await checkModel(label, 'UNREADABLE', () => createSession(label, onnx, sessionOptions, 'the model'));
   const explainedSession = parsed.kind === 'tree-ensemble'
-    ? await createExplainedSession(label, parsed, sessionOptions).catch(async (err: unknown) => {
+    ? await checkModel(label, 'GRAPH_INVALID', () => createExplainedSession(label, parsed, sessionOptions)).catch(async (err: unknown) => {
       await session.release();
       throw err;
     })
@@ -116,24 +123,32 @@ export async function loadScoringModel(fetched: FetchedModel, options: LoadOptio
     },
   };
   try {
-    checkSignature(label, session, featureNames);
-    if (explainedSession) checkExplainedSignature(label, explainedSession, cols);
-    const x = probeMatrix(cols);
-    const scores = await model.score(toColumns(x, PROBE_ROWS, cols), PROBE_ROWS);
-    for (let i = 0; i < PROBE_ROWS; i++) {
-      const p = scores[i]!;
-      if (!(p >= 0 && p <= 1)) throw new ModelError(label, `probe row ${i} scored ${p}, expected a probability in [0,1]`);
-      const expected = predictProbability(parsed, x, i * cols);
-      if (!(Math.abs(expected - p) <= EXPLAINER_TOLERANCE)) {
-        throw new ModelError(label, `probe row ${i}: the parsed model gives ${expected}, onnxruntime ${p}; reasons would not match`);
-      }
-    }
-    if (explainedSession) await checkExplained(label, model, x, scores);
+    await checkModel(label, 'SIGNATURE_MISMATCH', () => {
+      checkSignature(label, session, featureNames);
+      if (explainedSession) checkExplainedSignature(label, explainedSession, cols);
+    });
+    await checkModel(label, 'PARITY_MISMATCH', () => probe(label, model, parsed, explainedSession !== undefined));
   } catch (err) {
     await model.release();
-    throw err instanceof ModelError ? err : new ModelError(label, `probe batch failed: ${(err as Error).message}`, err);
+    throw err;
   }
   return model;
+}
+
+/** The probe batch: every score a probability, equal to the parsed trees', and the explained graph's too. */
+async function probe(label: string, model: ScoringModel, parsed: Model, explained: boolean): Promise<void> {
+  const cols = model.featureNames.length;
+  const x = probeMatrix(cols);
+  const scores = await checkModel(label, 'INVALID_OUTPUT', () => model.score(toColumns(x, PROBE_ROWS, cols), PROBE_ROWS));
+  for (let i = 0; i < PROBE_ROWS; i++) {
+    const p = scores[i]!;
+    if (!(p >= 0 && p <= 1)) throw new ModelRejectedError(label, 'INVALID_OUTPUT', `probe row ${i} scored ${p}, expected a probability in [0,1]`);
+    const expected = predictProbability(parsed, x, i * cols);
+    if (!(Math.abs(expected - p) <= EXPLAINER_TOLERANCE)) {
+      throw new ModelError(label, `probe row ${i}: the parsed model gives ${expected}, onnxruntime ${p}; reasons would not match`);
+    }
+  }
+  if (explained) await checkExplained(label, model, x, scores);
 }
 
 async function createSession(label: string, bytes: Uint8Array, options: ort.InferenceSession.SessionOptions, what: string): Promise<ort.InferenceSession> {
@@ -199,8 +214,8 @@ async function runExplained(session: ort.InferenceSession, x: Float32Array, rows
   return { scores: scores.data as Float32Array, contributions: contributions.data as Float32Array };
 }
 
-function checkMetadata(label: string, onnx: Uint8Array, manifest: ModelManifest): void {
-  const metadata = onnxMetadata(decodeOnnx(onnx, label));
+function checkMetadata(label: string, decoded: ReturnType<typeof decodeOnnx>, manifest: ModelManifest): void {
+  const metadata = onnxMetadata(decoded);
   const names = metadata[ONNX_METADATA.featureNames];
   if (names !== undefined && names !== JSON.stringify(manifest.featureNames)) {
     throw new ModelError(label, 'the ONNX feature names differ from manifest.featureNames');

@@ -13,6 +13,7 @@ export type {
   ModelManifest,
 } from './manifest.ts';
 export { ManifestError, validateManifest } from './manifest.ts';
+export { MODEL_REJECTION_REASONS, modelRejectionReason, checkModel, type ModelRejectionReason } from './model-rejection.ts';
 export { MISSING_CATEGORY, binIndex, binProportions, categoryKey } from './profile-bins.ts';
 export type { ModelSelector, ModelAliases, FetchedModel, ModelSource, HttpModelSourceOptions } from './model-source.ts';
 export {

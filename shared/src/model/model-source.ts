@@ -13,9 +13,9 @@
  * the transport (or the disk) to deliver the artifact the registry recorded.
  */
 import { createHash } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { DependencyError, ModelError, NotFoundError, UsageError } from '../errors.ts';
+import { readdir, readFile, realpath } from 'node:fs/promises';
+import { join, relative, resolve, sep } from 'node:path';
+import { DependencyError, ModelError, ModelRejectedError, NotFoundError, UsageError } from '../errors.ts';
 import { validateManifest, type ModelManifest } from './manifest.ts';
 
 export type ModelSelector = number | 'champion' | 'challenger';
@@ -187,9 +187,11 @@ export class DirectoryModelSource implements ModelSource {
 
   async fetch(name: string, version: number): Promise<FetchedModel> {
     const manifest = await this.manifest(name, version);
+    const dir = this.#dir(name, version);
+    for (const path of [dir, join(dir, MODEL_REGISTRY_FILES.manifest), join(dir, MODEL_REGISTRY_FILES.model)]) await this.#confined(`${name}@${version}`, path);
     let onnx: Uint8Array;
     try {
-      onnx = await readFile(join(this.#dir(name, version), MODEL_REGISTRY_FILES.model));
+      onnx = await readFile(join(dir, MODEL_REGISTRY_FILES.model));
     } catch (err) {
       if (isMissing(err)) throw new NotFoundError('model-version', `${name}@${version} has no model.onnx`);
       throw new DependencyError('model-registry', `cannot read ${name}@${version} model.onnx: ${(err as Error).message}`, err);
@@ -199,6 +201,25 @@ export class DirectoryModelSource implements ModelSource {
 
   #dir(name: string, version: number): string {
     return join(this.root, name, String(version));
+  }
+
+  /**
+   * Names and versions are checked against patterns, so no path built here contains "..": what is left is
+   * a symbolic link in the registry (a version directory, model.onnx or manifest.json) that leads outside
+   * it. Such a file is refused (PATH_ESCAPE) instead of served. A missing file is left to the read to report.
+   */
+  async #confined(label: string, path: string): Promise<void> {
+    let real: string;
+    let root: string;
+    try {
+      [real, root] = await Promise.all([realpath(path), realpath(this.root)]);
+    } catch (err) {
+      if (isMissing(err)) return;
+      throw new DependencyError('model-registry', `cannot resolve ${path}: ${(err as Error).message}`, err);
+    }
+    if (real !== root && !real.startsWith(root + sep)) {
+      throw new ModelRejectedError(label, 'PATH_ESCAPE', `${relative(this.root, path)} resolves outside the model registry, to ${real}`);
+    }
   }
 
   /** A version exists when its manifest is valid; a half-written or foreign directory does not count. */

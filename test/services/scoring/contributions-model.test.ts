@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import onnxProto from 'onnx-proto';
@@ -141,6 +142,11 @@ test('a graph whose "tree" shares a node between two parents is refused: its rea
   const kept = new Float64Array(new Float64Array(Uint8Array.from(weights.rawData!).buffer).filter((_, i) => i !== leaf));
   weights.rawData = new Uint8Array(kept.buffer);
   weights.dims = [kept.length];
+  // Re-sealed with the exporter's content hash, as a tool that edits graphs would: the structure check is
+  // under test here, not the hash (model-files.test.ts tests that).
+  onnx.metadataProps = onnx.metadataProps.filter((e) => e.key !== 'riskstream.content_sha256');
+  const content = createHash('sha256').update(onnxProto.onnx.ModelProto.encode(onnx).finish()).digest('hex');
+  onnx.metadataProps.push(onnxProto.onnx.StringStringEntryProto.create({ key: 'riskstream.content_sha256', value: content }));
   const bytes = onnxProto.onnx.ModelProto.encode(onnx).finish();
   await assert.rejects(loadScoringModel(fetchedModel(handMadeEnsemble(), 2, { onnx: bytes })), (err: Error & { code?: string }) => {
     assert.equal(err.code, 'MODEL_INVALID');
