@@ -72,6 +72,9 @@ test('ignores digit runs inside HMAC tokens and hashes, and epoch-millisecond ti
   assert.deepEqual(digits(`{"event_time":${eventTime}}`), []);
   // The rule is narrow: the same digits are a hit when they are not a timestamp-sized number.
   assert.deepEqual(digits(VISA_13), [VISA_13]);
+  // The fractional digits of a decimal number (a float feature as JSON prints it), but not a sentence's end.
+  assert.deepEqual(digits(`{"f":0.${VISA},"g":12.${AMEX}}`), []);
+  assert.deepEqual(digits(`declined.${VISA}`), [VISA]);
 });
 
 test('CardNumberScan collects findings by source with evidence', () => {

@@ -13,7 +13,8 @@ import {
   type OutputRecord,
 } from '@riskstream/shared';
 import { ModelRegistry, simulate, simulatedTrainingData, trainModel, transactionAt, type SimulatedTransaction } from '@riskstream/training';
-import { endOffsetSum, readTopic, uniqueId, type IntegrationEnv } from '../support/integration.ts';
+import type { Kafka } from 'kafkajs';
+import { endOffsetSum, readTopic, uniqueId, type IntegrationEnv, type ReadMessage } from '../support/integration.ts';
 import { waitFor } from '../support/child-service.ts';
 
 /**
@@ -88,4 +89,37 @@ export async function scoredTransactionIds(env: IntegrationEnv, n: number, timeo
   const ids = new Set<string>();
   for (const m of msgs) ids.add(((await env.codec.decode('transactionsScored', m.value)) as { transaction_id: string }).transaction_id);
   return { records: msgs.length, ids };
+}
+
+/**
+ * Every record of a topic, all partitions, read_committed, from the beginning: done once each non-empty
+ * partition has been idle for `idleMs` (an empty topic returns at once).
+ */
+export async function readWholeTopic(kafka: Kafka, topic: string, options: { idleMs?: number; timeoutMs?: number } = {}): Promise<ReadMessage[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const offsets = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
+  if (offsets.every((o) => o.high === o.low)) return [];
+  const consumer = kafka.consumer({ groupId: `scan-${uniqueId()}`, readUncommitted: false, maxBytes: 50 * 1024 * 1024 });
+  const out: ReadMessage[] = [];
+  let last = Date.now();
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ message, partition }) => {
+      out.push(Object.assign(message, { partition }));
+      last = Date.now();
+    },
+  });
+  const deadline = Date.now() + (options.timeoutMs ?? 180_000);
+  const idle = options.idleMs ?? 4000;
+  while (Date.now() < deadline && (out.length === 0 || Date.now() - last < idle)) await new Promise((r) => setTimeout(r, 200));
+  await consumer.disconnect();
+  return out;
+}
+
+/** The HTTP port a service process logged at start (`<name> started`, HTTP_PORT=0). */
+export function loggedPort(output: string, name: string): number | undefined {
+  const m = new RegExp(`"port":(\\d+)[^\\n]*"msg":"${name} started"`).exec(output);
+  return m ? Number(m[1]) : undefined;
 }

@@ -14,7 +14,8 @@ import { isLuhnValid } from '@riskstream/training';
  *  - a run inside a hex string of 32+ characters that has a letter: an HMAC card token or a hash (a
  *    64-character token holds a 13+ digit Luhn-valid run about once in 200);
  *  - a 13-digit run that is an epoch-millisecond timestamp between 2010 and 2040 (event_time in decoded
- *    records and logs). 13-digit cards of the major brands start with 4 (Visa), outside that range.
+ *    records and logs). 13-digit cards of the major brands start with 4 (Visa), outside that range;
+ *  - the fractional digits of a decimal number ("0.290000915527344", a float feature as JSON prints it).
  */
 
 export interface CardNumberHit {
@@ -25,6 +26,7 @@ export interface CardNumberHit {
 }
 
 const DIGIT_RUN = /(?<!\d)\d{13,19}(?!\d)/g;
+const DECIMAL_POINT = /\d\.$/;
 const GROUPED = /(?<!\d[ -]?)\d{4}([ -])\d{4}(?:\1\d{4}){1,2}(?:\1\d{1,3})?(?![\d])/g;
 const HEX_RUN = /[0-9a-fA-F]{32,}/g;
 const EPOCH_MS_2010 = 1_262_304_000_000;
@@ -36,7 +38,7 @@ export function findCardNumbers(input: string | Uint8Array): CardNumberHit[] {
   const hits: CardNumberHit[] = [];
   for (const m of text.matchAll(DIGIT_RUN)) {
     const digits = m[0];
-    if (!isLuhnValid(digits) || isEpochMillis(digits) || insideSpan(tokens, m.index, digits.length)) continue;
+    if (!isLuhnValid(digits) || isEpochMillis(digits) || isFraction(text, m.index) || insideSpan(tokens, m.index, digits.length)) continue;
     hits.push({ digits, index: m.index });
   }
   for (const m of text.matchAll(GROUPED)) {
@@ -86,6 +88,10 @@ function hexTokenSpans(text: string): Array<[number, number]> {
 
 function insideSpan(spans: ReadonlyArray<[number, number]>, index: number, length: number): boolean {
   return spans.some(([start, end]) => index >= start && index + length <= end);
+}
+
+function isFraction(text: string, index: number): boolean {
+  return index >= 2 && DECIMAL_POINT.test(text.slice(index - 2, index));
 }
 
 function isEpochMillis(digits: string): boolean {
