@@ -63,6 +63,12 @@ export function createHttpServer(options: HttpServerOptions): Server {
       return;
     }
     Promise.resolve(route(req, res)).catch((err: unknown) => {
+      // A client cut off by the request timeout (408, written by Node) or gone by itself fails the body read:
+      // nobody is left to answer, and a slowloris flood must not read as a flood of server errors.
+      if (req.destroyed && !res.headersSent) {
+        options.logger?.debug({ code: (err as { code?: string }).code, path }, 'client went away before its request was read');
+        return;
+      }
       options.logger?.error({ err, code: (err as { code?: string }).code }, 'http route failed');
       if (!res.headersSent) sendJson(res, 500, { error: 'INTERNAL', message: 'internal error' });
       else res.end();

@@ -15,7 +15,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { BodyTooLarge, createLogger, createMetricsRegistry, jsonContentTypeRefusal, readBody, ValidationError, type OutputRecord, type RouteHandler } from '@riskstream/shared';
+import { once } from 'node:events';
+import { connect } from 'node:net';
+import { BodyTooLarge, createHttpServer, createLogger, createMetricsRegistry, jsonContentTypeRefusal, listen, readBody, sendJson, ValidationError, type Logger, type OutputRecord, type RouteHandler } from '@riskstream/shared';
 import { CardTokenizer, parseCardTokenKeys } from '../../services/ingest/src/card-token.ts';
 import { ingestMetrics } from '../../services/ingest/src/ingest-metrics.ts';
 import { REJECTION_REASONS } from '../../services/ingest/src/rejection-reasons.ts';
@@ -353,4 +355,31 @@ test('POST /alerts/alertmanager: bad bodies are 400 (by JSON path), 413 or 415; 
     },
     { diagnostic: (m) => t.diagnostic(m) },
   );
+});
+
+// ---- http-server.ts: a client cut by the request timeout ---------------------------------------------
+
+test('createHttpServer: a slow body cut by the request timeout gets 408 and is not logged as a route failure', async (t) => {
+  const errors: unknown[] = [];
+  const debug: unknown[] = [];
+  const log = { error: (o: unknown) => errors.push(o), debug: (o: unknown) => debug.push(o) } as unknown as Logger;
+  const server = createHttpServer({
+    registry: createMetricsRegistry('property-http-server', { defaultMetrics: false }),
+    logger: log,
+    timeouts: { headersMs: 300, requestMs: 600 },
+    routes: { 'POST /read': async (req, res) => sendJson(res, 200, { bytes: (await readBody(req, 1_000_000)).length }) },
+  });
+  const port = await listen(server, 0);
+  t.after(() => new Promise<void>((r) => server.close(() => r())));
+  const socket = connect(port, '127.0.0.1');
+  let answer = '';
+  socket.on('data', (c: Buffer) => (answer += c.toString()));
+  socket.write('POST /read HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"a":');
+  const drip = setInterval(() => socket.writable && socket.write(' '), 100);
+  await once(socket, 'close');
+  clearInterval(drip);
+  await new Promise((r) => setTimeout(r, 50));
+  assert.match(answer, /^HTTP\/1\.1 408/);
+  assert.deepEqual(errors, [], 'a timed-out client is not a server error');
+  assert.equal(debug.length, 1);
 });
