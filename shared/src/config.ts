@@ -250,6 +250,20 @@ export const connectionSchema = {
     min: 1,
     max: 100_000,
   }),
+  testHandlerDelayMs: field.int({
+    env: 'RUNNER_TEST_HANDLER_DELAY_MS',
+    description: 'TEST ONLY (fault suite): every RUNNER_TEST_HANDLER_DELAY_EVERY-th handler call of this process first waits this long, in ms (asynchronously: a slow dependency); 0 = never',
+    default: 0,
+    min: 0,
+    max: 600_000,
+  }),
+  testHandlerDelayEvery: field.int({
+    env: 'RUNNER_TEST_HANDLER_DELAY_EVERY',
+    description: 'TEST ONLY (fault suite): which handler calls RUNNER_TEST_HANDLER_DELAY_MS slows: every n-th',
+    default: 1,
+    min: 1,
+    max: 1_000_000,
+  }),
   topicReplicationFactor: field.optionalInt({
     env: 'TOPIC_REPLICATION_FACTOR',
     description: 'replication factor of the topics a process creates (existing topics are left alone); unset: 3 on a cluster of 3 or more brokers, else 1',

@@ -8,6 +8,7 @@ import { processFetchedBatch, type MicroBatchDeps } from './runner/micro-batches
 import type { RetryPolicy } from './runner/retry.ts';
 import { DEFAULT_CADENCE, DEFAULT_MAX_RECORD_BYTES } from './runner/runner-defaults.ts';
 import type { ConsumerRunner, RunnerOptions } from './runner/runner-types.ts';
+import { slowedHandler } from './runner/test-handler-delay.ts';
 import { TransactionCadence } from './runner/transaction-cadence.ts';
 import { TOPIC_KEYS, TOPICS, type TopicKey } from './topics.ts';
 
@@ -76,7 +77,7 @@ export function createConsumerRunner<T>(options: RunnerOptions<T>): ConsumerRunn
     },
     microBatchSize: options.microBatchSize ?? 500,
     decode: { codec: options.codec, validate: options.validate, maxInputBytes: options.maxInputBytes ?? DEFAULT_MAX_RECORD_BYTES },
-    handle: { handler: options.handler, codec: options.codec, maxOutputBytes: options.maxOutputBytes ?? DEFAULT_MAX_RECORD_BYTES, retry, log },
+    handle: { handler: options.testHandlerDelay ? slowedHandler(options.handler, options.testHandlerDelay) : options.handler, codec: options.codec, maxOutputBytes: options.maxOutputBytes ?? DEFAULT_MAX_RECORD_BYTES, retry, log },
     deadLetter: { service: options.service, maskDlq: options.maskDlq, metrics, log },
     commits,
     generationId: () => generationId,

@@ -69,6 +69,7 @@ export async function createServiceContext(name: string, config: HostConfig, log
         cadence: { intervalMs: config.commitIntervalMs, maxRecords: config.commitMaxRecords },
         maxInputBytes: config.maxRecordBytes,
         maxOutputBytes: config.maxRecordBytes,
+        ...(config.testHandlerDelayMs > 0 ? { testHandlerDelay: { ms: config.testHandlerDelayMs, every: config.testHandlerDelayEvery } } : {}),
         codec,
         ...options,
         service: name,

@@ -119,6 +119,8 @@ export interface FaultReport {
   readonly maxLag: number;
   readonly recoverySeconds: number;
   readonly faults: readonly string[];
+  /** Each fault's recovery in seconds (NaN: never caught up), in the order the faults began. */
+  readonly recoveries: readonly { readonly fault: string; readonly seconds: number }[];
   /** Decision requests that never got a 200 within their retry budget. */
   readonly decisionsUnanswered: number;
   readonly seconds: number;
@@ -157,6 +159,8 @@ export class FaultHarness {
   readonly #root: string;
   readonly #childEnv: Record<string, string>;
   readonly #members = new Map<string, Member>();
+  /** Members removed (scale-in) whose exit close() still awaits. */
+  readonly #retired: ChildService[] = [];
   readonly #groups: Record<'ingest' | 'features' | 'scoring' | 'decisions', LagGroup>;
   #inputs: FaultTransaction[] = [];
   #unanswered = 0;
@@ -215,7 +219,8 @@ export class FaultHarness {
 
   static async open(options: HarnessOptions): Promise<FaultHarness> {
     const config = options.kafka ?? loadConfig(connectionSchema, process.env);
-    const logger = createLogger(`fault-${options.label}`, { level: 'error' });
+    // The harness's own client (lag polls, the stream) sees every outage it causes: its errors are expected.
+    const logger = createLogger(`fault-${options.label}`, { level: 'fatal' });
     const kafka = createKafka(config, `fault-${options.label}`, logger);
     const namespace = `t-fault-${options.label}-${uniqueId()}.`;
     const names = topicNames(namespace);
@@ -288,10 +293,14 @@ export class FaultHarness {
   /** Waits for the member's /readyz (consumers: joined their group); fails fast if it exited. */
   async ready(name: string, timeoutMs = 120_000): Promise<void> {
     const m = this.#members.get(name)!;
-    await waitFor(`${name} ready`, async () => {
-      if (m.child.child.exitCode !== null) throw new Error(`${name} exited ${m.child.child.exitCode}:\n${m.child.output().slice(-3000)}`);
-      return (await fetch(`http://127.0.0.1:${m.port}/readyz`, { signal: AbortSignal.timeout(2000) }).catch(() => null))?.status === 200;
-    }, timeoutMs, 250);
+    try {
+      await waitFor(`${name} ready`, async () => {
+        if (m.child.child.exitCode !== null) throw new Error(`${name} exited ${m.child.child.exitCode}`);
+        return (await fetch(`http://127.0.0.1:${m.port}/readyz`, { signal: AbortSignal.timeout(2000) }).catch(() => null))?.status === 200;
+      }, timeoutMs, 250);
+    } catch (err) {
+      throw new Error(`${(err as Error).message}; its last output:\n${m.child.output().slice(-3000)}`, { cause: err });
+    }
   }
 
   alive(name: string): boolean {
@@ -322,8 +331,11 @@ export class FaultHarness {
 
   /** Removes a member for good (a scale-in): SIGTERM, then it is forgotten. */
   async remove(name: string): Promise<void> {
-    await this.stop(name);
+    const m = this.#members.get(name)!;
     this.#members.delete(name);
+    this.#retired.push(m.child);
+    if (m.child.child.exitCode === null && m.child.child.signalCode === null) m.child.child.kill('SIGTERM');
+    await m.child.exited();
   }
 
   /** Opens a fault window for the recovery measurement; call the result when the fault is cleared. */
@@ -437,18 +449,22 @@ export class FaultHarness {
     const inputs = this.#inputs;
     const valid = inputs.filter((t) => t.valid).length;
     const invalid = inputs.length - valid;
-    const scoredMsgs = await readTopic(this.kafka, this.names.transactionsScored, { count: valid, timeoutMs, settleMs: 5000 });
+    // The four topics at once: each read waits for its count, then a settle time for late duplicates.
+    const [scoredMsgs, dlqMsgs, validMsgs, enrichedMsgs] = await Promise.all([
+      readTopic(this.kafka, this.names.transactionsScored, { count: valid, timeoutMs, settleMs: 5000 }),
+      // With nothing invalid, a short read still catches a wrongly dead-lettered record.
+      readTopic(this.kafka, this.names.transactionsDlq, { count: Math.max(invalid, 1), timeoutMs: invalid > 0 ? timeoutMs : 5000, settleMs: 3000 }),
+      readTopic(this.kafka, this.names.transactionsValid, { count: valid, timeoutMs, settleMs: 3000 }),
+      readTopic(this.kafka, this.names.transactionsEnriched, { count: valid, timeoutMs, settleMs: 3000 }),
+    ]);
     const scored: OutputRecordRef[] = [];
     for (const m of scoredMsgs) {
       const v = (await this.codec.decode('transactionsScored', m.value)) as { transaction_id: string; card_token: string };
       scored.push({ id: v.transaction_id, cardToken: v.card_token, partition: m.partition });
     }
-    // With nothing invalid, a short read still catches a wrongly dead-lettered record.
-    const dlqMsgs = await readTopic(this.kafka, this.names.transactionsDlq, { count: Math.max(invalid, 1), timeoutMs: invalid > 0 ? 60_000 : 5000, settleMs: 2000 });
     const dlqIds = dlqMsgs.map((m) => String((JSON.parse(m.value!.toString('utf8')) as { transaction_id?: unknown }).transaction_id));
     let intermediateDuplicates = 0;
-    for (const topic of ['transactionsValid', 'transactionsEnriched'] as const) {
-      const msgs = await readTopic(this.kafka, this.names[topic], { count: valid, timeoutMs: 60_000, settleMs: 1000 });
+    for (const [topic, msgs] of [['transactionsValid', validMsgs], ['transactionsEnriched', enrichedMsgs]] as const) {
       const ids = new Set<string>();
       for (const m of msgs) ids.add(((await this.codec.decode(topic, m.value)) as { transaction_id: string }).transaction_id);
       intermediateDuplicates += msgs.length - ids.size;
@@ -491,6 +507,7 @@ export class FaultHarness {
       maxLag: this.lag.maxLag,
       recoverySeconds: this.lag.recoverySeconds,
       faults: this.lag.faults.map((f) => f.name),
+      recoveries: this.lag.faults.map((f) => ({ fault: f.name, seconds: f.clearedAt !== undefined && f.recoveredAt !== undefined ? (f.recoveredAt - f.clearedAt) / 1000 : Number.NaN })),
       decisionsUnanswered: this.#unanswered,
       seconds: (Date.now() - this.#started) / 1000,
     };
@@ -507,14 +524,16 @@ export class FaultHarness {
 
   async close(): Promise<void> {
     await this.lag.stop();
-    for (const m of this.#members.values()) {
-      m.child.child.kill('SIGCONT');
-      if (this.alive(m.name)) m.child.child.kill('SIGTERM');
+    const children = [...[...this.#members.values()].map((m) => m.child), ...this.#retired];
+    for (const c of children) {
+      if (c.child.exitCode !== null || c.child.signalCode !== null) continue;
+      c.child.kill('SIGCONT');
+      c.child.kill('SIGTERM');
     }
     await Promise.all(
-      [...this.#members.values()].map(async (m) => {
-        const killer = setTimeout(() => m.child.child.kill('SIGKILL'), 20_000);
-        await m.child.exited();
+      children.map(async (c) => {
+        const killer = setTimeout(() => c.child.kill('SIGKILL'), 20_000);
+        await c.exited();
         clearTimeout(killer);
       }),
     );
@@ -554,7 +573,7 @@ export function printFaultTable(t: TestContext, reports: readonly FaultReport[])
     console.log(l);
   }
   for (const r of reports) {
-    const extra = `${r.scenario}: ${r.validIn} valid + ${r.invalidIn} invalid in (${r.viaDecisions} via POST /v1/decisions, ${r.decisionsUnanswered} unanswered); unexpected ${r.unexpected}; DLQ missing ${r.dlqMissing}, extra ${r.dlqExtra}; cards out of order ${r.outOfOrderCards}, on several partitions ${r.splitCards}; valid+enriched duplicates ${r.intermediateDuplicates}; feature state ${r.featureEntities - r.featureMismatches}/${r.featureEntities} entities equal the offline recomputation${r.featureExamples.length ? ` (${r.featureExamples.join('; ')})` : ''}; faults ${r.faults.length}; ${r.seconds.toFixed(0)} s`;
+    const extra = `${r.scenario}: ${r.validIn} valid + ${r.invalidIn} invalid in (${r.viaDecisions} via POST /v1/decisions, ${r.decisionsUnanswered} unanswered); unexpected ${r.unexpected}; DLQ missing ${r.dlqMissing}, extra ${r.dlqExtra}; cards out of order ${r.outOfOrderCards}, on several partitions ${r.splitCards}; valid+enriched duplicates ${r.intermediateDuplicates}; feature state ${r.featureEntities - r.featureMismatches}/${r.featureEntities} entities equal the offline recomputation${r.featureExamples.length ? ` (${r.featureExamples.join('; ')})` : ''}; ${r.faults.length} faults, recovery s: ${r.recoveries.map((x) => `${x.fault} ${x.seconds.toFixed(1)}`).join(', ')}; ${r.seconds.toFixed(0)} s`;
     t.diagnostic(extra);
     console.log(extra);
   }

@@ -35,20 +35,23 @@ export function checkScored(inputs: readonly FaultTransaction[], scored: readonl
   for (const id of valid) if (!seen.has(id)) lost++;
   let duplicates = 0;
   for (const n of seen.values()) duplicates += n - 1;
-  const byCard = new Map<string, OutputRecordRef[]>();
+  const partitions = new Map<string, Set<number>>();
+  const byCard = new Map<string, number[]>();
+  const first = new Set<string>();
   for (const r of scored) {
-    let list = byCard.get(r.cardToken);
-    if (!list) byCard.set(r.cardToken, (list = []));
-    list.push(r);
+    let parts = partitions.get(r.cardToken);
+    if (!parts) partitions.set(r.cardToken, (parts = new Set()));
+    parts.add(r.partition);
+    // Order is judged on each record's first appearance; a duplicate re-read is counted above, not here.
+    if (first.has(r.id)) continue;
+    first.add(r.id);
+    let seqs = byCard.get(r.cardToken);
+    if (!seqs) byCard.set(r.cardToken, (seqs = []));
+    seqs.push(seqOf(r.id));
   }
-  let outOfOrderCards = 0;
-  let splitCards = 0;
-  for (const list of byCard.values()) {
-    if (new Set(list.map((r) => r.partition)).size > 1) splitCards++;
-    // The read order within a partition is the log order; a duplicate re-read is counted above, not here.
-    const seqs = list.map((r) => seqOf(r.id));
-    if (seqs.some((s, i) => i > 0 && s < seqs[i - 1]!)) outOfOrderCards++;
-  }
+  const splitCards = [...partitions.values()].filter((p) => p.size > 1).length;
+  // The read order within a partition is the log order.
+  const outOfOrderCards = [...byCard.values()].filter((seqs) => seqs.some((s, i) => i > 0 && s < seqs[i - 1]!)).length;
   return { scored: seen.size, lost, duplicates, unexpected, outOfOrderCards, splitCards };
 }
 

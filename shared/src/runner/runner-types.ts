@@ -5,6 +5,7 @@ import type { Logger } from '../logger.ts';
 import type { OutputRecord } from '../producer.ts';
 import type { TopicCodec } from '../schema-registry.ts';
 import type { TopicKey } from '../topics.ts';
+import type { TestHandlerDelay } from './test-handler-delay.ts';
 
 export interface InputMessage<T> {
   readonly topic: TopicKey;
@@ -84,6 +85,8 @@ export interface RunnerOptions<T> {
   readonly maxWaitMs?: number;
   /** Bytes the broker waits for (up to maxWaitMs) before answering a fetch (kafkajs minBytes; default 1). */
   readonly minBytes?: number;
+  /** TEST ONLY: every `every`-th handler call first waits `ms` (runner/test-handler-delay.ts). */
+  readonly testHandlerDelay?: TestHandlerDelay;
   readonly registry: Registry;
   readonly logger: Logger;
 }
