@@ -231,6 +231,7 @@ async function startKafka(dir: string, o: KafkaOptions): Promise<ChildProcess> {
     { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   const log = openSync(logFile, 'a');
+  // A cluster node's small heap (jvmFlags for size > 1): this broker carries one test's records.
   return spawn(java, [...jvmFlags(3), log4jFlag, '-cp', classpath, 'kafka.Kafka', properties], { cwd: dir, stdio: ['ignore', log, log] });
 }
 
