@@ -15,8 +15,11 @@ export const NUM_RUNS = 10_000;
 /** The issue's ceiling for one bad input, from arrival to its typed refusal. */
 export const CASE_BUDGET_MS = 100;
 
-/** A case slower than this in wall time is a hang, whatever the machine's load. */
-export const CASE_WALL_LIMIT_MS = 1_000;
+/**
+ * A case slower than this in wall time is a hang. Generous: on this shared 2-core machine (load 10-14 while
+ * other suites and the soak run) a 10 ms case was seen to take 650 ms of wall time.
+ */
+export const CASE_WALL_LIMIT_MS = 5_000;
 
 /**
  * Times every case of a property: `max` is the slowest case's main-thread CPU time in ms (what the input
