@@ -37,6 +37,8 @@ export interface EnrichedTransaction {
   readonly feature_set: string;
   /** Feature name -> value; an absent name or NaN is a missing value. */
   readonly features: Readonly<Record<string, number>>;
+  /** Absent (false) unless the feature store lost its state and this event's windows reach before it. */
+  readonly features_degraded?: boolean;
 }
 
 /** transactions.scored.v1 (schemas/transaction-scored.avsc): what users consume. */
@@ -56,7 +58,10 @@ export interface ScoredTransaction {
   readonly latency_ms: number;
   readonly challenger_score: number | null;
   readonly challenger_version: number | null;
-  /** Absent (false) unless the decision API answered with default features (fail-open). */
+  /**
+   * Absent (false) unless the features were not the full history: the decision API answered with
+   * default features (fail-open), or the enriched record was features_degraded.
+   */
   readonly features_degraded?: boolean;
 }
 

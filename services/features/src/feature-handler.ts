@@ -62,24 +62,29 @@ async function enrich(deps: FeatureHandlerDeps, messages: readonly InputMessage<
 
   let late = 0;
   let redelivered = 0;
+  let degraded = 0;
   const outputs = messages.map((m, i): OutputRecord => {
     const tx = m.value;
     const state = pre[i]!;
     if (state.status === 'late') late++;
     else if (state.status === 'redelivered') redelivered++;
-    return enrichedRecord(tx, state.customer, state.terminal);
+    if (state.degraded === true) degraded++;
+    return enrichedRecord(tx, state.customer, state.terminal, state.degraded === true);
   });
   deps.metrics.events.inc({ kind: 'transaction' }, messages.length);
   if (late > 0) deps.metrics.lateEvents.inc(late);
   if (redelivered > 0) deps.metrics.redeliveredEvents.inc(redelivered);
+  if (degraded > 0) deps.metrics.degradedEvents.inc(degraded);
   return outputs;
 }
 
 /**
  * The transactions.enriched.v1 record of a valid transaction, given its card's and terminal's history
  * before it (the decision API's fail-open policy passes empty histories: no history known).
+ * `degraded`: the history is known to be incomplete (the store lost its state); the record then says so
+ * (features_degraded, carried on to the scored record). Absent otherwise, which decodes as false.
  */
-export function enrichedRecord(tx: ValidTransaction, customer: BucketHistory, terminal: BucketHistory | null): OutputRecord {
+export function enrichedRecord(tx: ValidTransaction, customer: BucketHistory, terminal: BucketHistory | null, degraded = false): OutputRecord {
   const vector = computeFeatures({ eventTimeMs: tx.event_time, amount: tx.amount }, customer, terminal);
   return {
     topic: 'transactionsEnriched',
@@ -95,6 +100,7 @@ export function enrichedRecord(tx: ValidTransaction, customer: BucketHistory, te
       ingest_time: tx.ingest_time,
       feature_set: FEATURE_SET_VERSION,
       features: featureVectorToRecord(vector),
+      ...(degraded ? { features_degraded: true } : {}),
     },
   };
 }

@@ -7,6 +7,8 @@ export interface FeaturesMetrics {
   readonly lateEvents: Counter;
   readonly redeliveredEvents: Counter;
   readonly duplicateLabels: Counter;
+  readonly degradedEvents: Counter;
+  readonly generationChanges: Counter;
 }
 
 export function featuresMetrics(registry: Registry): FeaturesMetrics {
@@ -38,6 +40,16 @@ export function featuresMetrics(registry: Registry): FeaturesMetrics {
     duplicateLabels: new Counter({
       name: 'features_duplicate_labels_total',
       help: 'Fraud labels for a transaction whose label was already recorded; ignored',
+      registers,
+    }),
+    degradedEvents: new Counter({
+      name: 'features_degraded_events_total',
+      help: 'Transactions enriched on incomplete history because Redis lost the feature state (marked features_degraded)',
+      registers,
+    }),
+    generationChanges: new Counter({
+      name: 'features_store_generation_changes_total',
+      help: 'Times this process found the feature store on a new generation: Redis lost the state (restarted empty, flushed)',
       registers,
     }),
   };

@@ -152,6 +152,7 @@ export async function scoreBatch(models: ServingSet, events: readonly EnrichedTr
       latency_ms: now - e.ingest_time,
       challenger_score: shadowOk ? shadow : null,
       challenger_version: shadowOk ? challengerVersion : null,
+      ...(e.features_degraded === true ? { features_degraded: true } : {}),
     });
   }
   return { scored, invalid };

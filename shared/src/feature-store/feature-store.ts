@@ -1,28 +1,33 @@
 import type { Redis } from 'ioredis';
-import type { Histogram } from 'prom-client';
+import type { Counter, Histogram } from 'prom-client';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { STORE_LAYOUT } from './store-layout.ts';
 import { redisUnavailable } from '../redis-client.ts';
 import { migrateLegacyLayout } from './legacy-layout.ts';
 import { LuaScript } from './lua-script.ts';
 import {
   decodeEventReply,
+  decodeGeneration,
   decodeLabelReply,
   encodeEventBatch,
   encodeLabelBatch,
   type LabelOutcome,
   type PreState,
   type StoreEvent,
+  type StoreGeneration,
   type StoreLabel,
   type StoreSettings,
 } from './store-protocol.ts';
 
 /**
  * What the store records about itself: the time of each script call, labelled by script name
- * (apply-events, apply-labels). The owning process declares the histogram under its own metric name.
+ * (apply-events, apply-labels), and the store generations this process saw replace the one it knew (a
+ * Redis that lost its state). The owning process declares them under its own metric names.
  */
 export interface FeatureStoreMetrics {
   readonly redisRoundtrip: Pick<Histogram<'script'>, 'startTimer'>;
+  readonly generationChanges?: Pick<Counter, 'inc'>;
 }
 
 const APPLY_EVENTS = LuaScript.fromFiles('apply-events', ['entity-state.lua', 'apply-events.lua']);
@@ -60,10 +65,12 @@ export class FeatureStore {
   readonly #prefix: string;
   readonly #settings: StoreSettings;
   readonly #metrics: FeatureStoreMetrics;
-  readonly #logger: Pick<Logger, 'info'> | undefined;
+  readonly #logger: Pick<Logger, 'info' | 'warn'> | undefined;
   #layoutReady: Promise<void> | null = null;
+  /** The generation id of the last answer ('' before the first): what proves a later loss. */
+  #generation = '';
 
-  constructor(redis: Redis, prefix: string, settings: StoreSettings, metrics: FeatureStoreMetrics, logger?: Pick<Logger, 'info'>) {
+  constructor(redis: Redis, prefix: string, settings: StoreSettings, metrics: FeatureStoreMetrics, logger?: Pick<Logger, 'info' | 'warn'>) {
     this.#redis = redis;
     this.#prefix = prefix;
     this.#settings = settings;
@@ -71,13 +78,35 @@ export class FeatureStore {
     this.#logger = logger;
   }
 
-  /** Pre-states in event order; records every event not marked late and not seen before. */
+  /**
+   * Pre-states in event order; records every event not marked late and not seen before. A pre-state is
+   * `degraded` when the store lost its state and the event's windows reach back before the loss.
+   *
+   * Why flag instead of rebuilding from Kafka history: transactions.valid keeps 7 days (topics.ts),
+   * less than the 37 days of history the windows read, so a replay could not restore the state exactly;
+   * it would also have to pause every member of the group while it runs. Flagging is exact about which events are affected, costs nothing in the normal case, and heals
+   * by itself one feature window after the loss.
+   */
   async applyEvents(events: readonly StoreEvent[]): Promise<PreState[]> {
     if (events.length === 0) return [];
     await this.#ensureLayout();
-    const call = encodeEventBatch(events, this.#prefix, this.#settings);
+    const call = encodeEventBatch(events, this.#prefix, this.#settings, STORE_LAYOUT, this.#generation);
     const reply = await this.#run(APPLY_EVENTS, call.keys, call.args, 'buffer');
-    return decodeEventReply(reply, events);
+    const pre = decodeEventReply(reply, events);
+    this.#observeGeneration(decodeGeneration(reply, events));
+    return pre;
+  }
+
+  #observeGeneration(generation: StoreGeneration): void {
+    if (generation.id === this.#generation) return;
+    if (this.#generation !== '') {
+      this.#metrics.generationChanges?.inc();
+      this.#logger?.warn(
+        { prefix: this.#prefix, previous: this.#generation, generation: generation.id, degradedThroughDay: generation.degradedThroughDay },
+        'feature store: Redis lost the feature state; events whose windows reach before the loss are marked features_degraded',
+      );
+    }
+    this.#generation = generation.id;
   }
 
   /** Outcome per fraud label, in order. */

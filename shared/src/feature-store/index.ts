@@ -4,6 +4,8 @@ export {
   encodeEventBatch,
   decodePreState,
   decodeEventReply,
+  decodeGeneration,
+  degradedSpanDays,
   encodeLabelBatch,
   decodeLabelReply,
 } from './store-protocol.ts';
@@ -11,6 +13,7 @@ export type {
   StoreEvent,
   EventStatus,
   PreState,
+  StoreGeneration,
   StoreLabel,
   LabelOutcome,
   ScriptCall,
@@ -24,6 +27,7 @@ export {
   terminalKey,
   snapshotKey,
   labelMarkerKey,
+  generationKey,
   decodeEntityValue,
 } from './store-layout.ts';
 export type { BucketField, AgeSegment, EntityLayout, StoreLayout, EntityState } from './store-layout.ts';

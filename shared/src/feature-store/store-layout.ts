@@ -12,6 +12,8 @@ import { BUCKET_RETENTION_DAYS, FEATURE_DEFINITIONS, type DailyBucket } from '..
  *   <prefix>v2:t:<terminal_id>    string, the terminal's buckets, packed
  *   <prefix>pre:<transaction_id>  string, the pre-state an event was scored on (redelivery answer)
  *   <prefix>lbl:<transaction_id>  string, marker of an applied fraud label (label dedup)
+ *   <prefix>generation            hash, the store generation: which Redis memory the state lives in
+ *                                 (lua/apply-events.lua), so a restart with empty memory is detected
  *
  * A packed entity value (lua/entity-state.lua writes it, decodeEntityValue reads it), little-endian:
  *   the entity's stored fields as ASCII (e.g. "ns"; checked on every read, so a changed field set is
@@ -117,6 +119,10 @@ export function terminalKey(prefix: string, terminalId: string): string {
 
 export function snapshotKey(prefix: string, transactionId: string): string {
   return `${prefix}pre:${transactionId}`;
+}
+
+export function generationKey(prefix: string): string {
+  return `${prefix}generation`;
 }
 
 export function labelMarkerKey(prefix: string, transactionId: string): string {

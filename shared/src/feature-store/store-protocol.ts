@@ -3,6 +3,7 @@ import { AppError } from '../errors.ts';
 import type { DailyBucket } from '../features/transaction-features.ts';
 import {
   customerKey,
+  generationKey,
   labelMarkerKey,
   LAYOUT_VERSION,
   snapshotKey,
@@ -43,6 +44,12 @@ export type EventStatus = 'applied' | 'redelivered' | 'late';
  */
 export interface PreState {
   readonly status: EventStatus;
+  /**
+   * true when the store lost its state (a Redis restarted empty) and the event's windows reach back
+   * before the loss: its features are computed on incomplete history (see StoreGeneration). Absent
+   * means false (in-memory stores of tests never lose their state).
+   */
+  readonly degraded?: boolean;
   readonly customer: DailyBucket[];
   /** null when the event has no terminal. */
   readonly terminal: DailyBucket[] | null;
@@ -56,6 +63,16 @@ export interface StoreLabel {
 }
 
 export type LabelOutcome = 'applied' | 'duplicate' | 'too-old';
+
+/**
+ * The store's generation as the apply-events script answers it (lua/apply-events.lua explains the rule):
+ * an id that changes when Redis lost the state, and the last event day whose features read days before
+ * the loss (-1 when no loss is known).
+ */
+export interface StoreGeneration {
+  readonly id: string;
+  readonly degradedThroughDay: number;
+}
 
 export interface ScriptCall {
   readonly keys: string[];
@@ -104,12 +121,24 @@ function layoutArgs(e: EntityLayout, slackDays: number): (string | number)[] {
 /** Per event in the packed events argument: customer, terminal, day (int32), cents (float64), apply (uint8). */
 const EVENT_BYTES = 4 + 4 + 4 + 8 + 1;
 
+/** Days back an event's features read at most: after a loss, events this close to it are degraded. */
+export function degradedSpanDays(layout: StoreLayout = STORE_LAYOUT): number {
+  return Math.max(layout.customer.maxAge, layout.terminal.maxAge);
+}
+
 /**
  * KEYS: the distinct customer keys, the distinct terminal keys, then one snapshot key per event (the
- * script reads all entities with one MGET of the first C + T keys, all snapshots with one of the rest).
- * The events go packed in one binary argument (lua/apply-events.lua documents the layout).
+ * script reads all entities with one MGET of the first C + T keys, all snapshots with one of the rest),
+ * then the generation key. The events go packed in one binary argument (lua/apply-events.lua documents
+ * the layout); `knownGeneration` is the generation id the caller saw last ('' before its first call).
  */
-export function encodeEventBatch(events: readonly StoreEvent[], prefix: string, settings: StoreSettings, layout: StoreLayout = STORE_LAYOUT): ScriptCall {
+export function encodeEventBatch(
+  events: readonly StoreEvent[],
+  prefix: string,
+  settings: StoreSettings,
+  layout: StoreLayout = STORE_LAYOUT,
+  knownGeneration = '',
+): ScriptCall {
   const customers = new KeyTable();
   const terminals = new KeyTable();
   const packed = Buffer.allocUnsafe(events.length * EVENT_BYTES);
@@ -133,8 +162,10 @@ export function encodeEventBatch(events: readonly StoreEvent[], prefix: string, 
     terminals.keys.length,
     events.length,
     packed,
+    knownGeneration,
+    degradedSpanDays(layout),
   ];
-  return { keys: [...customers.keys, ...terminals.keys, ...snapshots], args };
+  return { keys: [...customers.keys, ...terminals.keys, ...snapshots, generationKey(prefix)], args };
 }
 
 function malformed(detail: string): AppError {
@@ -272,16 +303,24 @@ function parsePreStateText(text: string, event: StoreEvent, status: EventStatus,
 
 /** Reply (read with Buffer bulk strings): per event, status then pre-state. */
 export function decodeEventReply(reply: unknown, events: readonly StoreEvent[], layout: StoreLayout = STORE_LAYOUT): PreState[] {
-  if (!Array.isArray(reply) || reply.length !== 2 * events.length) {
-    throw malformed(`expected ${2 * events.length} values for ${events.length} events, got ${Array.isArray(reply) ? reply.length : typeof reply}`);
-  }
+  const { degradedThroughDay } = decodeGeneration(reply, events);
   return events.map((e, i) => {
-    const status = EVENT_STATUS[integerAt(reply, 2 * i)];
-    if (status === undefined) throw malformed(`unknown event status ${String(reply[2 * i])}`);
-    const value: unknown = reply[2 * i + 1];
+    const status = EVENT_STATUS[integerAt(reply as unknown[], 2 * i)];
+    if (status === undefined) throw malformed(`unknown event status ${String((reply as unknown[])[2 * i])}`);
+    const value: unknown = (reply as unknown[])[2 * i + 1];
     if (!Buffer.isBuffer(value)) throw malformed(`expected a pre-state buffer at ${2 * i + 1}, got ${typeof value}`);
-    return decodePreState(value, e, status, layout);
+    return { ...decodePreState(value, e, status, layout), degraded: e.day <= degradedThroughDay };
   });
+}
+
+/** The generation the reply ends with (its last two values). */
+export function decodeGeneration(reply: unknown, events: readonly StoreEvent[]): StoreGeneration {
+  if (!Array.isArray(reply) || reply.length !== 2 * events.length + 2) {
+    throw malformed(`expected ${2 * events.length + 2} values for ${events.length} events, got ${Array.isArray(reply) ? reply.length : typeof reply}`);
+  }
+  const id: unknown = reply[2 * events.length];
+  if (!Buffer.isBuffer(id) && typeof id !== 'string') throw malformed(`expected a generation id, got ${typeof id}`);
+  return { id: String(id), degradedThroughDay: integerAt(reply, 2 * events.length + 1) };
 }
 
 /** KEYS: the distinct terminal keys, then one marker key per label. */

@@ -54,6 +54,7 @@ test('integration: a snapshot written by layout v1 answers its redelivery after 
   const [pre] = await store.applyEvents([{ transactionId: 'old', cardToken: 'c', terminalId: 't', day: DAY0, cents: 100, apply: true }]);
   assert.deepEqual(pre, {
     status: 'redelivered',
+    degraded: false,
     customer: [
       { day: DAY0, count: 3, sumAmountCents: 4500, fraudCount: 0 },
       { day: DAY0 - 29, count: 1, sumAmountCents: 99, fraudCount: 0 },

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { customerKey, decodeEntityValue, STORE_LAYOUT, terminalKey, type EntityState } from '@riskstream/shared/feature-store';
+import { customerKey, decodeEntityValue, generationKey, STORE_LAYOUT, terminalKey, type EntityState } from '@riskstream/shared/feature-store';
 
 const ENTITY_KINDS = [
   { kind: 'c', layout: STORE_LAYOUT.customer, key: customerKey },
@@ -17,7 +17,8 @@ export async function readEntity(redis: Redis, prefix: string, kind: 'c' | 't', 
  * Every key under a prefix with its value (hash fields sorted), the prefix stripped, so two stores can
  * be compared with deepEqual. Entity states are decoded and named "c:<card>" / "t:<terminal>" whatever
  * the layout's key names (`raw`: as stored, e.g. when one may not decode). TTLs are left out: they are
- * refreshed on write, not state.
+ * refreshed on write, not state; so is the store generation (its id names the Redis memory, different
+ * for every store by design).
  */
 export async function dumpPrefix(redis: Redis, prefix: string, options: { raw?: boolean } = {}): Promise<Record<string, unknown>> {
   const keys: string[] = [];
@@ -29,7 +30,9 @@ export async function dumpPrefix(redis: Redis, prefix: string, options: { raw?: 
   } while (cursor !== '0');
   keys.sort();
   const out: Record<string, unknown> = {};
+  const generation = generationKey(prefix);
   for (const key of keys) {
+    if (key === generation) continue;
     const type = await redis.type(key);
     const name = key.slice(prefix.length);
     const entity = ENTITY_KINDS.find((k) => key.startsWith(k.key(prefix, '')));

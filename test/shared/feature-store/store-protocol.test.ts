@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { AppError } from '@riskstream/shared';
 import {
   decodeEventReply,
+  decodeGeneration,
   decodeLabelReply,
   decodePreState,
   encodeEventBatch,
@@ -36,11 +37,12 @@ function preState(customer: readonly [number, number][], terminal: readonly [num
 
 test('an event batch declares customers, then terminals, each once, then one snapshot per event; events go packed', () => {
   const call = encodeEventBatch([event('a', 'c1', 't1'), event('b', 'c1', 't1', 101, 5, false), event('c', 'c2', null)], 'p:', TTLS);
-  assert.deepEqual(call.keys, ['p:v2:c:c1', 'p:v2:c:c2', 'p:v2:t:t1', 'p:pre:a', 'p:pre:b', 'p:pre:c']);
+  assert.deepEqual(call.keys, ['p:v2:c:c1', 'p:v2:c:c2', 'p:v2:t:t1', 'p:pre:a', 'p:pre:b', 'p:pre:c', 'p:generation']);
   assert.deepEqual(call.args.slice(0, 12), [1000, 200, TAG, 30, 'ns', '0-0,1-6,7-29', 37, 'nf', '7-7,8-13,14-36', 2, 1, 3]);
   assert.match(TAG, /^p2[0-9a-f]{6}$/, 'the tag starts with a letter, so no v1 text snapshot looks like one');
   const packed = call.args[12] as Buffer;
-  assert.equal(call.args.length, 13);
+  assert.equal(call.args.length, 15);
+  assert.deepEqual(call.args.slice(13), ['', 36], 'no generation known yet; a loss degrades events up to the oldest age read (terminal 36)');
   assert.equal(packed.length, 3 * 21);
   const at = (i: number) => [packed.readInt32LE(21 * i), packed.readInt32LE(21 * i + 4), packed.readInt32LE(21 * i + 8), packed.readDoubleLE(21 * i + 12), packed.readUInt8(21 * i + 20)];
   assert.deepEqual([at(0), at(1), at(2)], [
@@ -58,10 +60,12 @@ test('a reply decodes into one bucket per non-empty segment at its youngest age,
     0, preState([[3, 4500], [0, 0], [1, 99]], [[0, 0], [2, 1], [0, 1]]),
     2, preState([[0, 0], [0, 0], [0, 0]], [[0, 0], [0, 0], [0, 0]]),
     1, preState([[0, 0], [0, 0], [0, 0]], [[0, 0], [0, 0], [0, 0]]),
+    Buffer.from('1765000000.1'), -1,
   ];
   const [a, b, c] = decodeEventReply(reply, events);
   assert.deepEqual(a, {
     status: 'applied',
+    degraded: false,
     customer: [
       { day: 100, count: 3, sumAmountCents: 4500, fraudCount: 0 },
       { day: 93, count: 1, sumAmountCents: 99, fraudCount: 0 },
@@ -72,8 +76,19 @@ test('a reply decodes into one bucket per non-empty segment at its youngest age,
       { day: 86, count: 0, sumAmountCents: 0, fraudCount: 1 },
     ],
   });
-  assert.deepEqual(b, { status: 'late', customer: [], terminal: null });
-  assert.deepEqual(c, { status: 'redelivered', customer: [], terminal: [] });
+  assert.deepEqual(b, { status: 'late', degraded: false, customer: [], terminal: null });
+  assert.deepEqual(c, { status: 'redelivered', degraded: false, customer: [], terminal: [] });
+  assert.deepEqual(decodeGeneration(reply, events), { id: '1765000000.1', degradedThroughDay: -1 });
+});
+
+test('after a loss of the store, an event is degraded exactly when its day is at or before the last degraded day', () => {
+  const events = [event('a', 'c1', 't1', 99), event('b', 'c1', 't1', 100), event('c', 'c1', 't1', 101)];
+  const empty = preState([[0, 0], [0, 0], [0, 0]], [[0, 0], [0, 0], [0, 0]]);
+  const reply = [0, empty, 0, empty, 1, empty, 'g2', 100];
+  assert.deepEqual(decodeEventReply(reply, events).map((p) => p.degraded), [true, true, false]);
+  assert.deepEqual(decodeGeneration(reply, events), { id: 'g2', degradedThroughDay: 100 });
+  const known = encodeEventBatch(events, 'p:', TTLS, undefined, 'g1').args;
+  assert.equal(known[13], 'g1', 'the caller tells the script which generation it knew');
 });
 
 test('a snapshot stored by layout v1 (text, one bucket per day) is still answered to a redelivery', () => {
@@ -94,7 +109,9 @@ test('a malformed reply or a pre-state of another layout is a non-retriable erro
   const ok = preState([[1, 1], [0, 0], [0, 0]], [[0, 0], [0, 0], [0, 0]]);
   const otherLayout = preState([[1, 1], [0, 0], [0, 0]], [[0, 0], [0, 0], [0, 0]], 'p2000000');
   const v1Malformed = ['1,0,3', '0,0,7', '0,0.5', '0,,'].map((t) => [0, Buffer.from(t)]);
-  for (const reply of ['OK', [0], [0, ok.subarray(0, ok.length - 1)], [0, otherLayout], [9, ok], [0, 0], ['0', ok], [0, 'text'], ...v1Malformed]) {
+  const g = ['g', -1];
+  const malformed = [[0, ok.subarray(0, ok.length - 1)], [0, otherLayout], [9, ok], [0, 0], ['0', ok], [0, 'text'], ...v1Malformed].map((r) => [...r, ...g]);
+  for (const reply of ['OK', [0], [0, ok], [0, ok, 'g'], [0, ok, 7, -1], [0, ok, 'g', 'x'], ...malformed]) {
     assert.throws(
       () => decodeEventReply(reply, events),
       (err: unknown) => err instanceof AppError && err.code === 'HANDLER_FAILED' && !err.retriable,

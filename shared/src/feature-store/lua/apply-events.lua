@@ -10,11 +10,14 @@
 --       C, T, event count, then the events packed in one string (one struct.unpack per event instead
 --       of five arguments to convert on both sides), per event little-endian: customer (int32, 1..C),
 --       terminal (int32, 1..T, 0 = none), day (int32), amount cents (float64), apply (uint8: 1, or 0
---       for an event late beyond the allowed lateness).
+--       for an event late beyond the allowed lateness),
+--       then the store generation the caller saw last ('' if none) and the degraded span in days.
+--       The generation key is the last KEY.
 -- Reply, flat, per event: status (0 applied, 1 redelivered, 2 late: not applied), then the pre-state,
 -- struct-packed: the tag, then for the customer and then the terminal (zeros without one), per segment
 -- of ages read, the sums of the stored fields (n, f int32; s float64). The same string is the stored
 -- snapshot. A redelivered event is answered with its stored snapshot as is, whatever its format.
+-- After the events: the store generation id and the last degraded day (-1: none), see generation().
 local ttl = ARGV[1]
 local snapshotTtl = ARGV[2]
 local tag = ARGV[3]
@@ -30,6 +33,39 @@ if #packedEvents ~= count * EVENT_SIZE then
   error({ err = 'ERR feature store: ' .. #packedEvents .. ' bytes of events for ' .. count .. ' events' })
 end
 local SNAPSHOTS = C + T
+local GENERATION_KEY = KEYS[SNAPSHOTS + count + 1]
+local knownGeneration = ARGV[14]
+local degradedSpan = tonumber(ARGV[15])
+
+-- The store generation (store-layout.ts generationKey): a hash { id, born, through } that lives in the
+-- same memory as the state, so an empty Redis (a restart without persistence, a flush) has none. The
+-- call that finds none starts a new one, born at the batch's oldest day. A caller that knew an earlier
+-- generation proves the state was lost: every event up to `through` = born + the oldest age a feature
+-- reads then sees windows missing days before the loss, and is answered as degraded. A generation
+-- started by a caller that knew none (the first start, or every member restarted with the store) is
+-- trusted (through = -1) until a member that knew the earlier one calls. Checked and written in this
+-- same atomic call, so no batch reads the new state without its verdict.
+local function generation()
+  local g = redis.call('HMGET', GENERATION_KEY, 'id', 'born', 'through')
+  local id, born, through = g[1], tonumber(g[2]), tonumber(g[3])
+  if not id then
+    local t = redis.call('TIME')
+    id = t[1] .. '.' .. t[2]
+    born = nil
+    for i = 1, count do
+      local _, _, day = struct.unpack(EVENT, packedEvents, (i - 1) * EVENT_SIZE + 1)
+      if born == nil or day < born then born = day end
+    end
+    through = -1
+    if knownGeneration ~= '' then through = born + degradedSpan end
+    redis.call('HSET', GENERATION_KEY, 'id', id, 'born', born, 'through', through)
+  elseif knownGeneration ~= '' and knownGeneration ~= id and through < 0 then
+    through = born + degradedSpan
+    redis.call('HSET', GENERATION_KEY, 'through', through)
+  end
+  return id, through
+end
+local generationId, degradedThrough = generation()
 
 -- The pre-state format: the tag, then the customer's sums, then the terminal's (store-protocol.ts).
 local customerWidth = #customer.segmentLo * customer.nf
@@ -131,4 +167,6 @@ for i = 1, count do
   end
 end
 flush(states, C + T, ttl)
+reply[#reply + 1] = generationId
+reply[#reply + 1] = degradedThrough
 return reply
