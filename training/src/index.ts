@@ -20,6 +20,8 @@ export type { LoadedOnnxModel, OnnxSession } from './export/onnx-session.ts';
 export { ModelRegistry, checkModelName } from './registry/model-registry.ts';
 export type { ManifestDraft, RegisteredModel, VersionSelector } from './registry/model-registry.ts';
 export { evaluateGate } from './registry/promotion-gate.ts';
+export { RegistryStorageError, registryStorageError } from './registry/registry-storage-error.ts';
+export type { RegistryWrite } from './registry/registry-storage-error.ts';
 export type { GateResult, GateInput } from './registry/promotion-gate.ts';
 export { trainModel, DEFAULT_GATE } from './pipeline/train-model.ts';
 export type { TrainingData, TrainOptions, TrainOutcome, Progress } from './pipeline/train-model.ts';

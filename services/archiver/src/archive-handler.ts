@@ -1,5 +1,6 @@
 import {
   archivedOffsetsForDate,
+  DependencyError,
   eventDateOf,
   featureColumnsFor,
   kafkaFileName,
@@ -84,6 +85,17 @@ export function createArchiveHandler(deps: ArchiveHandlerDeps): BatchHandler<Arc
   const { writer, metrics } = deps;
   const latest = new Map<OfflineTableName, number>();
 
+  // A disk that refuses (full, read-only) fails the write with a retriable DependencyError: the temporary
+  // is removed, nothing is published, the runner retries without committing. Counted here, per table.
+  const writeCounted: typeof writer.writeFile = async (table, ...rest) => {
+    try {
+      return await writer.writeFile(table, ...rest);
+    } catch (err) {
+      if (err instanceof DependencyError && err.dependency === 'offline-store') metrics.storageErrors.inc({ table });
+      throw err;
+    }
+  };
+
   async function archivePartition(messages: readonly Message[]): Promise<void> {
     const { topicName, partition } = messages[0]!;
     const table = messages[0]!.value.table;
@@ -110,7 +122,7 @@ export function createArchiveHandler(deps: ArchiveHandlerDeps): BatchHandler<Arc
       }
       const { columns, rows } = rowsFor(table, fresh, deps.knownFeatures);
       const started = process.hrtime.bigint();
-      const file = await writer.writeFile(table, date, kafkaFileName({ topic: topicName, partition, firstOffset: first, lastOffset: last }), columns, rows);
+      const file = await writeCounted(table, date, kafkaFileName({ topic: topicName, partition, firstOffset: first, lastOffset: last }), columns, rows);
       metrics.writeDuration.observe({ table }, Number(process.hrtime.bigint() - started) / 1e9);
       metrics.rowsWritten.inc({ table }, file.rows);
       metrics.filesWritten.inc({ table });

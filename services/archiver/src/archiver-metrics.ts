@@ -9,6 +9,7 @@ export interface ArchiverMetrics {
   readonly writeDuration: Histogram<'table'>;
   readonly fileRows: Histogram<'table'>;
   readonly latestEventTime: Gauge<'table'>;
+  readonly storageErrors: Counter<'table'>;
 }
 
 export function archiverMetrics(registry: Registry): ArchiverMetrics {
@@ -35,6 +36,12 @@ export function archiverMetrics(registry: Registry): ArchiverMetrics {
       help: 'Rows per Parquet file written, by table (small files make reads slow)',
       labelNames: ['table'],
       buckets: [1, 10, 100, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000],
+      registers,
+    }),
+    storageErrors: new Counter({
+      name: 'archiver_storage_errors_total',
+      help: 'File writes the offline store disk refused (full, read-only, failing), by table; nothing is published or committed, the batch is retried',
+      labelNames: ['table'],
       registers,
     }),
     latestEventTime: new Gauge({

@@ -66,6 +66,7 @@ interface Setup {
   newHandler(writer?: Pick<OfflineStoreWriter, 'root' | 'writeFile'>): ReturnType<typeof createArchiveHandler>;
   writer: OfflineStoreWriter;
   skipped(): Promise<number>;
+  storageErrors(): Promise<number>;
 }
 
 async function setup(t: { after: (fn: () => Promise<void> | void) => void }): Promise<Setup> {
@@ -82,6 +83,7 @@ async function setup(t: { after: (fn: () => Promise<void> | void) => void }): Pr
     writer,
     newHandler: (w = writer) => createArchiveHandler({ writer: w, metrics, knownFeatures: FEATURES }),
     skipped: async () => (await metrics.rowsSkipped.get()).values.reduce((s, v) => s + v.value, 0),
+    storageErrors: async () => (await metrics.storageErrors.get()).values.reduce((s, v) => s + v.value, 0),
   };
 }
 
@@ -242,4 +244,8 @@ test('a failing disk is a retriable error, so the runner retries instead of dead
   const s = await setup(t);
   const handle = s.newHandler({ root: s.root, writeFile: async () => Promise.reject(new DependencyError('offline-store', 'ENOSPC')) });
   await assert.rejects(handle(range(0, 0, 3), ctx), (e: unknown) => e instanceof DependencyError && e.retriable);
+  assert.equal(await s.storageErrors(), 3, 'one per refused file (three event dates)');
+  const refused = s.newHandler({ root: s.root, writeFile: async () => Promise.reject(new TypeError('a bug, not the disk')) });
+  await assert.rejects(refused(range(0, 0, 1), ctx), TypeError);
+  assert.equal(await s.storageErrors(), 3, 'other failures are not counted as storage errors');
 });

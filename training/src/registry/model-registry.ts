@@ -30,6 +30,7 @@ import { EMPTY_ALIASES, championStack, parseAliases } from './model-aliases.ts';
 import type { AliasHistoryEntry, AliasName, AliasesDocument } from './model-aliases.ts';
 import type { GateResult } from './promotion-gate.ts';
 import { PromotionRefusedError } from './promotion-refused-error.ts';
+import { registryStorageError, RegistryStorageError, type RegistryWrite } from './registry-storage-error.ts';
 
 export const MODEL_FILE = 'model.onnx';
 export const MANIFEST_FILE = 'manifest.json';
@@ -63,6 +64,8 @@ export interface RegistryOptions {
   lock?: LockOptions;
   /** Injectable clock for tests. */
   now?: () => Date;
+  /** Called with every write the disk refused (full, read-only), before it is thrown: the owner counts it. */
+  onStorageError?: (err: RegistryStorageError) => void;
 }
 
 /** Model names become directory names: keep them portable and free of path tricks. */
@@ -73,11 +76,24 @@ export class ModelRegistry {
   readonly root: string;
   readonly #lock: LockOptions;
   readonly #now: () => Date;
+  readonly #onStorageError: (err: RegistryStorageError) => void;
 
   private constructor(root: string, options: RegistryOptions) {
     this.root = root;
     this.#lock = options.lock ?? {};
     this.#now = options.now ?? (() => new Date());
+    this.#onStorageError = options.onStorageError ?? (() => undefined);
+  }
+
+  /** Runs a write; a failure the disk caused becomes a RegistryStorageError (reported, then thrown). */
+  async #write<T>(operation: RegistryWrite, path: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      const typed = registryStorageError(operation, path, err);
+      if (typed instanceof RegistryStorageError) this.#onStorageError(typed);
+      throw typed;
+    }
   }
 
   /** Opens (creating if needed) the registry rooted at `root`. */
@@ -97,6 +113,11 @@ export class ModelRegistry {
     checkOnnxMatchesManifest(name, input.onnx, input.manifest);
 
     const modelDir = join(this.root, name);
+    return this.#write('register', modelDir, () => this.#assemble(modelDir, draft, input));
+  }
+
+  async #assemble(modelDir: string, draft: Omit<ModelManifest, 'version'>, input: RegisterInput): Promise<number> {
+    const name = draft.name;
     await mkdir(modelDir, { recursive: true });
     const temp = join(modelDir, tempName());
     await mkdir(temp);
@@ -117,7 +138,8 @@ export class ModelRegistry {
         return version;
       }, this.#lock);
     } catch (err) {
-      await rm(temp, { recursive: true, force: true });
+      // Best effort: on a read-only disk the removal fails too, and the cause to report is the first one.
+      await rm(temp, { recursive: true, force: true }).catch(() => undefined);
       throw err;
     }
   }
@@ -244,12 +266,14 @@ export class ModelRegistry {
   async #updateAliases(name: string, change: (doc: AliasesDocument) => Promise<AliasesDocument>): Promise<AliasesDocument> {
     checkModelName(name);
     const modelDir = join(this.root, name);
-    await mkdir(modelDir, { recursive: true });
-    return withDirectoryLock(join(modelDir, LOCK_FILE), async () => {
-      const next = await change(await this.aliases(name));
-      await writeFileAtomic(join(modelDir, ALIASES_FILE), `${JSON.stringify(next, null, 2)}\n`);
-      return next;
-    }, this.#lock);
+    return this.#write('aliases', join(modelDir, ALIASES_FILE), async () => {
+      await mkdir(modelDir, { recursive: true });
+      return withDirectoryLock(join(modelDir, LOCK_FILE), async () => {
+        const next = await change(await this.aliases(name));
+        await writeFileAtomic(join(modelDir, ALIASES_FILE), `${JSON.stringify(next, null, 2)}\n`);
+        return next;
+      }, this.#lock);
+    });
   }
 
   async #requireVersion(name: string, version: number): Promise<void> {

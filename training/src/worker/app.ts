@@ -33,7 +33,12 @@ export interface TrainerParts extends ServiceParts {
 
 export async function buildTrainer(ctx: ServiceContext, config: TrainerConfig, deps: TrainerAppDeps = {}): Promise<TrainerParts> {
   const metrics = trainerMetrics(ctx.registry);
-  const registry = await ModelRegistry.open(config.registryDir);
+  const registry = await ModelRegistry.open(config.registryDir, {
+    onStorageError: (err) => {
+      metrics.registryStorageErrors.inc({ operation: err.operation, errno: err.errno });
+      ctx.logger.error({ err, code: err.code, path: err.path }, 'model registry: the disk refused a write; the champion is unchanged');
+    },
+  });
   const journal = new RunJournal(config.registryDir);
   const producer = createIdempotentProducer(ctx.kafka);
   await producer.connect();

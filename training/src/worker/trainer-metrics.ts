@@ -11,6 +11,7 @@ export interface TrainerMetrics {
   readonly trainingFrauds: Gauge<'set'>;
   readonly shadowPending: Gauge;
   readonly lastOutcomeTime: Gauge<'outcome'>;
+  readonly registryStorageErrors: Counter<'operation' | 'errno'>;
   count(outcome: RunOutcome): void;
 }
 
@@ -51,6 +52,12 @@ export function trainerMetrics(registry: Registry): TrainerMetrics {
     trainingRows: new Gauge({ name: 'trainer_training_rows', help: 'Rows of the latest training set, by set (train, holdout)', labelNames: ['set'], registers }),
     trainingFrauds: new Gauge({ name: 'trainer_training_frauds', help: 'Frauds in the latest training set, by set (train, holdout)', labelNames: ['set'], registers }),
     shadowPending: new Gauge({ name: 'trainer_shadow_pending', help: 'Challengers in their shadow period, waiting for promotion', registers }),
+    registryStorageErrors: new Counter({
+      name: 'trainer_registry_storage_errors_total',
+      help: 'Registry writes the disk refused (full, read-only), by operation (register, aliases) and errno; the registry and the serving champion are unchanged, the run is retried',
+      labelNames: ['operation', 'errno'],
+      registers,
+    }),
     count(outcome) {
       runs.inc({ outcome });
       lastOutcomeTime.set({ outcome }, Date.now() / 1000);
