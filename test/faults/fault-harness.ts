@@ -19,7 +19,7 @@
  * INSTANCE_ID), `startMember` (a new one). `h.fault(name)` opens a fault window for the recovery time and
  * returns its `clear()`. Everything a scenario asserts is in the returned FaultReport.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -123,6 +123,8 @@ export interface FaultReport {
   readonly recoveries: readonly { readonly fault: string; readonly seconds: number }[];
   /** Decision requests that never got a 200 within their retry budget. */
   readonly decisionsUnanswered: number;
+  /** The last outcome of each unanswered request, counted. */
+  readonly decisionsUnansweredWhy: Readonly<Record<string, number>>;
   readonly seconds: number;
 }
 
@@ -164,6 +166,9 @@ export class FaultHarness {
   readonly #groups: Record<'ingest' | 'features' | 'scoring' | 'decisions', LagGroup>;
   #inputs: FaultTransaction[] = [];
   #unanswered = 0;
+  /** Once the stream is sent, every decision request must be answered within this: an API down for good costs one wait, not one per request. */
+  #decisionsDeadline = Number.POSITIVE_INFINITY;
+  readonly #unansweredWhy = new Map<string, number>();
   readonly #started = Date.now();
 
   private constructor(options: HarnessOptions, config: ConnectionConfig, kafka: Kafka, namespace: string, codec: TopicCodec, root: string) {
@@ -204,6 +209,11 @@ export class FaultHarness {
       INGEST_SESSION_TIMEOUT_MS: session,
       FEATURES_SESSION_TIMEOUT_MS: session,
       ARCHIVER_SESSION_TIMEOUT_MS: session,
+      // The scenarios are about Kafka and process faults, not Redis latency: on a loaded 2-core machine the
+      // shared Redis answers in 100-200 ms at times, past the 200 ms production default, and a fail-closed
+      // decision path then answers 503 to every request (seen: 0 of 2,955 requests answered).
+      DECISIONS_REDIS_TIMEOUT_MS: '5000',
+      DECISIONS_RECORD_TIMEOUT_MS: '10000',
       ...options.env,
     };
     // Ingest and the relay prefix the namespace to their configured group; features and scoring do not.
@@ -400,6 +410,7 @@ export class FaultHarness {
       }
     } finally {
       producing = false;
+      this.#decisionsDeadline = Date.now() + (this.profile.name === 'full' ? 300_000 : 120_000);
       wake.forEach((r) => r?.());
       await producer.disconnect().catch(() => undefined);
     }
@@ -421,8 +432,14 @@ export class FaultHarness {
     }
   }
 
+  /**
+   * One decision, retried as a careful client would: a refused or timed-out connection, 429, 500 and 503
+   * promise nothing was decided (or that a retry with the same id gets the stored answer). The last
+   * outcome of a request that never got its 200 is counted by status in the report.
+   */
   async #decide(tx: FaultTransaction): Promise<boolean> {
-    const deadline = Date.now() + 180_000;
+    const deadline = Math.min(Date.now() + (this.profile.name === 'full' ? 180_000 : 90_000), this.#decisionsDeadline);
+    let last = 'no live decisions member';
     while (Date.now() < deadline) {
       const url = this.#decisionsUrl();
       if (url) {
@@ -430,14 +447,16 @@ export class FaultHarness {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify(tx.value),
-          signal: AbortSignal.timeout(10_000),
-        }).catch(() => undefined);
-        await res?.arrayBuffer().catch(() => undefined);
+          signal: AbortSignal.timeout(20_000),
+        }).catch((err: unknown) => (last = `fetch: ${(err as Error).name}`, undefined));
+        const body = await res?.text().catch(() => '');
         if (res?.status === 200) return true;
-        if (res && res.status !== 429 && res.status !== 503) return false;
+        if (res) last = `${res.status} ${body?.slice(0, 120)}`;
+        if (res && ![429, 500, 503].includes(res.status)) break;
       }
-      await sleep(200);
+      await sleep(250);
     }
+    this.#unansweredWhy.set(last, (this.#unansweredWhy.get(last) ?? 0) + 1);
     return false;
   }
 
@@ -509,6 +528,7 @@ export class FaultHarness {
       faults: this.lag.faults.map((f) => f.name),
       recoveries: this.lag.faults.map((f) => ({ fault: f.name, seconds: f.clearedAt !== undefined && f.recoveredAt !== undefined ? (f.recoveredAt - f.clearedAt) / 1000 : Number.NaN })),
       decisionsUnanswered: this.#unanswered,
+      decisionsUnansweredWhy: Object.fromEntries(this.#unansweredWhy),
       seconds: (Date.now() - this.#started) / 1000,
     };
   }
@@ -524,6 +544,13 @@ export class FaultHarness {
 
   async close(): Promise<void> {
     await this.lag.stop();
+    const logDir = process.env['FAULT_LOG_DIR'];
+    if (logDir) {
+      // Evidence for a failed run: every member's output, removed members included.
+      await mkdir(logDir, { recursive: true });
+      for (const m of this.#members.values()) await writeFile(join(logDir, `${this.#options.label}-${m.name}.log`), m.child.output());
+      for (const [i, c] of this.#retired.entries()) await writeFile(join(logDir, `${this.#options.label}-retired-${i}.log`), c.output());
+    }
     const children = [...[...this.#members.values()].map((m) => m.child), ...this.#retired];
     for (const c of children) {
       if (c.child.exitCode !== null || c.child.signalCode !== null) continue;
@@ -573,7 +600,7 @@ export function printFaultTable(t: TestContext, reports: readonly FaultReport[])
     console.log(l);
   }
   for (const r of reports) {
-    const extra = `${r.scenario}: ${r.validIn} valid + ${r.invalidIn} invalid in (${r.viaDecisions} via POST /v1/decisions, ${r.decisionsUnanswered} unanswered); unexpected ${r.unexpected}; DLQ missing ${r.dlqMissing}, extra ${r.dlqExtra}; cards out of order ${r.outOfOrderCards}, on several partitions ${r.splitCards}; valid+enriched duplicates ${r.intermediateDuplicates}; feature state ${r.featureEntities - r.featureMismatches}/${r.featureEntities} entities equal the offline recomputation${r.featureExamples.length ? ` (${r.featureExamples.join('; ')})` : ''}; ${r.faults.length} faults, recovery s: ${r.recoveries.map((x) => `${x.fault} ${x.seconds.toFixed(1)}`).join(', ')}; ${r.seconds.toFixed(0)} s`;
+    const extra = `${r.scenario}: ${r.validIn} valid + ${r.invalidIn} invalid in (${r.viaDecisions} via POST /v1/decisions, ${r.decisionsUnanswered} unanswered${r.decisionsUnanswered ? `: ${JSON.stringify(r.decisionsUnansweredWhy)}` : ''}); unexpected ${r.unexpected}; DLQ missing ${r.dlqMissing}, extra ${r.dlqExtra}; cards out of order ${r.outOfOrderCards}, on several partitions ${r.splitCards}; valid+enriched duplicates ${r.intermediateDuplicates}; feature state ${r.featureEntities - r.featureMismatches}/${r.featureEntities} entities equal the offline recomputation${r.featureExamples.length ? ` (${r.featureExamples.join('; ')})` : ''}; ${r.faults.length} faults, recovery s: ${r.recoveries.map((x) => `${x.fault} ${x.seconds.toFixed(1)}`).join(', ')}; ${r.seconds.toFixed(0)} s`;
     t.diagnostic(extra);
     console.log(extra);
   }

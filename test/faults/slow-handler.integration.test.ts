@@ -16,6 +16,8 @@ const SESSION_MS = 6000;
 const DELAY_MS = SESSION_MS * 1.5;
 // Every handler call in the small profile; in the full one every 8th, or 100,000 events would take an hour.
 const DELAY_EVERY = byProfile(8, 1, profile);
+// Half the small profile's events: every call of the small profile is slow, and the run must fit its budget.
+const EVENTS = byProfile(profile.events, Math.round(profile.events / 2), profile);
 const model = await trainedModel();
 test.after(() => model.cleanup());
 
@@ -23,7 +25,7 @@ function joins(output: string): number {
   return output.match(/joined group/g)?.length ?? 0;
 }
 
-test(`integration: faults: a features handler ${DELAY_MS / 1000} s slow (session ${SESSION_MS / 1000} s) while members join and leave (${profile.events.toLocaleString('en')} events): no rebalance loop, 0 duplicates, 0 lost`, async (t) => {
+test(`integration: faults: a features handler ${DELAY_MS / 1000} s slow (session ${SESSION_MS / 1000} s) while members join and leave (${EVENTS.toLocaleString('en')} events): no rebalance loop, 0 duplicates, 0 lost`, async (t) => {
   const slow = { RUNNER_TEST_HANDLER_DELAY_MS: String(DELAY_MS), RUNNER_TEST_HANDLER_DELAY_EVERY: String(DELAY_EVERY) };
   const h = await FaultHarness.open({ label: 'slow', registryDir: model.dir, sessionTimeoutMs: SESSION_MS, processEnv: { features: slow } });
   t.after(() => h.close());
@@ -32,7 +34,8 @@ test(`integration: faults: a features handler ${DELAY_MS / 1000} s slow (session
   const events: string[] = [];
   const outputs = new Map<string, ChildService>();
   await h.stream({
-    rate: Math.min(profile.rate, 300),
+    events: EVENTS,
+    rate: byProfile(profile.rate, 300, profile),
     onProgress: async (sent, total) => {
       if (sent >= total * 0.3 && !events.includes('join')) {
         events.push('join');
