@@ -18,10 +18,9 @@ import { ModelRegistry } from '@riskstream/training';
 import { buildFused, checkFusedConfig, fusedConfigSchema } from '../../services/fused/src/app.ts';
 import { integrationEnv, readTopic, uniqueId } from '../support/integration.ts';
 import { pipelineEnv } from '../support/pipeline-env.ts';
-import { deleteRedisKeys } from '../support/redis-keys.ts';
 import { handMadeEnsemble, registerModel } from '../services/scoring/scoring-fixtures.ts';
 import { pan } from '../services/ingest/transaction-fixtures.ts';
-import { confluentFrame, deepJson } from './property-support.ts';
+import { confluentFrame, deepJson, privateRedis } from './property-support.ts';
 
 const rawType = avsc.Type.forSchema(JSON.parse(readSchemaFile('transaction-raw')) as avsc.Schema);
 const GOOD = 24;
@@ -90,8 +89,7 @@ test('integration: bad raw records (random bytes, wrong magic, unknown schema id
   for (const b of bad.slice(GOOD)) values.push({ ...b, good: false });
 
   const redisPrefix = `test:bad-records:${run}:`;
-  t.after(() => deleteRedisKeys(redisPrefix));
-  const vars = { ...pipelineEnv(env, join(root, 'registry'), redisPrefix), LOG_LEVEL: 'silent' };
+  const vars = { ...pipelineEnv(env, join(root, 'registry'), redisPrefix), LOG_LEVEL: 'silent', REDIS_URL: await privateRedis(t) };
   const config = loadConfig(fusedConfigSchema, { ...process.env, ...vars }, checkFusedConfig);
   const t0 = Date.now();
   const service = await runService('fused', config, (ctx) => buildFused(ctx, config), { installSignalHandlers: false });

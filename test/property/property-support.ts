@@ -5,10 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { spawn } from 'node:child_process';
+import { connect } from 'node:net';
 import { PassThrough } from 'node:stream';
+import type { TestContext } from 'node:test';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import fc from 'fast-check';
 import { listen, readSchemaFile } from '@riskstream/shared';
+import { freePort, waitFor } from '../support/child-service.ts';
 
 /** The issue's floor: at least 10,000 generated cases per decoder or validator. */
 export const NUM_RUNS = 10_000;
@@ -183,3 +187,21 @@ export function deepJson(depth: number, kind: 'array' | 'object'): string {
 
 /** Characters that must never pass as part of an id: C0/C1 controls, DEL, format and separator marks. */
 export const FORBIDDEN_ID_CHARS = ['\u0000', '\u0007', '\t', '\n', '\r', '\u001b', '\u007f', '\u0085', '\u200b', '\u200e', '\u2028', '\u2029', '\ufeff', '\ud800'];
+
+/**
+ * A Redis server of the test's own on a free port, stopped after the test: the stack's shared Redis also
+ * holds other suites' and the soak's keys (gigabytes), and a fresh feature-store prefix is migrated with a
+ * SCAN over all of them, which the guards and DLQ checks have nothing to do with.
+ */
+export async function privateRedis(t: TestContext): Promise<string> {
+  const port = await freePort();
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  t.after(() => {
+    child.kill('SIGKILL');
+  });
+  await waitFor('private redis', () => new Promise<boolean>((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    s.once('connect', () => (s.destroy(), resolve(true))).once('error', () => resolve(false));
+  }), 10_000, 50);
+  return `redis://127.0.0.1:${port}`;
+}
