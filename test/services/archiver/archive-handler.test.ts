@@ -249,3 +249,11 @@ test('a failing disk is a retriable error, so the runner retries instead of dead
   await assert.rejects(refused(range(0, 0, 1), ctx), TypeError);
   assert.equal(await s.storageErrors(), 3, 'other failures are not counted as storage errors');
 });
+
+test('a heartbeat refused after a rebalance does not fail the batch: its records are archived, never dead-lettered', async (t) => {
+  const s = await setup(t);
+  const refused: HandlerContext = { heartbeat: async () => Promise.reject(new Error('The coordinator is not aware of this member')), signal: new AbortController().signal };
+  const result = await s.newHandler()(range(0, 0, 6), refused);
+  assert.deepEqual(result.rejected ?? [], []);
+  assertExactlyOnce(await archivedRows(s.root), range(0, 0, 6).map((m) => `0:${m.offset}`));
+});
