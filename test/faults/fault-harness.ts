@@ -46,6 +46,7 @@ import {
 import { ModelRegistry, simulate, simulatedTrainingData, trainModel } from '@riskstream/training';
 import { readTopic, uniqueId } from '../support/integration.ts';
 import { freePort, startChild, waitFor, type ChildService } from '../support/child-service.ts';
+import { startPrivateRedis, type PrivateRedis } from '../support/redis-server.ts';
 import { faultProfile, type FaultProfile } from './fault-profile.ts';
 import { DEFAULT_MIX, faultTransactions, type FaultTransaction, type TransactionMix } from './fault-transactions.ts';
 import { LagMonitor, type LagGroup } from './lag-monitor.ts';
@@ -73,7 +74,11 @@ export interface HarnessOptions {
   readonly registryDir: string;
   /** Kafka to run on: a private cluster's config; default the shared stack's (environment). */
   readonly kafka?: ConnectionConfig;
-  /** REDIS_URL of the processes and of the feature-state check; default the shared stack's. */
+  /**
+   * REDIS_URL of the processes and of the feature-state check; default a private redis-server of the
+   * harness (the shared one, filled by other runs such as the soak, made a fresh prefix's feature-store
+   * layout migration stall: features consumed nothing for minutes, decisions answered nothing).
+   */
   readonly redisUrl?: string;
   readonly processes?: readonly ProcessName[];
   /** Session timeout of every group that has one (ms; the broker's minimum is 6000). */
@@ -171,8 +176,11 @@ export class FaultHarness {
   readonly #unansweredWhy = new Map<string, number>();
   readonly #started = Date.now();
 
-  private constructor(options: HarnessOptions, config: ConnectionConfig, kafka: Kafka, namespace: string, codec: TopicCodec, root: string) {
+  readonly #privateRedis: PrivateRedis | undefined;
+
+  private constructor(options: HarnessOptions, config: ConnectionConfig, kafka: Kafka, namespace: string, codec: TopicCodec, root: string, privateRedis?: PrivateRedis) {
     this.#options = options;
+    this.#privateRedis = privateRedis;
     this.#config = config;
     this.profile = options.profile ?? faultProfile();
     this.kafka = kafka;
@@ -209,9 +217,9 @@ export class FaultHarness {
       INGEST_SESSION_TIMEOUT_MS: session,
       FEATURES_SESSION_TIMEOUT_MS: session,
       ARCHIVER_SESSION_TIMEOUT_MS: session,
-      // The scenarios are about Kafka and process faults, not Redis latency: on a loaded 2-core machine the
-      // shared Redis answers in 100-200 ms at times, past the 200 ms production default, and a fail-closed
-      // decision path then answers 503 to every request (seen: 0 of 2,955 requests answered).
+      // The scenarios are about Kafka and process faults, not Redis latency: on a loaded 2-core machine
+      // (load average 15-30) Redis calls took past the 200 ms production default, and the fail-closed
+      // decision path answered 503 to every request (seen: 0 of 2,955 answered, readiness "Command timed out").
       DECISIONS_REDIS_TIMEOUT_MS: '5000',
       DECISIONS_RECORD_TIMEOUT_MS: '10000',
       ...options.env,
@@ -238,7 +246,8 @@ export class FaultHarness {
     const codec = new TopicCodec(createSchemaRegistryClient(config), names);
     await codec.register();
     const root = await mkdtemp(join(tmpdir(), `rs-fault-${options.label}-`));
-    const h = new FaultHarness(options, config, kafka, namespace, codec, root);
+    const privateRedis = options.redisUrl === undefined ? await startPrivateRedis() : undefined;
+    const h = new FaultHarness({ ...options, redisUrl: options.redisUrl ?? privateRedis!.url }, config, kafka, namespace, codec, root, privateRedis);
     h.lag.start();
     return h;
   }
@@ -579,6 +588,7 @@ export class FaultHarness {
     await admin.connect().catch(() => undefined);
     await admin.deleteTopics({ topics: Object.values(this.names), timeout: 30_000 }).catch(() => undefined);
     await admin.disconnect().catch(() => undefined);
+    await this.#privateRedis?.stop();
     await rm(this.#root, { recursive: true, force: true });
   }
 }
