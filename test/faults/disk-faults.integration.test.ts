@@ -146,6 +146,13 @@ test(`integration: faults: registry and offline store full and read-only during 
   const [challenger] = await faults!;
   for (const name of h.members()) assert.ok(h.alive(name), `${name} is still running:\n${h.logs(name)}`);
 
+  // Only ingest's rejections (raw JSON) may be dead-lettered: a disk fault must be retried, never make a
+  // consumer of the Avro topics (the archiver) dead-letter what it could not write.
+  const invalid = inputs.filter((x) => !x.valid).length;
+  const dlq = await readTopic(h.kafka, h.names.transactionsDlq, { count: invalid + 1, timeoutMs: 20_000, settleMs: 1000 });
+  const foreign = dlq.filter((m) => m.value?.[0] === 0).map((m) => Object.fromEntries(Object.entries(m.headers ?? {}).map(([k, v]) => [k, String(v)])));
+  assert.deepEqual(foreign.slice(0, 3), [], `${foreign.length} Avro records dead-lettered`);
+
   const report = await h.verify('8. registry + offline store full / read-only');
   printFaultTable(t, [report]);
   assert.deepEqual(faultProblems(report), []);
