@@ -29,7 +29,7 @@ import { pan } from '../services/ingest/transaction-fixtures.ts';
 import { privateRedis } from './property-support.ts';
 
 const HEADERS_TIMEOUT_MS = 600;
-const REQUEST_TIMEOUT_MS = 1_500;
+const REQUEST_TIMEOUT_MS = 2_500;
 /** Node checks connections every 250 ms (http-server.ts), and the machine is shared: room to be late. */
 const CUT_SLACK_MS = 2_500;
 const MAX_IN_FLIGHT = 2;
@@ -101,6 +101,8 @@ interface Target {
   readonly goodStatuses: readonly number[];
   /** Whether slow bodies count against an in-flight limit (429 while they hold it). */
   readonly limited: boolean;
+  /** The service's in-flight gauge, read from its /metrics: the slots the slow bodies hold. */
+  readonly inFlightMetric?: string;
 }
 
 /** Slowloris, slow bodies and the body guards against one endpoint; diagnostics carry the timings. */
@@ -117,17 +119,28 @@ async function checkGuards(t: TestContext, target: Target): Promise<void> {
   assert.ok(target.goodStatuses.includes(during.status), `a normal client during slowloris got ${during.status}: ${during.body}`);
   if (during.status === 503) assert.match(during.body, /"error":"UNAVAILABLE"/);
   const cut = await withTimeout('slowloris sockets closed', Promise.all(lorises.map((l) => l.closed)), HEADERS_TIMEOUT_MS + CUT_SLACK_MS + 2_000);
+  // Every slow sender is cut in time; what it reads is 408, or nothing when the close races the answer on
+  // a loaded machine (seen once in 40 under load 25: the guard held, the answer was lost).
   for (const c of cut) {
-    assert.match(c.answer, /^HTTP\/1\.1 408/, 'a slow header sender gets 408');
+    if (c.answer !== '') assert.match(c.answer, /^HTTP\/1\.1 408/, `a slow header sender got ${JSON.stringify(c.answer.slice(0, 40))}`);
     assert.ok(c.ms <= HEADERS_TIMEOUT_MS + CUT_SLACK_MS, `a slow header sender was cut after ${c.ms} ms`);
   }
-  t.diagnostic(`${target.path}: normal client answered ${during.status} in ${during.ms} ms among ${SLOWLORIS} slowloris sockets; those cut with 408 after ${Math.min(...cut.map((c) => c.ms))}-${Math.max(...cut.map((c) => c.ms))} ms`);
+  const answered408 = cut.filter((c) => c.answer.startsWith('HTTP/1.1 408')).length;
+  assert.ok(answered408 >= SLOWLORIS * 0.9, `only ${answered408} of ${SLOWLORIS} slow header senders read a 408`);
+  t.diagnostic(`${target.path}: normal client answered ${during.status} in ${during.ms} ms among ${SLOWLORIS} slowloris sockets; those cut after ${Math.min(...cut.map((c) => c.ms))}-${Math.max(...cut.map((c) => c.ms))} ms, ${answered408} reading 408`);
 
   // 2. Slow bodies hold request slots until the request timeout cuts them; then the slots are free again.
   const trickles = Array.from({ length: MAX_IN_FLIGHT }, () => slowBody(port, target.path, target.headers));
   t.after(() => trickles.forEach((s) => s.stop()));
   await new Promise((r) => setTimeout(r, 300));
   if (target.limited) {
+    // Until the server has parsed their headers (slow on a loaded machine) they hold nothing yet.
+    const metric = new RegExp(`^${target.inFlightMetric}(?:\\{[^}]*\\})? (\\d+)`, 'm');
+    const deadline = Date.now() + REQUEST_TIMEOUT_MS;
+    while (Number(metric.exec(await (await fetch(`${target.url}/metrics`)).text())?.[1] ?? 0) < MAX_IN_FLIGHT) {
+      assert.ok(Date.now() < deadline, 'the slow bodies never held the request slots');
+      await new Promise((r) => setTimeout(r, 50));
+    }
     const busy = await post(endpoint, target.goodBody(n++), target.headers);
     assert.equal(busy.status, 429, `with every slot held by a slow body: ${busy.body}`);
   }
@@ -157,7 +170,7 @@ const tx = (run: string, i: number) => JSON.stringify({ transaction_id: `${run}-
 test('integration: ingest POST /transactions: slowloris and slow bodies are cut with 408 without starving normal clients; 413, 400, 415', async (t) => {
   const ingest = await startIngest(t, env, { ...TIMEOUTS, INGEST_HTTP_MAX_IN_FLIGHT_REQUESTS: String(MAX_IN_FLIGHT), INGEST_HTTP_MAX_BODY_BYTES: String(MAX_BODY) });
   const run = uniqueId();
-  await checkGuards(t, { url: ingest.url, path: '/transactions', headers: {}, goodBody: (i) => tx(run, i), goodStatuses: [202], limited: true });
+  await checkGuards(t, { url: ingest.url, path: '/transactions', headers: {}, goodBody: (i) => tx(run, i), goodStatuses: [202], limited: true, inFlightMetric: 'ingest_http_in_flight_requests' });
 });
 
 test('integration: alert receiver POST /alerts/alertmanager: slowloris and slow bodies cut with 408; 413, 400, 415', async (t) => {
@@ -199,7 +212,7 @@ test('integration: decisions POST /v1/decisions, /v2 infer, /invocations: slowlo
   const first = await post(`${url}/v1/decisions`, tx(run, 999), {}, 60_000);
   assert.ok(first.status === 200 || (first.status === 503 && /"error":"UNAVAILABLE"/.test(first.body)), `${first.status} ${first.body}`);
   t.diagnostic(`ready after ${Date.now() - startedAt - first.ms} ms; first decision: ${first.status} in ${first.ms} ms`);
-  await checkGuards(t, { url, path: '/v1/decisions', headers: {}, goodBody: (i) => tx(run, i), goodStatuses: [200, 503], limited: true });
+  await checkGuards(t, { url, path: '/v1/decisions', headers: {}, goodBody: (i) => tx(run, i), goodStatuses: [200, 503], limited: true, inFlightMetric: 'decisions_in_flight_requests' });
 
   // The model-serving routes read their bodies with the same guards.
   const infer = `${url}/v2/models/fraud/infer`;
