@@ -73,7 +73,9 @@ test(`integration: security: after ${N.toLocaleString('en')} transactions throug
   const sentCards = [...new Set(transactions.map((tx) => String(tx['card_number'])))];
   const started = Date.now();
   await produceRaw(env, [...transactions, ...invalidRecords(sentCards)]);
-  const { ids } = await scoredTransactionIds(env, N, N > 10_000 ? 1_200_000 : 240_000);
+  const { ids } = await scoredTransactionIds(env, N, N > 10_000 ? 1_200_000 : 300_000).catch((err: Error) => {
+    throw new Error(`${err.message}; fused's last output:\n${fused.output().slice(-4000)}`);
+  });
   assert.equal(ids.size, N);
   t.diagnostic(`${N} scored in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
@@ -112,27 +114,32 @@ test(`integration: security: after ${N.toLocaleString('en')} transactions throug
   t.diagnostic(`records scanned per topic: ${JSON.stringify(counts)}`);
   for (const key of ['transactionsValid', 'transactionsEnriched', 'transactionsScored'] as const) assert.equal(counts[key], N, `${key} read whole`);
 
-  // Redis: every key and value under the run's prefix, whatever its type.
+  // Redis: every key and value under the run's prefix, whatever its type (pipelined per SCAN page).
   const redis = testRedis();
   let redisKeys = 0;
   try {
     let cursor = '0';
     do {
-      const [next, keys] = await redis.scanBuffer(cursor, 'MATCH', `${redisPrefix}*`, 'COUNT', 1000);
+      const [next, keys] = await redis.scanBuffer(cursor, 'MATCH', `${redisPrefix}*`, 'COUNT', 10_000);
       cursor = String(next);
-      for (const k of keys) {
-        redisKeys++;
-        scan.scan(`redis key`, k);
-        const type = await redis.type(k);
-        const values: Buffer[] =
-          type === 'string' ? [(await redis.getBuffer(k))!]
-          : type === 'hash' ? Object.entries(await redis.hgetallBuffer(k)).flatMap(([f, v]) => [Buffer.from(f), v])
-          : type === 'set' ? await redis.smembersBuffer(k)
-          : type === 'list' ? await redis.lrangeBuffer(k, 0, -1)
-          : type === 'zset' ? await redis.zrangeBuffer(k, 0, -1)
-          : [];
+      redisKeys += keys.length;
+      for (const k of keys) scan.scan('redis key', k);
+      const types = ((await redis.pipeline(keys.map((k) => ['type', k])).exec()) ?? []).map(([, type]) => String(type));
+      const reads = redis.pipeline();
+      const readKeys = keys.filter((_, i) => types[i] !== 'none');
+      keys.forEach((k, i) => {
+        const type = types[i]!;
         assert.ok(['string', 'hash', 'set', 'list', 'zset', 'none'].includes(type), `redis type ${type}`);
-        for (const v of values) scan.scan(`redis ${k.toString('latin1')}`, v);
+        if (type === 'string') reads.getBuffer(k);
+        else if (type === 'hash') reads.hgetallBuffer(k);
+        else if (type === 'set') reads.smembersBuffer(k);
+        else if (type === 'list') reads.lrangeBuffer(k, 0, -1);
+        else if (type === 'zset') reads.zrangeBuffer(k, 0, -1);
+      });
+      for (const [i, [err, value]] of ((await reads.exec()) ?? []).entries()) {
+        assert.ifError(err);
+        const values = Buffer.isBuffer(value) ? [value] : Array.isArray(value) ? (value as Buffer[]) : Object.entries(value as Record<string, Buffer>).flatMap(([f, v]) => [Buffer.from(f), v]);
+        for (const v of values) if (v) scan.scan(`redis ${readKeys[i]!.toString('latin1')}`, v);
       }
     } while (cursor !== '0');
   } finally {
