@@ -7,9 +7,13 @@
  *  - the offline store: every file's bytes and every row of every table, decoded;
  *  - the processes' logs (stdout and stderr) and their /metrics;
  * finds nothing. The same scan of the raw input finds the cards, so the scan is known to see them.
- * Size: 100,000 transactions with FAULT_PROFILE=full, a few thousand otherwise.
+ * Size: 100,000 transactions with FAULT_PROFILE=full, a few thousand otherwise. Kafka and the registry are
+ * the shared stack's; Redis is a redis-server of the test's own: the shared one, holding millions of other
+ * runs' keys and scanned by other tests, made scoring 7x slower and a full SCAN of it take minutes.
  */
 import { test } from 'node:test';
+import { spawn } from 'node:child_process';
+import { Redis } from 'ioredis';
 import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,9 +22,8 @@ import { TOPICS, dataFileNames, type TopicKey } from '@riskstream/shared';
 import { openEngine, withConnection, fileList } from '../../shared/src/offline-store/duckdb-engine.ts';
 import { faultProfile } from '../faults/fault-profile.ts';
 import { integrationEnv, uniqueId } from '../support/integration.ts';
-import { startChild, waitFor, type ChildService } from '../support/child-service.ts';
+import { freePort, startChild, waitFor, type ChildService } from '../support/child-service.ts';
 import { pipelineEnv } from '../support/pipeline-env.ts';
-import { deleteRedisKeys, testRedis } from '../support/redis-keys.ts';
 import { CardNumberScan } from '../support/card-number-scan.ts';
 import { loggedPort, produceRaw, readWholeTopic, scoredTransactionIds, streamTransactions, trainTestModel } from './pipeline-run.ts';
 
@@ -45,18 +48,21 @@ test(`integration: security: after ${N.toLocaleString('en')} transactions throug
   const root = await mkdtemp(join(tmpdir(), 'rs-pan-scan-'));
   const env = await integrationEnv('pan-scan');
   const redisPrefix = `t-${uniqueId()}:`;
+  const redisPort = await freePort();
+  const redisServer = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const redisUrl = `redis://127.0.0.1:${redisPort}`;
   const children: ChildService[] = [];
   t.after(async () => {
     for (const c of children) {
       if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGTERM');
       await c.exited();
     }
-    await deleteRedisKeys(redisPrefix);
+    redisServer.kill('SIGKILL');
     await env.cleanup();
     await rm(root, { recursive: true, force: true });
   });
   const registryDir = await trainTestModel(root);
-  const childEnv = pipelineEnv(env, registryDir, redisPrefix);
+  const childEnv = { ...pipelineEnv(env, registryDir, redisPrefix), REDIS_URL: redisUrl };
   const offlineDir = join(root, 'offline');
   const fused = startChild('services/fused/src/main.ts', { ...childEnv, INSTANCE_ID: 'fused' });
   const archiver = startChild('services/archiver/src/main.ts', {
@@ -115,7 +121,7 @@ test(`integration: security: after ${N.toLocaleString('en')} transactions throug
   for (const key of ['transactionsValid', 'transactionsEnriched', 'transactionsScored'] as const) assert.equal(counts[key], N, `${key} read whole`);
 
   // Redis: every key and value under the run's prefix, whatever its type (pipelined per SCAN page).
-  const redis = testRedis();
+  const redis = new Redis(redisUrl);
   let redisKeys = 0;
   try {
     let cursor = '0';
