@@ -16,7 +16,7 @@ bench/results/soak-<date>.json and prints it; exits 1 when a verdict fails, 2 on
 Options:
   --minutes N          minutes of steady load, warm-up included (default 30)
   --warmup-minutes N   minutes at the start not judged (default 5, at most a third of --minutes)
-  --rate R             events/s (default 80% of the maximum: --max, else the probe's)
+  --rate R             events/s (default 80% of the maximum: --max, else the probe's; given, no probe)
   --max R              the maximum events/s to take 80% of, instead of probing it
   --topology T         fused | split (default fused, what services up runs)
   --sample-seconds N   seconds between samples (default 10)
