@@ -223,6 +223,13 @@ export const connectionSchema = {
   }),
   schemaRegistryUsername: field.optionalString({ env: 'SCHEMA_REGISTRY_USERNAME', description: 'registry basic-auth user' }),
   schemaRegistryPassword: field.optionalString({ env: 'SCHEMA_REGISTRY_PASSWORD', description: 'registry basic-auth password', secret: true }),
+  schemaRegistryStartupWaitMs: field.int({
+    env: 'SCHEMA_REGISTRY_STARTUP_WAIT_MS',
+    description: 'at start-up, how long a process keeps retrying a schema registry it cannot reach (registering its schemas) before it exits; 0 = no wait',
+    default: 300_000,
+    min: 0,
+    max: 86_400_000,
+  }),
   redisUrl: field.url({
     env: 'REDIS_URL',
     description: 'Redis URL (rediss:// for TLS)',

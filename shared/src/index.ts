@@ -25,7 +25,7 @@ export { createLogger } from './logger.ts';
 export type { Logger } from './logger.ts';
 export { TOPICS, TOPIC_KEYS, topicSpec, specForTopicName, valueSubject, topicNames } from './topics.ts';
 export type { TopicSpec, TopicKey, TopicNames, ValueEncoding } from './topics.ts';
-export { SCHEMAS_DIR, readSchemaFile, createSchemaRegistryClient, TopicCodec } from './schema-registry.ts';
+export { SCHEMAS_DIR, readSchemaFile, createSchemaRegistryClient, registerWhenReachable, TopicCodec } from './schema-registry.ts';
 export { createKafka, kafkaCredentialsRejection } from './kafka-client.ts';
 export { ensureTopics, replicationSettings, topicReplication } from './topic-admin.ts';
 export type { ClusterReplicationFacts, EnsureTopicsResult, ReplicationSettings, TopicReplication } from './topic-admin.ts';

@@ -40,6 +40,30 @@ function isNetworkFailure(err: unknown): boolean {
 }
 
 /**
+ * Registers a process's schemas at start-up, waiting out a registry it cannot reach (a DependencyError:
+ * network, 5xx) for up to `waitMs`, with a backoff capped at 5 s; a refusal (an incompatible schema) is
+ * final at once. Schemas already registered are not asked again.
+ */
+export async function registerWhenReachable(
+  codec: Pick<TopicCodec, 'register'>,
+  waitMs: number,
+  onWait: (err: DependencyError, attempt: number) => void,
+  pause: (ms: number) => Promise<unknown> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await codec.register();
+    } catch (err) {
+      const left = deadline - Date.now();
+      if (!(err instanceof DependencyError) || left <= 0) throw err;
+      onWait(err, attempt);
+      await pause(Math.min(250 * 2 ** Math.min(attempt, 5), 5000, left));
+    }
+  }
+}
+
+/**
  * Encodes and decodes topic values. Subjects follow the TopicNameStrategy (`<topic>-value`), so kcat and
  * Confluent serdes can read our topics.
  *

@@ -8,7 +8,7 @@ import { createHttpServer, listen, type ReadinessCheck, type RouteHandler } from
 import { createKafka } from './kafka-client.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetricsRegistry } from './metrics.ts';
-import { createSchemaRegistryClient, TopicCodec } from './schema-registry.ts';
+import { createSchemaRegistryClient, registerWhenReachable, TopicCodec } from './schema-registry.ts';
 import { onShutdown } from './shutdown.ts';
 import { ensureTopics, replicationSettings } from './topic-admin.ts';
 import { topicNames, type TopicNames } from './topics.ts';
@@ -55,7 +55,9 @@ export async function createServiceContext(name: string, config: HostConfig, log
   const names = topicNames(config.topicNamespace);
   await ensureTopics(kafka, names, { ...replicationSettings(config), logger, registry });
   const codec = new TopicCodec(createSchemaRegistryClient(config), names);
-  await codec.register();
+  await registerWhenReachable(codec, config.schemaRegistryStartupWaitMs, (err, attempt) =>
+    logger.warn({ attempt, err: err.message }, 'schema registry unreachable; retrying until SCHEMA_REGISTRY_STARTUP_WAIT_MS'),
+  );
   return {
     name,
     logger,
