@@ -5,8 +5,9 @@ import { parseArgs } from 'node:util';
 
 export const USAGE = `Usage: npm run soak -- [options]     (node bench/soak/soak.ts [options])
 
-Steady load on the pipeline for a long time: its processes run as children against the running stack
-(riskstream stack up) on a topic namespace, consumer groups and Redis prefix of their own. First a short
+Steady load on the pipeline for a long time: its processes run as children against the running stack's
+Kafka and registry (riskstream stack up) on a topic namespace and consumer groups of their own, with a
+redis-server of their own (the soak's millions of keys would slow everyone's on 6379). First a short
 max-rate probe (a backlog drained as fast as the pipeline can), then --rate events/s for --minutes.
 Every --sample-seconds: consumer lag, end-to-end latency p50/p99 of the window (event produced ->
 scored record read), each process's heap and RSS, and the machine's CPU others used. Verdicts: lag

@@ -1,7 +1,7 @@
 /**
  * The pipeline under soak: its services' entry points as children on free ports (so their /metrics can
- * be read), on the soak's own topic namespace, consumer groups, Redis key prefix and a copy of the bench
- * model, against the running stack. Only the stages that turn a raw transaction into a scored one run:
+ * be read), on the soak's own topic namespace, consumer groups, Redis (see soak.ts) and key prefix and a
+ * copy of the bench model, against the running stack's Kafka and registry. Only the stages that turn a raw transaction into a scored one run:
  * fused, or ingest + features + scoring.
  */
 import { randomBytes } from 'node:crypto';
@@ -31,8 +31,8 @@ const READY_TIMEOUT_MS = 180_000;
  * transaction (for 24 h and 7 days), millions after a long soak, which make every other SCAN on the shared
  * Redis slow. Large SCAN pages and UNLINK (freed off the main thread): 6.7M keys in 90 s here.
  */
-async function deleteSoakKeys(prefix: string): Promise<void> {
-  const redis = new Redis(process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379');
+async function deleteSoakKeys(redisUrl: string, prefix: string): Promise<void> {
+  const redis = new Redis(redisUrl);
   try {
     let cursor = '0';
     do {
@@ -61,12 +61,13 @@ export interface SoakPipeline {
   stop(): Promise<void>;
 }
 
-export async function startSoakPipeline(env: IntegrationEnv, topology: SoakTopology, keyPrefix: string): Promise<SoakPipeline> {
+export async function startSoakPipeline(env: IntegrationEnv, topology: SoakTopology, redisUrl: string, keyPrefix: string): Promise<SoakPipeline> {
   const dir = await mkdtemp(join(tmpdir(), 'rs-soak-'));
   await cp(BENCH_REGISTRY, join(dir, 'registry'), { recursive: true });
   const groups = { ingest: env.uniqueGroup('ingest'), features: env.uniqueGroup('features'), scoring: env.uniqueGroup('scoring') };
   const shared = {
     TOPIC_NAMESPACE: env.namespace,
+    REDIS_URL: redisUrl,
     LOG_LEVEL: 'warn',
     CARD_TOKEN_KEYS: `s1:${randomBytes(32).toString('base64')}`,
     CARD_TOKEN_ACTIVE_KEY: 's1',
@@ -91,7 +92,7 @@ export async function startSoakPipeline(env: IntegrationEnv, topology: SoakTopol
   const stop = async () => {
     for (const p of processes) p.child.child.kill('SIGTERM');
     await Promise.all(processes.map((p) => p.child.exited()));
-    await deleteSoakKeys(keyPrefix);
+    await deleteSoakKeys(redisUrl, keyPrefix);
     await rm(dir, { recursive: true, force: true });
   };
   try {

@@ -26,8 +26,9 @@ export interface Sample {
   readonly soakProcessCores: number;
   readonly loadAvg1m: number;
   /**
-   * Redis's used_memory: the stack's Redis is shared, so others' keys are in it too, but ingest's
-   * duplicate-check keys (one per transaction for INGEST_DEDUP_HORIZON_SECONDS) grow it by the soak's rate.
+   * The soak's redis-server's used_memory: ingest's duplicate-check keys (one per transaction for
+   * INGEST_DEDUP_HORIZON_SECONDS) and the feature store's (one per transaction for 7 days) grow it with
+   * every transaction until their TTLs start to expire them: by design, so not a verdict.
    */
   readonly redisUsedMemoryBytes: number;
 }
