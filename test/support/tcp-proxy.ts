@@ -13,6 +13,13 @@ export interface TcpProxy {
   readonly accepted: number;
   cut(): Promise<void>;
   restore(): Promise<void>;
+  /**
+   * A network partition: connections stay open and new ones are accepted, but no byte passes either way
+   * (no RST, no FIN), so a client only notices by its own timeouts. What was sent meanwhile waits in the
+   * socket buffers and flows on `heal()`, as TCP's retransmissions would deliver it.
+   */
+  blackhole(): void;
+  heal(): void;
   close(): Promise<void>;
 }
 
@@ -20,20 +27,39 @@ export async function startTcpProxy(upstreamHost: string, upstreamPort: number):
   const port = await freePort();
   const sockets = new Set<Socket>();
   let accepted = 0;
+  let holding = false;
+  const held: Array<() => void> = [];
   const onConnection = (client: Socket) => {
     accepted++;
+    if (holding) {
+      client.pause();
+      held.push(() => {
+        if (!client.destroyed) forward(client);
+      });
+      sockets.add(client);
+      client.on('error', () => client.destroy()).on('close', () => sockets.delete(client));
+      return;
+    }
+    forward(client);
+  };
+  const pairs = new Set<[Socket, Socket]>();
+  const forward = (client: Socket) => {
     const upstream = connect(upstreamPort, upstreamHost);
+    const pair: [Socket, Socket] = [client, upstream];
+    pairs.add(pair);
     sockets.add(client).add(upstream);
     const drop = () => {
       client.destroy();
       upstream.destroy();
       sockets.delete(client);
       sockets.delete(upstream);
+      pairs.delete(pair);
     };
     client.on('error', drop).on('close', drop);
     upstream.on('error', drop).on('close', drop);
     client.pipe(upstream);
     upstream.pipe(client);
+    client.resume();
   };
   let server: Server | undefined;
   const listen = async () => {
@@ -56,6 +82,23 @@ export async function startTcpProxy(upstreamHost: string, upstreamPort: number):
     cut: stop,
     restore: async () => {
       if (!server) await listen();
+    },
+    blackhole() {
+      holding = true;
+      for (const [client, upstream] of pairs) {
+        client.unpipe(upstream);
+        upstream.unpipe(client);
+        client.pause();
+        upstream.pause();
+      }
+    },
+    heal() {
+      holding = false;
+      for (const [client, upstream] of pairs) {
+        client.pipe(upstream);
+        upstream.pipe(client);
+      }
+      for (const release of held.splice(0)) release();
     },
     close: stop,
   };

@@ -32,6 +32,18 @@ export interface ServerPropertiesOptions {
   readonly logDir: string;
   /** A second, client-facing listener with TLS and SCRAM-SHA-512 (the secured test stack). */
   readonly saslSsl?: SaslSslListener;
+  /** A second plaintext listener for clients only, advertised on another port (a proxy in front of it). */
+  readonly clientListener?: ClientListener;
+}
+
+/**
+ * CLIENT on its own port, advertised as `advertisedPort`: clients that bootstrap there are sent to the
+ * advertised port (a TCP proxy of a test's own) while inter-broker replication keeps PLAINTEXT, so a test
+ * can cut one broker off from its clients without cutting it off from the cluster.
+ */
+export interface ClientListener {
+  readonly port: number;
+  readonly advertisedPort: number;
 }
 
 /**
@@ -65,15 +77,17 @@ export function renderServerProperties(o: ServerPropertiesOptions): string {
   // The same rule the services apply to the topics they create (shared/src/topic-admin.ts).
   const replication = topicReplication({ brokers: cluster.length });
   const secure = o.saslSsl ? `,SASL_SSL://${node.host}:${o.saslSsl.port}` : '';
+  const client = o.clientListener ? `,CLIENT://${node.host}:${o.clientListener.port}` : '';
+  const advertisedClient = o.clientListener ? `,CLIENT://${node.host}:${o.clientListener.advertisedPort}` : '';
   const props: [string, string | number][] = [
     ['process.roles', 'broker,controller'],
     ['node.id', node.id],
     ['controller.quorum.voters', cluster.map((n) => `${n.id}@${n.host}:${n.controllerPort}`).join(',')],
-    ['listeners', `PLAINTEXT://${node.host}:${node.brokerPort},CONTROLLER://${node.host}:${node.controllerPort}${secure}`],
-    ['advertised.listeners', `PLAINTEXT://${node.host}:${node.brokerPort}${secure}`],
+    ['listeners', `PLAINTEXT://${node.host}:${node.brokerPort},CONTROLLER://${node.host}:${node.controllerPort}${secure}${client}`],
+    ['advertised.listeners', `PLAINTEXT://${node.host}:${node.brokerPort}${secure}${advertisedClient}`],
     ['controller.listener.names', 'CONTROLLER'],
     ['inter.broker.listener.name', 'PLAINTEXT'],
-    ['listener.security.protocol.map', `PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT${o.saslSsl ? ',SASL_SSL:SASL_SSL' : ''}`],
+    ['listener.security.protocol.map', `PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT${o.saslSsl ? ',SASL_SSL:SASL_SSL' : ''}${o.clientListener ? ',CLIENT:PLAINTEXT' : ''}`],
     ...(o.saslSsl ? saslSslProperties(o.saslSsl) : []),
     ['log.dirs', o.logDir],
     // Topics are declared in one catalog and created by code; a typo must fail, not create a topic.

@@ -77,6 +77,16 @@ test('ports come from the options', () => {
   assert.equal(p.get('controller.quorum.voters'), '1@127.0.0.1:19094');
 });
 
+test('a client listener: its own port, advertised on another (a proxy\'s), plaintext; replication stays on PLAINTEXT', () => {
+  const cluster = kafkaNodes('127.0.0.1', 19092, 19094, 3);
+  const p = parse(renderServerProperties({ node: cluster[1]!, cluster, logDir: '/d', clientListener: { port: 19195, advertisedPort: 23456 } }));
+  assert.equal(p.get('listeners'), 'PLAINTEXT://127.0.0.1:19192,CONTROLLER://127.0.0.1:19194,CLIENT://127.0.0.1:19195');
+  assert.equal(p.get('advertised.listeners'), 'PLAINTEXT://127.0.0.1:19192,CLIENT://127.0.0.1:23456');
+  assert.equal(p.get('listener.security.protocol.map'), 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,CLIENT:PLAINTEXT');
+  assert.equal(p.get('inter.broker.listener.name'), 'PLAINTEXT');
+  assert.equal(props.get('listener.security.protocol.map'), 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT');
+});
+
 test('log4j sends Kafka\'s log to stdout (the supervisor owns the file)', () => {
   const log4j = renderLog4jProperties();
   assert.match(log4j, /^log4j\.rootLogger=INFO, stdout$/m);
