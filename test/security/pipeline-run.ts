@@ -1,20 +1,9 @@
 import { join } from 'node:path';
-import {
-  createIdempotentProducer,
-  createKafka,
-  createLogger,
-  createSchemaRegistryClient,
-  ensureTopics,
-  replicationSettings,
-  sendRecords,
-  TopicCodec,
-  topicNames,
-  type ConnectionConfig,
-  type OutputRecord,
-} from '@riskstream/shared';
+import { createIdempotentProducer, sendRecords, type OutputRecord } from '@riskstream/shared';
 import { ModelRegistry, simulate, simulatedTrainingData, trainModel, transactionAt, type SimulatedTransaction } from '@riskstream/training';
 import type { Kafka } from 'kafkajs';
 import { endOffsetSum, readTopic, uniqueId, type IntegrationEnv, type ReadMessage } from '../support/integration.ts';
+export { namespaceOn } from '../support/integration.ts';
 import { waitFor } from '../support/child-service.ts';
 
 /**
@@ -41,33 +30,6 @@ export function streamTransactions(n: number, seed = 12): Array<Record<string, u
 function rawOf(tx: SimulatedTransaction): Record<string, unknown> {
   const { is_fraud: _f, fraud_scenario: _s, ...raw } = tx;
   return raw;
-}
-
-/** integrationEnv's twin for any connection config: a fresh namespace, its topics and schemas. */
-export async function namespaceOn(config: ConnectionConfig, label: string): Promise<IntegrationEnv> {
-  const kafka = createKafka(config, `test-${label}`, createLogger(`test-${label}`, { level: 'error' }));
-  const namespace = `t-${label}-${uniqueId()}.`;
-  const names = topicNames(namespace);
-  await ensureTopics(kafka, names, replicationSettings(config));
-  const codec = new TopicCodec(createSchemaRegistryClient(config), names);
-  await codec.register();
-  return {
-    config,
-    kafka,
-    names,
-    codec,
-    namespace,
-    uniqueGroup: (purpose) => `${namespace}${purpose}-${uniqueId()}`,
-    async cleanup() {
-      const admin = kafka.admin();
-      await admin.connect();
-      try {
-        await admin.deleteTopics({ topics: Object.values(names) });
-      } finally {
-        await admin.disconnect();
-      }
-    },
-  };
 }
 
 /** Raw JSON records keyed by card number, as users produce them. */

@@ -33,9 +33,12 @@ export function uniqueId(): string {
 }
 
 export async function integrationEnv(label: string): Promise<IntegrationEnv> {
-  const config = loadConfig(connectionSchema, process.env);
-  const logger = createLogger(`test-${label}`, { level: 'error' });
-  const kafka = createKafka(config, `test-${label}`, logger);
+  return namespaceOn(loadConfig(connectionSchema, process.env), label);
+}
+
+/** integrationEnv on any connection config (a private cluster, a secured stack): a fresh namespace, its topics and schemas. */
+export async function namespaceOn(config: ConnectionConfig, label: string): Promise<IntegrationEnv> {
+  const kafka = createKafka(config, `test-${label}`, createLogger(`test-${label}`, { level: 'error' }));
   const namespace = `t-${label}-${uniqueId()}.`;
   const names = topicNames(namespace);
   await ensureTopics(kafka, names, replicationSettings(config));
