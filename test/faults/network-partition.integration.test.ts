@@ -91,7 +91,7 @@ test(`integration: faults: one broker (transaction coordinator, partition leader
     mark(`broker ${target.node} healed`);
   };
   await h.stream({
-    rate: Math.min(profile.rate, Math.ceil(profile.events / (PARTITION_MS / 1000 + 30))),
+    rate: Math.min(profile.rate, Math.ceil(profile.events / (PARTITION_MS / 1000 + 15))),
     onProgress: (sent, total) => {
       if (!faulting && sent >= total * 0.2) {
         faulting = partition();

@@ -1,7 +1,8 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { logLevel } from 'kafkajs';
 import { connectionSchema, createKafka, loadConfig, type ConnectionConfig } from '@riskstream/shared';
 import { ArtifactCache } from '../../cli/src/stack/artifact-cache.ts';
@@ -56,7 +57,15 @@ export async function startProxiedCluster(size = 3): Promise<ProxiedCluster> {
       proxies.push(await startTcpProxy('127.0.0.1', clientPort));
     }
     const clusterId = randomClusterId();
-    for (const node of nodes) children.push(await startNode(join(dir, node.name), node, nodes, clientPorts[node.id - 1]!, proxies[node.id - 1]!.port, clusterId));
+    const stackConfig = loadStackConfig(process.env);
+    const classpath = await kafkaClasspath(new ArtifactCache(stackConfig.cacheDir), join(dir, 'classpath.log'));
+    // The nodes format and start side by side: a JVM's start is most of a node's minute on a loaded machine.
+    const launch = (node: KafkaNode) =>
+      startNode(join(dir, node.name), { java: javaCommand(stackConfig), classpath }, node, nodes, clientPorts[node.id - 1]!, proxies[node.id - 1]!.port, clusterId);
+    for (const started of await Promise.allSettled(nodes.map(launch))) {
+      if (started.status === 'fulfilled') children.push(started.value);
+    }
+    if (children.length < size) throw new Error(`only ${children.length} of ${size} nodes of ${dir} started`);
     const config = loadConfig(connectionSchema, { ...process.env, KAFKA_BROKERS: proxies.map((p) => `127.0.0.1:${p.port}`).join(',') });
     await waitFor(`${size} brokers registered through the proxies`, () => brokersSeen(config, size), START_TIMEOUT_MS, 1000);
     return {
@@ -72,21 +81,23 @@ export async function startProxiedCluster(size = 3): Promise<ProxiedCluster> {
   }
 }
 
-async function startNode(dir: string, node: KafkaNode, cluster: readonly KafkaNode[], clientPort: number, advertisedPort: number, clusterId: string): Promise<ChildProcess> {
+async function startNode(
+  dir: string,
+  { java, classpath }: { java: string; classpath: string },
+  node: KafkaNode,
+  cluster: readonly KafkaNode[],
+  clientPort: number,
+  advertisedPort: number,
+  clusterId: string,
+): Promise<ChildProcess> {
   mkdirSync(dir, { recursive: true });
-  const stackConfig = loadStackConfig(process.env);
   const logFile = join(dir, 'kafka.log');
-  const classpath = await kafkaClasspath(new ArtifactCache(stackConfig.cacheDir), logFile);
-  const java = javaCommand(stackConfig);
   const properties = join(dir, 'server.properties');
   const log4j = join(dir, 'log4j.properties');
   writeFileSync(properties, renderServerProperties({ node, cluster, logDir: join(dir, 'data'), clientListener: { port: clientPort, advertisedPort } }));
   writeFileSync(log4j, renderLog4jProperties());
   const log4jFlag = `-Dlog4j.configuration=file:${log4j}`;
-  execFileSync(java, [log4jFlag, '-cp', classpath, 'kafka.tools.StorageTool', 'format', '--cluster-id', clusterId, '--config', properties], {
-    cwd: dir,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  await promisify(execFile)(java, [log4jFlag, '-cp', classpath, 'kafka.tools.StorageTool', 'format', '--cluster-id', clusterId, '--config', properties], { cwd: dir });
   const log = openSync(logFile, 'a');
   return spawn(java, [...jvmFlags(cluster.length), log4jFlag, '-cp', classpath, 'kafka.Kafka', properties], { cwd: dir, stdio: ['ignore', log, log] });
 }
