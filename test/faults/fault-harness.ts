@@ -216,6 +216,7 @@ export class FaultHarness {
       ALERT_RECEIVER_REDIS_KEY_PREFIX: `${this.#redisPrefix}alerts:`,
       INGEST_SESSION_TIMEOUT_MS: session,
       FEATURES_SESSION_TIMEOUT_MS: session,
+      SCORING_SESSION_TIMEOUT_MS: session,
       ARCHIVER_SESSION_TIMEOUT_MS: session,
       // The scenarios are about Kafka and process faults, not Redis latency: on a loaded 2-core machine
       // (load average 15-30) Redis calls took past the 200 ms production default, and the fail-closed

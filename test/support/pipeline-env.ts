@@ -22,5 +22,6 @@ export function pipelineEnv(env: IntegrationEnv, registryDir: string, redisPrefi
     MODEL_NAME: 'fraud',
     INGEST_SESSION_TIMEOUT_MS: String(sessionTimeoutMs),
     FEATURES_SESSION_TIMEOUT_MS: String(sessionTimeoutMs),
+    SCORING_SESSION_TIMEOUT_MS: String(sessionTimeoutMs),
   };
 }

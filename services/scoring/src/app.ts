@@ -74,6 +74,7 @@ export async function buildScoring(ctx: ServiceContext, config: ScoringConfig, d
     inputs: ['transactionsEnriched'],
     mode: 'transactional',
     microBatchSize: config.microBatch,
+    sessionTimeoutMs: config.sessionTimeoutMs,
     handler: withoutFusedRecords(stage.handler),
   });
   return {

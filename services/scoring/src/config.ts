@@ -21,6 +21,12 @@ export const scoringConfigSchema = {
     max: 10_000,
   }),
   groupId: field.string({ env: 'SCORING_GROUP_ID', description: 'consumer group of transactions.enriched.v1', default: 'riskstream-scoring', pattern: /^[A-Za-z0-9._-]+$/ }),
+  sessionTimeoutMs: field.int({
+    env: 'SCORING_SESSION_TIMEOUT_MS',
+    description: 'consumer group session timeout: how long a crashed replica holds its partitions',
+    default: 30_000,
+    min: 6_000,
+  }),
   modelPollMs: field.int({
     env: 'SCORING_MODEL_POLL_MS',
     description: 'while no model serves, how often to look for a champion (ms)',
