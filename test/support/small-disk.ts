@@ -45,8 +45,25 @@ export function mountSmallDisk(sizeBytes: number): SmallDisk {
       }
     },
     free: () => rm(join(dir, FILLER), { force: true }),
-    readOnly: () => void execFileSync('mount', ['-o', 'remount,ro', dir]),
+    readOnly: () => remountReadOnly(dir),
     writable: () => void execFileSync('mount', ['-o', 'remount,rw', dir]),
     unmount,
   };
+}
+
+/**
+ * A read-only remount fails with "mount point is busy" while a file on the disk is open for writing
+ * (the archiver between opening and closing a partition file): retried until the writer lets go, 20 s at most.
+ */
+function remountReadOnly(dir: string): void {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    try {
+      execFileSync('mount', ['-o', 'remount,ro', dir], { stdio: 'pipe' });
+      return;
+    } catch (err) {
+      if (!/busy/.test(String((err as { stderr?: Buffer }).stderr ?? '')) || Date.now() > deadline) throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+    }
+  }
 }
