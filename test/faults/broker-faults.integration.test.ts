@@ -14,13 +14,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startLocalCluster, type LocalCluster } from '../support/kafka-cluster.ts';
 import { waitFor } from '../support/child-service.ts';
 import { FaultHarness, faultProblems, faultProfile, printFaultTable, trainedModel, type FaultReport } from './fault-harness.ts';
+import { fullProfileOnly } from './fault-profile.ts';
 
 const profile = faultProfile();
 const DOWN_MS = 20_000 * profile.durationScale;
 const HANG_MS = 30_000 * profile.durationScale;
 // Private clusters cost about three minutes per test on a 2-core machine (JVM start, heal, purge): over the
 // default run's budget, so only `npm run test:faults` (FAULT_PROFILE=full) runs them.
-const skip = profile.name === 'full' ? false : 'private broker clusters: FAULT_PROFILE=full only (npm run test:faults)';
+const skip = fullProfileOnly('private broker clusters', profile);
 const model = skip ? { dir: '', cleanup: async () => undefined } : await trainedModel();
 test.after(() => model.cleanup());
 

@@ -42,3 +42,12 @@ export function faultProfile(env: NodeJS.ProcessEnv = process.env): FaultProfile
 export function byProfile<T>(full: T, small: T, profile: FaultProfile = faultProfile()): T {
   return profile.name === 'full' ? full : small;
 }
+
+/**
+ * A scenario that runs only in the full profile (`npm run test:faults`): the `skip` option of its tests
+ * in the default one, with the reason, or false. For scenarios too slow for `npm test`'s budget or
+ * already covered there by another test.
+ */
+export function fullProfileOnly(reason: string, profile: FaultProfile = faultProfile()): string | false {
+  return profile.name === 'full' ? false : `${reason}: FAULT_PROFILE=full only (npm run test:faults)`;
+}
