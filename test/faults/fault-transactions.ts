@@ -5,6 +5,8 @@
  * POST /v1/decisions instead of Kafka. A card enters one way only: the two entries have no order between
  * them, so the per-card order check is only meaningful within one.
  */
+import { luhnCheckDigit } from '@riskstream/training';
+
 export type Entry = 'kafka' | 'decisions';
 
 export interface FaultTransaction {
@@ -32,22 +34,15 @@ export interface TransactionMix {
 
 export const DEFAULT_MIX: Omit<TransactionMix, 'events'> = Object.freeze({ cards: 2000, terminals: 997, invalidShare: 0.03, decisionsShare: 0.1 });
 
-function luhnComplete(digits: string): string {
-  let sum = 0;
-  for (let i = 0; i < digits.length; i++) {
-    let d = Number(digits[digits.length - 1 - i]);
-    if (i % 2 === 0) d *= 2;
-    sum += d > 9 ? d - 9 : d;
-  }
-  return digits + String((10 - (sum % 10)) % 10);
-}
-
 /** 2026-01-05T00:00Z; events are 0.8 s apart, so 100,000 of them span 22 h: at most two UTC days. */
 const START_MS = Date.UTC(2026, 0, 5);
 const SPACING_MS = 800;
 
 export function faultTransactions(run: string, mix: TransactionMix): FaultTransaction[] {
-  const cards = Array.from({ length: mix.cards }, (_, i) => luhnComplete(`4${String(200000000000000 + i * 7919).slice(-14)}`));
+  const cards = Array.from({ length: mix.cards }, (_, i) => {
+    const payload = `4${String(200000000000000 + i * 7919).slice(-14)}`;
+    return `${payload}${luhnCheckDigit(payload)}`;
+  });
   const decisionsCards = Math.round(mix.cards * mix.decisionsShare);
   const invalidEvery = mix.invalidShare > 0 ? Math.round(1 / mix.invalidShare) : 0;
   const out: FaultTransaction[] = [];

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createIdempotentProducer, sendRecords, type OutputRecord } from '@riskstream/shared';
-import { ModelRegistry, simulate, simulatedTrainingData, trainModel } from '@riskstream/training';
+import { luhnCheckDigit, ModelRegistry, simulate, simulatedTrainingData, trainModel } from '@riskstream/training';
 import { integrationEnv, readTopic, uniqueId, type IntegrationEnv, type ReadMessage } from '../support/integration.ts';
 import { startChild, waitFor, type ChildService } from '../support/child-service.ts';
 import { pipelineEnv } from '../support/pipeline-env.ts';
@@ -35,19 +35,12 @@ const STAGES: Record<'split' | 'fused', readonly Stage[]> = { split: ['ingest', 
 /** The stage whose member is paused: it holds uncommitted work from the pause to its resumption. */
 const ZOMBIE_STAGE: Record<'split' | 'fused', Stage> = { split: 'features', fused: 'fused' };
 
-function luhnComplete(digits: string): string {
-  let sum = 0;
-  for (let i = 0; i < digits.length; i++) {
-    let d = Number(digits[digits.length - 1 - i]);
-    if (i % 2 === 0) d *= 2;
-    sum += d > 9 ? d - 9 : d;
-  }
-  return digits + String((10 - (sum % 10)) % 10);
-}
-
 /** Synthetic raw transactions: CARDS cards, event time increasing, so each card's order is its input order. */
 function stream(run: string): Array<Record<string, unknown>> {
-  const cards = Array.from({ length: CARDS }, (_, i) => luhnComplete(`4${String(100000000000000 + i * 7919).slice(-14)}`));
+  const cards = Array.from({ length: CARDS }, (_, i) => {
+    const payload = `4${String(100000000000000 + i * 7919).slice(-14)}`;
+    return `${payload}${luhnCheckDigit(payload)}`;
+  });
   const start = Date.UTC(2026, 0, 5);
   return Array.from({ length: EVENTS }, (_, i) => ({
     transaction_id: `${run}-${i}`,

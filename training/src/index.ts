@@ -1,5 +1,5 @@
 // The training package's public surface; the CLI and tests import from here. Explicit names, no `export *`.
-export { simulate, fraudRate, applyDrift, transactionsInOrder, transactionAt, transactionId, writeCsv, isLuhnValid, cardNumberFor, countByScenario, FRAUD_SCENARIO } from './simulator/index.ts';
+export { simulate, fraudRate, applyDrift, transactionsInOrder, transactionAt, transactionId, writeCsv, isLuhnValid, luhnCheckDigit, cardNumberFor, countByScenario, FRAUD_SCENARIO } from './simulator/index.ts';
 export type { SimulationOptions, SimulationResult, SimulationRng, DriftScenario, DriftReport, SimulatedTransaction } from './simulator/index.ts';
 export { featurizeOffline, timeSplit, HANDBOOK_TRAIN_START } from './features/index.ts';
 export { createDataset, takeRows } from './data/dataset.ts';
