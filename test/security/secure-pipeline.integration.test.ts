@@ -72,9 +72,10 @@ test(`integration: security: the fused pipeline over Kafka SASL_SSL (SCRAM-SHA-5
   for (const secret of [stack.kafkaPassword, stack.redisPassword]) assert.ok(!fused.output().includes(secret), 'a password in the output');
 });
 
-test('integration: security: a wrong Kafka password stops a process within seconds with CREDENTIALS_REJECTED, not the password', async () => {
-  const wrong = await wrongPasswordFile('kafka');
-  const env = { ...(await fusedEnv('wrong-kafka')), KAFKA_SASL_PASSWORD_FILE: wrong.file };
+/** fused with one wrong password file: it must exit 1 within FAIL_FAST_MS, naming the rejection and no password. */
+async function assertRejected(dependency: 'kafka' | 'redis', passwordFileEnv: string, expected: RegExp): Promise<void> {
+  const wrong = await wrongPasswordFile(dependency);
+  const env = { ...(await fusedEnv(`wrong-${dependency}`)), [passwordFileEnv]: wrong.file };
   const started = Date.now();
   const c = start(env);
   const exit = await c.exited();
@@ -82,23 +83,15 @@ test('integration: security: a wrong Kafka password stops a process within secon
   const out = c.output();
   assert.deepEqual(exit, { code: 1, signal: null }, out);
   assert.ok(elapsed < FAIL_FAST_MS, `exited after ${elapsed} ms`);
-  assert.match(out, /fused: CREDENTIALS_REJECTED: kafka: .*SASL.*(KAFKA_SASL_USERNAME|KAFKA_SASL_PASSWORD)/);
+  assert.match(out, expected);
   for (const secret of [wrong.password, stack.kafkaPassword, stack.redisPassword]) assert.ok(!out.includes(secret), out);
-});
+}
 
-test('integration: security: a wrong Redis password stops a process within seconds with CREDENTIALS_REJECTED, not the password', async () => {
-  const wrong = await wrongPasswordFile('redis');
-  const env = { ...(await fusedEnv('wrong-redis')), REDIS_PASSWORD_FILE: wrong.file };
-  const started = Date.now();
-  const c = start(env);
-  const exit = await c.exited();
-  const elapsed = Date.now() - started;
-  const out = c.output();
-  assert.deepEqual(exit, { code: 1, signal: null }, out);
-  assert.ok(elapsed < FAIL_FAST_MS, `exited after ${elapsed} ms`);
-  assert.match(out, /fused: CREDENTIALS_REJECTED: redis: WRONGPASS .*REDIS_PASSWORD/);
-  for (const secret of [wrong.password, stack.kafkaPassword, stack.redisPassword]) assert.ok(!out.includes(secret), out);
-});
+test('integration: security: a wrong Kafka password stops a process within seconds with CREDENTIALS_REJECTED, not the password', () =>
+  assertRejected('kafka', 'KAFKA_SASL_PASSWORD_FILE', /fused: CREDENTIALS_REJECTED: kafka: .*SASL.*(KAFKA_SASL_USERNAME|KAFKA_SASL_PASSWORD)/));
+
+test('integration: security: a wrong Redis password stops a process within seconds with CREDENTIALS_REJECTED, not the password', () =>
+  assertRejected('redis', 'REDIS_PASSWORD_FILE', /fused: CREDENTIALS_REJECTED: redis: WRONGPASS .*REDIS_PASSWORD/));
 
 test('integration: security: the pipeline\'s Redis user gets NOPERM for FLUSHALL, CONFIG, KEYS and keys outside its prefix', async () => {
   const redis = stack.pipelineRedis();
