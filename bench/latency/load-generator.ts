@@ -10,6 +10,7 @@ import type { Kafka, Message, Producer } from 'kafkajs';
 import { memoizedDefaultPartitioner } from '@riskstream/shared';
 import { cardNumberFor } from '@riskstream/training';
 import { uniqueId } from '../../test/support/integration.ts';
+import { pipelinedSends } from '../pipelined-sends.ts';
 
 /** Cards and terminals per run: enough that a card's features see a few transactions a minute at 1,000/s. */
 const CARDS = 5000;
@@ -65,19 +66,7 @@ export async function openLoadGenerator(kafka: Kafka, topic: string): Promise<Lo
 
 function loadGenerator(producer: Producer, topic: string): LoadGenerator {
   const next = transactionFactory();
-  const inFlight = new Set<Promise<unknown>>();
-  const failures: unknown[] = [];
-
-  function send(messages: Message[]): void {
-    const p = producer.send({ topic, acks: -1, messages }).catch((err: unknown) => failures.push(err));
-    inFlight.add(p);
-    void p.finally(() => inFlight.delete(p));
-  }
-
-  async function settle(limit: number): Promise<void> {
-    while (inFlight.size > limit) await Promise.race(inFlight);
-    if (failures.length > 0) throw new Error(`load generator: ${failures.length} sends failed`, { cause: failures[0] });
-  }
+  const { send, settle } = pipelinedSends(producer, topic, 'load generator');
 
   return {
     async backlog(count) {

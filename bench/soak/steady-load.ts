@@ -10,6 +10,7 @@ import type { Kafka, Message, Producer } from 'kafkajs';
 import { memoizedDefaultPartitioner } from '@riskstream/shared';
 import { cardNumberFor } from '@riskstream/training';
 import { uniqueId } from '../../test/support/integration.ts';
+import { pipelinedSends } from '../pipelined-sends.ts';
 
 const CARDS = 5000;
 const TERMINALS = 2000;
@@ -47,11 +48,9 @@ function steadyLoad(producer: Producer, topic: string): SteadyLoad {
   const idPrefix = `soak-${run}-`;
   const seed = randomInt(1, 2 ** 31);
   let next = 0;
-  let acked = 0;
   let stopping = false;
   let running: Promise<void> | undefined;
-  const inFlight = new Set<Promise<unknown>>();
-  const failures: unknown[] = [];
+  const { send, settle, acknowledged } = pipelinedSends(producer, topic, 'soak load');
 
   function transaction(): Message {
     const card = cardNumberFor(seed, randomInt(CARDS));
@@ -68,23 +67,9 @@ function steadyLoad(producer: Producer, topic: string): SteadyLoad {
     return { key: card, value: JSON.stringify(value) };
   }
 
-  function send(messages: Message[]): void {
-    const p = producer.send({ topic, acks: -1, messages }).then(
-      () => void (acked += messages.length),
-      (err: unknown) => void failures.push(err),
-    );
-    inFlight.add(p);
-    void p.finally(() => inFlight.delete(p));
-  }
-
-  async function settle(limit: number): Promise<void> {
-    while (inFlight.size > limit) await Promise.race(inFlight);
-    if (failures.length > 0) throw new Error(`soak load: ${failures.length} sends failed`, { cause: failures[0] });
-  }
-
   return {
     idPrefix,
-    acknowledged: () => acked,
+    acknowledged,
     async backlog(count) {
       for (let sent = 0; sent < count; sent += BACKLOG_BATCH) {
         send(Array.from({ length: Math.min(BACKLOG_BATCH, count - sent) }, transaction));
