@@ -7,7 +7,8 @@
 #
 # Each line is "<binary> <debian package>". Java 17 and Maven fetch and run Kafka and the Apicurio registry.
 # redis-server is listed because the stack starts its own Redis when none answers on REDIS_URL; like every
-# other entry it is skipped when the binary already exists.
+# other entry it is skipped when the binary already exists. chromium is not part of the stack: the drift
+# report's test renders the page in it (headless, through playwright-core), so CI gets it from this list too.
 set -euo pipefail
 
 PACKAGES=(
@@ -18,6 +19,7 @@ PACKAGES=(
   "promtool prometheus"
   "kcat kcat"
   "redis-server redis-server"
+  "chromium chromium"
 )
 
 missing=()
