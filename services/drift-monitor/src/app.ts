@@ -28,6 +28,15 @@ import { DriftMonitor } from './drift-monitor.ts';
 import { parseFeatureSelection } from './feature-selection.ts';
 import { validateMonitorInput, type MonitorInput } from './monitor-input.ts';
 
+// For `riskstream drift report`: a past window judged with the monitor's own settings, statistics and verdicts.
+export { driftMonitorConfigSchema, checkDriftMonitorConfig, driftSettings, type DriftMonitorConfig } from './config.ts';
+export { selectFeatures, parseFeatureSelection, calendarDependence, type FeatureSelection } from './feature-selection.ts';
+export type { VerdictSettings } from './window-evaluation.ts';
+export type { Correction } from './multiple-testing.ts';
+export { windowDrift, type WindowDrift, type WindowValues, type VariableDrift, type BinShare, type DatasetVerdict } from './report/window-drift.ts';
+export { performanceOverTime, bucketLengthMs, type PerformanceBucket, type PerformanceSettings, type ScoredEvents, type KnownLabel } from './report/performance-over-time.ts';
+export type { EstimatedPerformance, RealisedPerformance } from './performance-window.ts';
+
 export interface DriftMonitorDeps {
   /** Defaults to createModelSource(config.modelSource). */
   readonly source?: ModelSource;
