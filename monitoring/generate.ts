@@ -5,6 +5,7 @@ import { driftDashboard } from './dashboards/drift.ts';
 import { modelDashboard } from './dashboards/model.ts';
 import { pipelineDashboard } from './dashboards/pipeline.ts';
 import { renderGrafanaAlertRules, renderGrafanaNotifications } from './grafana-alerting.ts';
+import { renderAlertRouting } from './notification-routing.ts';
 import { renderPrometheusRules } from './prometheus-rules.ts';
 import { durations, thresholds } from './thresholds.ts';
 
@@ -59,6 +60,7 @@ function runbook(): string {
 export function generatedFiles(): Map<string, string> {
   return new Map([
     ['cli/stack/prometheus/rules/riskstream.rules.yml', renderPrometheusRules()],
+    ['cli/stack/prometheus/alert-routing.yml', renderAlertRouting()],
     ['grafana/provisioning/alerting/riskstream-alert-rules.yml', renderGrafanaAlertRules()],
     ['grafana/provisioning/alerting/riskstream-notifications.yml', renderGrafanaNotifications()],
     ['grafana/dashboards/riskstream-pipeline.json', json(pipelineDashboard)],

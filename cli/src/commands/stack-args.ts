@@ -2,6 +2,7 @@ import { UsageError, describeConfig } from '@riskstream/shared';
 import { parseCommandArgs, type Options } from '../command.ts';
 import { COMPONENT_NAMES, type ComponentName } from '../stack/components.ts';
 import { CLUSTER_SIZES, NODE_PORT_STEP, type ClusterSize } from '../stack/kafka-cluster.ts';
+import { alertReceiversSchema } from '../stack/alert-receivers.ts';
 import { stackConfigSchema } from '../stack/stack-config.ts';
 
 export type StackCommand =
@@ -32,6 +33,7 @@ const ENV_HELP = describeConfig({
   cacheDir: stackConfigSchema.cacheDir,
   startTimeoutSeconds: stackConfigSchema.startTimeoutSeconds,
   javaHome: stackConfigSchema.javaHome,
+  ...alertReceiversSchema,
 });
 
 export const STACK_HELP = `Usage: riskstream stack <command> [options]

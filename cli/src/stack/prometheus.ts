@@ -3,7 +3,9 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { StackError } from '@riskstream/shared';
 import { ASSETS_DIR, endpointOfUrl, renderTemplate, type Component, type Endpoint, type PrepareContext } from './components.ts';
-import { devSecret } from './dev-secrets.ts';
+import { peopleReceivers, writeReceiverSecrets, NO_PEOPLE_RECEIVERS, type PeopleReceivers } from './alert-receivers.ts';
+import { addPeopleRouting, loadSeverityRouting, NOTIFICATIONS_TEMPLATE, PEOPLE_ROUTE_TIMING, type PeopleRouteTiming } from './alertmanager-routing.ts';
+import { devSecret, devSecretsDir } from './dev-secrets.ts';
 import { probeHttp } from './http-probe.ts';
 import type { LaunchSpec } from './process-supervisor.ts';
 import type { StackConfig } from './stack-config.ts';
@@ -38,8 +40,23 @@ export function renderPrometheusConfig(template: string, v: PrometheusConfigValu
   });
 }
 
-export function renderAlertmanagerConfig(template: string, webhookUrl: string): string {
-  return renderTemplate('alertmanager', template, { WEBHOOK_URL: webhookUrl });
+/**
+ * The alert receiver's route (every alert) plus, for the channels `receivers` enables, the routes and
+ * receivers that reach people (alertmanager-routing.ts); no secret value is ever part of the text.
+ */
+export function renderAlertmanagerConfig(
+  template: string,
+  webhookUrl: string,
+  receivers: PeopleReceivers = NO_PEOPLE_RECEIVERS,
+  timing: PeopleRouteTiming = PEOPLE_ROUTE_TIMING,
+): string {
+  const base = renderTemplate('alertmanager', template, { WEBHOOK_URL: webhookUrl });
+  return addPeopleRouting(base, receivers, loadSeverityRouting(), timing);
+}
+
+/** The message templates, with the prefix that turns a runbook path into a link. */
+export function renderNotificationTemplate(template: string, receivers: PeopleReceivers): string {
+  return renderTemplate('alertmanager', template, { RUNBOOK_PREFIX: receivers.runbookPrefix });
 }
 
 /** File-based service discovery: one JSON file per running riskstream process (see services up). */
@@ -67,15 +84,23 @@ function prometheusFiles(ctx: PrepareContext): Rendered & { rulesDir: string; da
   return { path: join(dir, 'prometheus.yml'), text, rulesDir, dataDir: join(dir, 'data') };
 }
 
-function alertmanagerFiles(ctx: PrepareContext): Rendered & { dataDir: string } {
+function alertmanagerFiles(ctx: PrepareContext): Rendered & { dataDir: string; notifications: Rendered } {
   const dir = ctx.dir.componentDir('alertmanager');
   // The template's credentials_file (../secrets/alertmanager-webhook-token) must exist before a send.
   devSecret(ctx.dir, 'alertmanagerWebhookToken');
+  // So must the people receivers' *_file secrets; a disabled receiver's file is removed.
+  writeReceiverSecrets(devSecretsDir(ctx.dir), ctx.config);
+  const receivers = peopleReceivers(ctx.config);
   const text = renderAlertmanagerConfig(
     readFileSync(join(ASSETS_DIR, 'prometheus', 'alertmanager.yml'), 'utf8'),
     ctx.config.alertWebhookUrl,
+    receivers,
   );
-  return { path: join(dir, 'alertmanager.yml'), text, dataDir: join(dir, 'data') };
+  const notifications = {
+    path: join(dir, NOTIFICATIONS_TEMPLATE),
+    text: renderNotificationTemplate(readFileSync(join(ASSETS_DIR, 'prometheus', NOTIFICATIONS_TEMPLATE), 'utf8'), receivers),
+  };
+  return { path: join(dir, 'alertmanager.yml'), text, dataDir: join(dir, 'data'), notifications };
 }
 
 /**
@@ -148,7 +173,7 @@ export function alertmanagerComponent(config: StackConfig): Component {
   return {
     name: 'alertmanager',
     kind: 'alertmanager',
-    description: 'Alertmanager (routes alerts to the riskstream webhook)',
+    description: 'Alertmanager (routes alerts to the riskstream webhook and, when configured, Slack, PagerDuty, e-mail, a webhook)',
     endpoint,
     url: config.alertmanagerUrl,
     configEnv: 'ALERTMANAGER_URL',
@@ -157,6 +182,7 @@ export function alertmanagerComponent(config: StackConfig): Component {
     async prepare(ctx): Promise<LaunchSpec> {
       await ctx.systemPackages.ensure(ctx.progress);
       const files = alertmanagerFiles(ctx);
+      writeIfChanged(files.notifications);
       writeIfChanged(files);
       return {
         command: ALERTMANAGER_BIN,
@@ -171,7 +197,10 @@ export function alertmanagerComponent(config: StackConfig): Component {
       };
     },
     async refresh(ctx) {
-      if (!writeIfChanged(alertmanagerFiles(ctx))) return undefined;
+      const files = alertmanagerFiles(ctx);
+      // Both run: a changed config and a changed template are one reload.
+      const templateChanged = writeIfChanged(files.notifications);
+      if (!writeIfChanged(files) && !templateChanged) return undefined;
       await postReload('alertmanager', config.alertmanagerUrl);
       return 'config changed, reloaded';
     },

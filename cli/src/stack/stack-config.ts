@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { checkConnectionConfig, connectionSchema, field, loadConfig, type ConfigOf } from '@riskstream/shared';
+import { alertReceiversSchema, checkAlertReceivers } from './alert-receivers.ts';
 
 /** cli/src/stack -> repository root; the default stack dir sits beside the code so `git clean` finds it. */
 export const REPO_ROOT = resolve(import.meta.dirname, '..', '..', '..');
@@ -54,10 +55,12 @@ export const stackConfigSchema = {
     default: 180,
   }),
   javaHome: field.optionalString({ env: 'JAVA_HOME', description: 'JDK used for Kafka and the registry (else java on PATH)' }),
+  // Slack, PagerDuty, e-mail and a generic webhook in the local Alertmanager, each off until configured.
+  ...alertReceiversSchema,
 } as const;
 
 export type StackConfig = ConfigOf<typeof stackConfigSchema>;
 
 export function loadStackConfig(env: Readonly<Record<string, string | undefined>>): StackConfig {
-  return loadConfig(stackConfigSchema, env, checkConnectionConfig);
+  return loadConfig(stackConfigSchema, env, (c) => [...checkConnectionConfig(c), ...checkAlertReceivers(c)]);
 }

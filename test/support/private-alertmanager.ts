@@ -1,0 +1,105 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, waitFor } from './child-service.ts';
+
+/**
+ * A private Debian `prometheus-alertmanager` for receiver tests: its own directory laid out like the
+ * stack's (<root>/alertmanager/alertmanager.yml beside its templates, <root>/secrets/ for the *_file
+ * secrets the config names relatively), a free port, no gossip cluster. The stack's instance on 9093 is
+ * never touched. Killed on stop and when the test process exits.
+ */
+export const ALERTMANAGER_BIN = '/usr/bin/prometheus-alertmanager';
+
+export function hasAlertmanager(): boolean {
+  return spawnSync('sh', ['-c', `test -x ${ALERTMANAGER_BIN} && command -v amtool`]).status === 0;
+}
+
+export interface AlertmanagerFiles {
+  /** Rendered alertmanager.yml. */
+  readonly config: string;
+  /** File name -> content, written beside the config (message templates). */
+  readonly beside: Readonly<Record<string, string>>;
+  /** File name -> content, written 0600 under <root>/secrets. */
+  readonly secrets: Readonly<Record<string, string>>;
+}
+
+export interface PostedAlert {
+  readonly labels: Readonly<Record<string, string>>;
+  readonly annotations: Readonly<Record<string, string>>;
+  readonly startsAt?: string;
+  readonly endsAt?: string;
+}
+
+export interface PrivateAlertmanager {
+  readonly url: string;
+  readonly root: string;
+  readonly configPath: string;
+  /** POST /api/v2/alerts, as Prometheus does. */
+  postAlerts(alerts: readonly PostedAlert[]): Promise<void>;
+  /** The process's output so far (for assertion messages). */
+  log(): string;
+  stop(): Promise<void>;
+}
+
+/** Lays the files out under a new temporary root; returns it and the config path. */
+export function writeAlertmanagerDir(files: AlertmanagerFiles): { root: string; configPath: string } {
+  const root = mkdtempSync(join(tmpdir(), 'riskstream-am-'));
+  const amDir = join(root, 'alertmanager');
+  mkdirSync(amDir);
+  mkdirSync(join(root, 'secrets'), { mode: 0o700 });
+  for (const [name, text] of Object.entries(files.secrets)) writeFileSync(join(root, 'secrets', name), text, { mode: 0o600 });
+  for (const [name, text] of Object.entries(files.beside)) writeFileSync(join(amDir, name), text);
+  const configPath = join(amDir, 'alertmanager.yml');
+  writeFileSync(configPath, files.config);
+  return { root, configPath };
+}
+
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const c of running) c.kill('SIGKILL');
+});
+
+export async function startPrivateAlertmanager(files: AlertmanagerFiles): Promise<PrivateAlertmanager> {
+  const { root, configPath } = writeAlertmanagerDir(files);
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  let output = '';
+  const child = spawn(
+    ALERTMANAGER_BIN,
+    [`--config.file=${configPath}`, `--storage.path=${join(root, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address=', `--web.external-url=${url}`],
+    { cwd: join(root, 'alertmanager'), stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  running.add(child);
+  child.stdout!.on('data', (c: Buffer) => (output += c.toString('utf8')));
+  child.stderr!.on('data', (c: Buffer) => (output += c.toString('utf8')));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await waitFor(
+    `private Alertmanager on ${port}`,
+    async () => {
+      if (child.exitCode !== null) throw new Error(`alertmanager exited (${child.exitCode}): ${output}`);
+      return (await fetch(`${url}/-/ready`).catch(() => undefined))?.ok === true;
+    },
+    30_000,
+    200,
+  );
+  return {
+    url,
+    root,
+    configPath,
+    async postAlerts(alerts) {
+      const res = await fetch(`${url}/api/v2/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(alerts) });
+      if (!res.ok) throw new Error(`POST /api/v2/alerts: ${res.status} ${await res.text()}`);
+    },
+    log: () => output,
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await exited;
+      }
+      running.delete(child);
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
