@@ -27,7 +27,15 @@ export interface AlertDefinition {
   /** Annotation templates; `$VALUE` becomes `$value` (Prometheus) or `$values.B.Value` (Grafana). */
   readonly summary: string;
   readonly description: string;
+  /**
+   * Evidence looked up when the alert fires and attached as annotations for the messages people get
+   * (see `evidenceAnnotations`): `drifted_features` lists the features of the alert's model version the
+   * drift monitor flags, with their PSI.
+   */
+  readonly evidence?: readonly Evidence[];
 }
+
+export type Evidence = 'drifted_features';
 
 export interface RecordingRule {
   readonly record: string;
@@ -120,6 +128,7 @@ export const alerts: readonly AlertDefinition[] = [
     description:
       '{{ $VALUE | humanizePercentage }} of the features of model version {{ $labels.model_version }} are flagged drifted ' +
       `(threshold ${pct('driftedFeatureShare')}, windows with at least ${num('minWindowEvents')} events); retraining on recent data.`,
+    evidence: ['drifted_features'],
   },
   {
     name: 'DatasetDriftDetected',
@@ -135,6 +144,7 @@ export const alerts: readonly AlertDefinition[] = [
       'drift_dataset_drifted is 1 for model version {{ $labels.model_version }} in a window with at least ' +
       `${num('minWindowEvents')} events: at least one monitored feature's test rejects after the multiple-testing ` +
       'correction with a PSI above the effect-size floor. Retraining on recent data.',
+    evidence: ['drifted_features'],
   },
   {
     name: 'FeaturePsiHigh',
@@ -163,6 +173,7 @@ export const alerts: readonly AlertDefinition[] = [
     description:
       'PSI of the champion score against its reference distribution is {{ $VALUE | printf "%.3f" }} for model version ' +
       `{{ $labels.model_version }} (threshold ${num('scorePsi')}): review and decline rates will move.`,
+    evidence: ['drifted_features'],
   },
   {
     name: 'RealisedPerformanceDrop',
@@ -177,6 +188,7 @@ export const alerts: readonly AlertDefinition[] = [
     description:
       'Realised ROC AUC or average precision of model version {{ $labels.model_version }} is {{ $VALUE | printf "%.3f" }} below ' +
       `its holdout reference (threshold ${num('realisedPerformanceDrop')}, at least ${num('minLabelledEvents')} labelled events); retraining.`,
+    evidence: ['drifted_features'],
   },
   {
     name: 'EstimatedPerformanceDrop',
@@ -191,6 +203,7 @@ export const alerts: readonly AlertDefinition[] = [
     description:
       'CBPE-estimated ROC AUC or average precision of model version {{ $labels.model_version }} is {{ $VALUE | printf "%.3f" }} below ' +
       `its holdout reference (threshold ${num('estimatedPerformanceDrop')}, at least ${num('minEstimatedEvents')} events); retraining before labels confirm it.`,
+    evidence: ['drifted_features'],
   },
   {
     name: 'CalibrationDrift',
@@ -205,6 +218,7 @@ export const alerts: readonly AlertDefinition[] = [
     description:
       'Expected calibration error of model version {{ $labels.model_version }} is {{ $VALUE | printf "%.4f" }} ' +
       `(threshold ${num('calibrationError')}, at least ${num('minLabelledEvents')} labelled events): thresholds on probabilities mean something else now; retraining recalibrates.`,
+    evidence: ['drifted_features'],
   },
   {
     name: 'PromotedModelUnderperforms',
@@ -224,6 +238,7 @@ export const alerts: readonly AlertDefinition[] = [
     description:
       'The worst metric delta of champion {{ $labels.model_version }} against the previous champion {{ $labels.previous_version }} is ' +
       `{{ $VALUE | printf "%.3f" }} (allowed margin -${num('rollbackMargin')}); rolling back to {{ $labels.previous_version }}.`,
+    evidence: ['drifted_features'],
   },
   {
     name: 'DeadLetterRateHigh',
@@ -312,6 +327,25 @@ export const alerts: readonly AlertDefinition[] = [
 export function thresholdValue(a: AlertDefinition): number {
   const v = thresholds[a.threshold].value;
   return a.negateThreshold === true ? -v : v;
+}
+
+/**
+ * Prometheus annotation templates for an alert's evidence. `query` runs when the alert fires, so the
+ * message carries the features flagged at that moment (both windows; the larger PSI), most shifted first.
+ * Grafana's annotation templates cannot query: its messages link the drift dashboard instead.
+ */
+export function evidenceAnnotations(a: AlertDefinition): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (a.evidence?.includes('drifted_features')) {
+    const q =
+      'sort_desc(max by (feature) (drift_feature_psi{model_version=%q} ' +
+      'and on(feature, model_version, window) (drift_feature_drifted == 1)))';
+    out['drifted_features'] =
+      `{{ with printf "${q}" $labels.model_version | query }}` +
+      '{{ range $i, $s := . }}{{ if $i }}, {{ end }}{{ $s.Labels.feature }} (PSI {{ $s.Value | printf "%.2f" }}){{ end }}' +
+      '{{ else }}none flagged{{ end }}';
+  }
+  return out;
 }
 
 export function runbookAnchor(name: string): string {

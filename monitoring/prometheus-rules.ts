@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import { alerts, recordingRules, runbookAnchor, thresholdValue, type AlertDefinition, type RuleGroup } from './alerts.ts';
+import { alerts, evidenceAnnotations, recordingRules, runbookAnchor, thresholdValue, type AlertDefinition, type RuleGroup } from './alerts.ts';
 import { durations, settings } from './thresholds.ts';
 
 /** Prometheus rule file (rule_files format), rendered from the alert definitions. */
@@ -42,7 +42,7 @@ export function renderPrometheusRules(): string {
           expr: prometheusAlertExpr(a),
           for: durations.for[a.for],
           labels: { severity: a.severity, action: a.action },
-          annotations: annotations(a, '$value'),
+          annotations: { ...annotations(a, '$value'), ...evidenceAnnotations(a) },
         })),
     });
   }

@@ -89,3 +89,12 @@ test('drift and model alerts need a minimum number of events, so an empty window
   const floors = /drift_window_events\)? >= \d+|drift_realised_labelled_events >= \d+|drift_estimated_events >= \d+/;
   for (const r of alertRules().filter((a) => /\bdrift_/.test(a.expr))) assert.match(r.expr, floors, r.alert);
 });
+
+test('every alert about one model version carries the drifted features as evidence for the messages people get', () => {
+  // FeaturePsiHigh names its one feature in its labels already.
+  const perModel = alertRules().filter((r) => /by \(model_version\)/.test(r.expr) && !/by \(model_version, feature\)/.test(r.expr));
+  assert.ok(perModel.length >= 5, perModel.map((r) => r.alert).join(', '));
+  for (const r of perModel) {
+    assert.match(r.annotations?.['drifted_features'] ?? '', /drift_feature_drifted == 1.*\$labels\.model_version \| query/, r.alert);
+  }
+});
