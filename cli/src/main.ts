@@ -10,6 +10,7 @@ import { produceCommand } from './commands/produce-command.ts';
 import { consumeCommand } from './commands/consume-command.ts';
 import { offlineCommand } from './commands/offline-command.ts';
 import { scoreCommand } from './commands/score-command.ts';
+import { driftCommand } from './commands/drift-command.ts';
 
 const COMMANDS: readonly Command[] = [
   stackCommand,
@@ -21,6 +22,7 @@ const COMMANDS: readonly Command[] = [
   produceCommand,
   consumeCommand,
   offlineCommand,
+  driftCommand,
   demoCommand,
 ];
 

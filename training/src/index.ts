@@ -44,3 +44,6 @@ export type { RunRecord, RunOutcome } from './worker/run-journal.ts';
 export { gateHeadline, rollbackReasons } from './worker/decision-reasons.ts';
 export { runChallengerJob } from './worker/challenger-job.ts';
 export type { ChallengerJobInput, ChallengerJobResult } from './worker/challenger-job.ts';
+export { lineChart, barChart, overlaidHistogram, PALETTE } from './report/svg-charts.ts';
+export type { LineSeries, ChartPoint, BarSeries, OverlaidHistogramOptions } from './report/svg-charts.ts';
+export { escapeHtml } from './report/html-escape.ts';

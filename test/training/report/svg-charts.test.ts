@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { barChart, lineChart, reliabilityDiagram } from '../../../training/src/report/svg-charts.ts';
+import { barChart, lineChart, overlaidHistogram, reliabilityDiagram } from '../../../training/src/report/svg-charts.ts';
 
 function count(haystack: string, needle: string): number {
   return haystack.split(needle).length - 1;
@@ -92,5 +92,28 @@ test('reliability diagram: diagonal, one marker per non-empty bin', () => {
   assert.equal(count(svg, '<circle'), 2);
   assert.ok(svg.includes('stroke-dasharray="4 4"'), 'diagonal');
   assert.ok(svg.includes('Mean predicted probability') && svg.includes('Observed fraud rate'));
+  assertBalanced(svg);
+});
+
+test('overlaid histogram: one translucent column per finite value and series, from zero; bin labels and text escaped', () => {
+  const svg = overlaidHistogram({
+    title: 'amount <shares>',
+    bins: ['(0, 10]', '(10, 20]', '(20, 1000000000000000000000]'],
+    series: [
+      { name: 'reference', values: [0.5, 0.3, 0.2] },
+      { name: 'window', values: [0.2, Number.NaN, 0.8] },
+    ],
+    valueLabel: 'share',
+  });
+  assert.ok(svg.startsWith('<svg') && svg.endsWith('</svg>'));
+  assert.equal(count(svg, 'fill-opacity="0.35"'), 5);
+  for (const text of ['amount &lt;shares&gt;', '>(0, 10]<', '>reference<', '>window<', '>share<', '(20, 100000000000000000…']) {
+    assert.ok(svg.includes(text), `missing ${text}`);
+  }
+  assert.ok(!svg.includes('<shares>') && !svg.includes('NaN'));
+  // Columns stand on the same baseline.
+  const bottoms = [...svg.matchAll(/<rect x="[\d.]+" y="([\d.]+)" width="[\d.]+" height="([\d.]+)" fill="[^"]+" fill-opacity/g)].map((m) => Number(m[1]) + Number(m[2]));
+  assert.equal(bottoms.length, 5);
+  assert.ok(bottoms.every((b) => Math.abs(b - bottoms[0]!) < 0.02), bottoms.join(' '));
   assertBalanced(svg);
 });

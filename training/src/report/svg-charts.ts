@@ -1,6 +1,7 @@
 /**
- * Small chart renderers that return inline SVG strings for the training report: a line chart (several
- * series, axes, ticks, legend), a horizontal bar chart and a reliability diagram. Pure functions, no
+ * Small chart renderers that return inline SVG strings for the training and drift reports: a line chart
+ * (several series, axes, ticks, legend), a horizontal bar chart, a reliability diagram and overlaid
+ * histograms. Pure functions, no
  * library and no script: the report must open offline, from a file or an artifact store, years later.
  *
  * The SVG is meant to be inlined in HTML, where the parser supplies the SVG namespace, so no `xmlns`
@@ -206,6 +207,65 @@ export function reliabilityDiagram(o: ReliabilityDiagramOptions): string {
     ...(o.width ? { width: o.width } : {}),
     ...(o.height ? { height: o.height } : {}),
   });
+}
+
+export interface OverlaidHistogramOptions {
+  readonly title: string;
+  /** Bin labels, left to right. */
+  readonly bins: readonly string[];
+  /** One value per bin each (shares, counts); drawn on top of each other, translucent, in order. */
+  readonly series: readonly BarSeries[];
+  readonly valueLabel: string;
+  readonly format?: (value: number) => string;
+  readonly width?: number;
+  readonly height?: number;
+}
+
+/**
+ * Vertical columns of several distributions over the same bins, overlaid (not side by side) so that
+ * where they differ shows at a glance: each series is translucent with a solid outline. Bin labels are
+ * slanted under the axis, since interval labels are long.
+ */
+export function overlaidHistogram(o: OverlaidHistogramOptions): string {
+  const width = o.width ?? 560;
+  const longest = o.bins.reduce((m, b) => Math.max(m, Math.min(b.length, 24)), 0);
+  const bottom = MARGIN.bottom + longest * CHAR_WIDTH * 0.6;
+  const height = o.height ?? 300 + bottom;
+  const legend = legendLayout(o.series.map((s) => s.name), width - MARGIN.left - MARGIN.right);
+  const top = MARGIN.top + legend.rows * LEGEND_ROW;
+  const plot = { left: MARGIN.left, top, right: width - MARGIN.right, bottom: height - bottom };
+  const values = [0, ...o.series.flatMap((s) => s.values.filter(Number.isFinite))];
+  const y = axisScale({ label: o.valueLabel, min: 0, ...(o.format ? { format: o.format } : {}) }, values, plot.bottom, plot.top);
+  const band = (plot.right - plot.left) / Math.max(1, o.bins.length);
+  const parts: string[] = [svgOpen(width, height, o.title), titleText(o.title, width)];
+  for (const t of y.ticks) {
+    const py = f(y.at(t));
+    parts.push(`<line x1="${f(plot.left)}" y1="${py}" x2="${f(plot.right)}" y2="${py}" stroke="#eee"/>`);
+    parts.push(`<text x="${f(plot.left - 6)}" y="${py}" dy="3" text-anchor="end" font-size="10" fill="#333" ${FONT}>${escapeHtml(y.format(t))}</text>`);
+  }
+  o.series.forEach((s, si) => {
+    const color = escapeHtml(s.color ?? PALETTE[si % PALETTE.length]!);
+    s.values.forEach((v, bi) => {
+      if (!Number.isFinite(v) || bi >= o.bins.length) return;
+      const x = plot.left + bi * band + band * 0.1;
+      const top = y.at(v);
+      parts.push(
+        `<rect x="${f(x)}" y="${f(top)}" width="${f(band * 0.8)}" height="${f(Math.max(0, plot.bottom - top))}" fill="${color}" fill-opacity="0.35" stroke="${color}" stroke-width="1.5">` +
+          `<title>${escapeHtml(`${o.bins[bi]} — ${s.name}: ${y.format(v)}`)}</title></rect>`,
+      );
+    });
+  });
+  o.bins.forEach((label, bi) => {
+    const x = f(plot.left + (bi + 0.5) * band);
+    const shown = label.length > 24 ? `${label.slice(0, 23)}…` : label;
+    parts.push(`<text x="${x}" y="${f(plot.bottom + 12)}" transform="rotate(-35 ${x} ${f(plot.bottom + 12)})" text-anchor="end" font-size="10" fill="#333" ${FONT}><title>${escapeHtml(label)}</title>${escapeHtml(shown)}</text>`);
+  });
+  parts.push(`<rect x="${f(plot.left)}" y="${f(plot.top)}" width="${f(plot.right - plot.left)}" height="${f(plot.bottom - plot.top)}" fill="none" stroke="#333"/>`);
+  const cy = f((plot.top + plot.bottom) / 2);
+  parts.push(`<text x="14" y="${cy}" transform="rotate(-90 14 ${cy})" text-anchor="middle" font-size="11" fill="#222" ${FONT}>${escapeHtml(o.valueLabel)}</text>`);
+  parts.push(legendSvg(legend, o.series.map((s, i) => ({ color: s.color ?? PALETTE[i % PALETTE.length]!, dashed: false })), MARGIN.left, MARGIN.top));
+  parts.push('</svg>');
+  return parts.join('');
 }
 
 interface Scale {
