@@ -7,11 +7,14 @@ export const USAGE = `Usage: npm run soak -- [options]     (node bench/soak/soak
 
 Steady load on the pipeline for a long time: its processes run as children against the running stack's
 Kafka and registry (riskstream stack up) on a topic namespace and consumer groups of their own, with a
-redis-server of their own (the soak's millions of keys would slow everyone's on 6379). First a short
-max-rate probe (a backlog drained as fast as the pipeline can), then --rate events/s for --minutes.
+redis-server of their own (the soak's millions of keys would slow everyone's on 6379). First the
+measured maximum: a backlog drained as fast as the pipeline can gives an upper bound, then a bisection
+of live rates (--search-steps steps of --step-seconds each) finds the highest the pipeline keeps up
+with; then --rate events/s (default 80% of that) for --minutes.
 Every --sample-seconds: consumer lag, end-to-end latency p50/p99 of the window (event produced ->
-scored record read), each process's heap and RSS, and the machine's CPU others used. Verdicts: lag
-bounded, heap and RSS growth under 5% after warm-up, p99 stable, 0 lost and 0 duplicates. Writes
+scored record read), each process's heap and RSS (every minute also the heap after a full collection
+forced through the process's inspector), and the machine's CPU others used. Verdicts: lag bounded,
+heap (after collection) and RSS growth under 5% after warm-up, p99 stable, 0 lost and 0 duplicates. Writes
 bench/results/soak-<date>.json and prints it; exits 1 when a verdict fails, 2 on a bad option.
 
 Options:
@@ -21,7 +24,9 @@ Options:
   --max R              the maximum events/s to take 80% of, instead of probing it
   --topology T         fused | split (default fused, what services up runs)
   --sample-seconds N   seconds between samples (default 10)
-  --probe-events N     backlog size of the max-rate probe (default 150000)
+  --probe-events N     backlog size of the upper-bound probe (default 150000)
+  --search-steps N     live rates tried at most (default 5)
+  --step-seconds N     seconds each live rate runs (default 60)
   -h, --help           this help`;
 
 export type SoakTopology = 'fused' | 'split';
@@ -35,6 +40,8 @@ export interface SoakOptions {
   readonly topology: SoakTopology;
   readonly sampleSeconds: number;
   readonly probeEvents: number;
+  readonly searchSteps: number;
+  readonly stepSeconds: number;
 }
 
 /** The share of the measured maximum the issue asks the soak to run at. */
@@ -67,6 +74,8 @@ export function parseSoakOptions(argv: readonly string[]): SoakOptions | undefin
       topology: { type: 'string', default: 'fused' },
       'sample-seconds': { type: 'string', default: '10' },
       'probe-events': { type: 'string', default: '150000' },
+      'search-steps': { type: 'string', default: '5' },
+      'step-seconds': { type: 'string', default: '60' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -82,5 +91,7 @@ export function parseSoakOptions(argv: readonly string[]): SoakOptions | undefin
     topology: topologyOf(values.topology),
     sampleSeconds: positive('--sample-seconds', values['sample-seconds']),
     probeEvents: Math.round(positive('--probe-events', values['probe-events'])),
+    searchSteps: Math.round(positive('--search-steps', values['search-steps'])),
+    stepSeconds: positive('--step-seconds', values['step-seconds']),
   });
 }

@@ -12,6 +12,7 @@ import { freePort, startChild, waitFor, type ChildService } from '../../test/sup
 import type { IntegrationEnv } from '../../test/support/integration.ts';
 import { Redis } from 'ioredis';
 import { BENCH_REGISTRY } from '../latency/riskstream-cli.ts';
+import { inspectorUrl } from './heap-after-gc.ts';
 import type { GroupInput } from './soak-meters.ts';
 import type { SoakTopology } from './soak-options.ts';
 
@@ -50,6 +51,8 @@ export interface SoakProcess {
   readonly pid: number;
   readonly port: number;
   readonly child: ChildService;
+  /** Its inspector's WebSocket URL (heap-after-gc.ts), once it has printed it. */
+  inspector(): string | undefined;
 }
 
 export interface SoakPipeline {
@@ -85,9 +88,10 @@ export async function startSoakPipeline(env: IntegrationEnv, topology: SoakTopol
   const processes: SoakProcess[] = [];
   for (const { name, entry } of ENTRIES[topology]) {
     const port = await freePort();
-    const child = startChild(entry, { ...shared, HTTP_PORT: String(port) });
+    // The inspector on a loopback port of its own, for the heap after a forced collection.
+    const child = startChild(entry, { ...shared, HTTP_PORT: String(port), NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --inspect=127.0.0.1:0`.trim() });
     void child.exited().then(({ code, signal }) => exits.set(name, String(signal ?? code)));
-    processes.push({ name, pid: child.child.pid!, port, child });
+    processes.push({ name, pid: child.child.pid!, port, child, inspector: () => inspectorUrl(child.output()) });
   }
   const stop = async () => {
     for (const p of processes) p.child.child.kill('SIGTERM');

@@ -4,6 +4,7 @@
  */
 import { cpus, totalmem } from 'node:os';
 import { max, median } from 'simple-statistics';
+import type { RateStep } from './live-max-rate.ts';
 import type { Sample } from './soak-sampler.ts';
 import { round3 } from './soak-sampler.ts';
 import { LOAD_SHARE, type SoakOptions } from './soak-options.ts';
@@ -13,17 +14,20 @@ import { deliveryVerdict, lagVerdict, memoryVerdict, p99Verdict, SOAK_LIMITS } f
 const QUIET_REST_CORES = 0.25;
 /** Samples per p99 window judged: the first and last minute at the default 10 s. */
 const WINDOW_SAMPLES = 6;
-/**
- * Samples per memory window: the first and last 3 minutes. A heap sawtooths between collections (30 to
- * 100 MiB at 4,000 events/s) and a sample catches it anywhere, so the floor needs many samples to be found.
- */
-const MEMORY_WINDOW_SAMPLES = 18;
+/** RSS samples per memory window: the first and last 3 minutes at the default 10 s. */
+const RSS_WINDOW_SAMPLES = 18;
+/** Seconds between forced collections (the heap verdict's samples: heap-after-gc.ts). */
+export const HEAP_AFTER_GC_EVERY_SECONDS = 60;
+/** Heap-after-collection samples per window: the first and last 3 minutes. */
+const HEAP_WINDOW_SAMPLES = 3;
 
 export interface MaxRate {
   readonly max: number;
   readonly source: string;
-  /** Cores the rest of the machine used during the probe: a maximum probed while others were busy is low. */
+  /** Cores the rest of the machine used during the backlog probe: a maximum probed while others were busy is low. */
   readonly restOfMachineCores?: number;
+  /** The live search's steps (live-max-rate.ts). */
+  readonly steps?: readonly RateStep[];
 }
 
 export interface SoakRun {
@@ -50,10 +54,10 @@ function verdictsOf(run: SoakRun, measured: readonly Sample[]) {
     memory: memoryVerdict(
       run.processes.map((name) => ({
         process: name,
-        heapBytes: measured.map((s) => s.processes[name]!.heapUsedBytes).filter(Number.isFinite),
+        heapBytes: measured.map((s) => s.processes[name]!.heapAfterGcBytes).filter(Number.isFinite),
         rssBytes: measured.map((s) => s.processes[name]!.rssBytes).filter(Number.isFinite),
       })),
-      MEMORY_WINDOW_SAMPLES,
+      { heap: HEAP_WINDOW_SAMPLES, rss: RSS_WINDOW_SAMPLES },
     ),
     p99: p99Verdict(measured.map((s) => s.latencyMs.p99), WINDOW_SAMPLES),
     delivery: deliveryVerdict(run.delivery.sent, run.delivery.distinct, run.delivery.duplicates),
@@ -70,8 +74,8 @@ export function soakReport(run: SoakRun) {
   const rest = run.samples.map((s) => s.restCores);
   return {
     createdAt: run.startedAt,
-    settings: { ...run.options, rate: run.rate, loadShare: LOAD_SHARE, windowSamples: WINDOW_SAMPLES, memoryWindowSamples: MEMORY_WINDOW_SAMPLES, limits: SOAK_LIMITS },
-    maxRate: { eventsPerSecond: Number.isFinite(run.probe.max) ? Math.round(run.probe.max) : null, source: run.probe.source, ...(run.probe.restOfMachineCores !== undefined ? { restOfMachineCores: run.probe.restOfMachineCores } : {}) },
+    settings: { ...run.options, rate: run.rate, loadShare: LOAD_SHARE, windowSamples: WINDOW_SAMPLES, memoryWindows: { heapAfterGcSamples: HEAP_WINDOW_SAMPLES, heapAfterGcEverySeconds: HEAP_AFTER_GC_EVERY_SECONDS, rssSamples: RSS_WINDOW_SAMPLES }, limits: SOAK_LIMITS },
+    maxRate: { eventsPerSecond: Number.isFinite(run.probe.max) ? Math.round(run.probe.max) : null, source: run.probe.source, ...(run.probe.restOfMachineCores !== undefined ? { restOfMachineCores: run.probe.restOfMachineCores } : {}), ...(run.probe.steps ? { liveSteps: run.probe.steps } : {}) },
     pass: Object.values(verdicts).every((v) => v.pass),
     verdicts,
     summary: {

@@ -6,9 +6,15 @@ import { loadavg } from 'node:os';
 import type { Admin } from 'kafkajs';
 import { max, quantileSorted } from 'simple-statistics';
 import type { ScoredReader } from './scored-reader.ts';
-import { consumerLag, machineBusySeconds, ownCpuSeconds, processMemory } from './soak-meters.ts';
+import { heapAfterGc } from './heap-after-gc.ts';
+import { consumerLag, machineBusySeconds, ownCpuSeconds, processMemory, type ProcessMemory } from './soak-meters.ts';
 import type { SoakPipeline } from './soak-pipeline.ts';
 import type { SteadyLoad } from './steady-load.ts';
+
+export interface ProcessMemorySample extends ProcessMemory {
+  /** Used heap after a forced full collection (heap-after-gc.ts); NaN on the samples that do not force one. */
+  readonly heapAfterGcBytes: number;
+}
 
 export interface Sample {
   readonly atSeconds: number;
@@ -19,7 +25,7 @@ export interface Sample {
   /** Sent and acknowledged but not yet read scored. */
   readonly inFlight: number;
   readonly latencyMs: { readonly count: number; readonly p50: number; readonly p99: number; readonly max: number };
-  readonly processes: Record<string, { readonly heapUsedBytes: number; readonly rssBytes: number }>;
+  readonly processes: Record<string, ProcessMemorySample>;
   /** Cores busy on the machine that neither the soak's processes, Kafka nor Redis used (other sessions). */
   readonly restCores: number;
   /** Cores this process used: the load generator and the reader (decoding every scored record). */
@@ -59,7 +65,12 @@ function latencyOf(window: number[]): Sample['latencyMs'] {
   return { count: window.length, p50: quantileSorted(window, 0.5), p99: quantileSorted(window, 0.99), max: max(window) };
 }
 
-export function startSampler(src: SamplerSources): Sampler {
+/**
+ * Every `heapAfterGcEvery`-th sample (from the first) also forces a full collection in each process to
+ * read its live heap: a pause of tens of ms, so not on every sample.
+ */
+export function startSampler(src: SamplerSources, heapAfterGcEvery: number): Sampler {
+  let taken = 0;
   const counters = async () => ({
     at: performance.now(),
     sent: src.load.acknowledged(),
@@ -78,8 +89,13 @@ export function startSampler(src: SamplerSources): Sampler {
       const now = await counters();
       const wall = (now.at - last!.at) / 1000;
       const used = now.own - last!.own + now.redis - last!.redis;
+      const collect = taken++ % heapAfterGcEvery === 0;
       const processes: Sample['processes'] = {};
-      for (const p of src.pipeline.processes) processes[p.name] = await processMemory(p.port, p.pid);
+      for (const p of src.pipeline.processes) {
+        const inspector = p.inspector();
+        const afterGc = collect && inspector !== undefined ? await heapAfterGc(inspector) : Number.NaN;
+        processes[p.name] = { ...(await processMemory(p.port, p.pid)), heapAfterGcBytes: afterGc };
+      }
       const sample: Sample = {
         atSeconds: Math.round(atSeconds),
         warmup,
@@ -101,7 +117,9 @@ export function startSampler(src: SamplerSources): Sampler {
 }
 
 export function progressLine(s: Sample): string {
-  const mem = Object.entries(s.processes).map(([n, m]) => `${n} heap ${mib(m.heapUsedBytes)} rss ${mib(m.rssBytes)} MiB`).join(', ');
+  const mem = Object.entries(s.processes)
+    .map(([n, m]) => `${n} heap ${mib(m.heapUsedBytes)}${Number.isFinite(m.heapAfterGcBytes) ? ` (after GC ${mib(m.heapAfterGcBytes)})` : ''} rss ${mib(m.rssBytes)} MiB`)
+    .join(', ');
   return `${s.warmup ? 'warm-up ' : ''}t=${s.atSeconds}s sent ${s.sentPerSecond}/s scored ${s.scoredPerSecond}/s lag ${s.consumerLag} in-flight ${s.inFlight} ` +
     `p50 ${Math.round(s.latencyMs.p50)} p99 ${Math.round(s.latencyMs.p99)} ms (${s.latencyMs.count}) ${mem}, redis ${mib(s.redisUsedMemoryBytes)} MiB; ` +
     `soak process ${s.soakProcessCores}, others ${s.restCores} cores`;

@@ -27,9 +27,15 @@ export type SoakLimits = typeof SOAK_LIMITS;
 
 export interface MemorySeries {
   readonly process: string;
-  /** Post-warm-up samples, in time order (bytes). */
+  /** Post-warm-up samples, in time order (bytes): the heap after a forced full collection, and RSS. */
   readonly heapBytes: readonly number[];
   readonly rssBytes: readonly number[];
+}
+
+/** How many samples of each series the first and last windows hold. */
+export interface MemoryWindows {
+  readonly heap: number;
+  readonly rss: number;
 }
 
 export interface Verdict {
@@ -56,8 +62,8 @@ export function floorGrowth(series: readonly number[], window: number): GrowthFi
   return { startBytes, endBytes, growth: endBytes / startBytes - 1 };
 }
 
-export function memoryVerdict(series: readonly MemorySeries[], window: number, limits: SoakLimits = SOAK_LIMITS) {
-  const perProcess = series.map((s) => ({ process: s.process, heap: floorGrowth(s.heapBytes, window), rss: floorGrowth(s.rssBytes, window) }));
+export function memoryVerdict(series: readonly MemorySeries[], windows: MemoryWindows, limits: SoakLimits = SOAK_LIMITS) {
+  const perProcess = series.map((s) => ({ process: s.process, heap: floorGrowth(s.heapBytes, windows.heap), rss: floorGrowth(s.rssBytes, windows.rss) }));
   const over = perProcess.flatMap((p) =>
     (['heap', 'rss'] as const).filter((k) => !(p[k].growth < limits.maxMemoryGrowth)).map((k) => `${p.process} ${k} ${pct(p[k].growth)}`),
   );

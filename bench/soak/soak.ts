@@ -16,11 +16,12 @@ import { startPrivateRedis } from '../../test/support/redis-server.ts';
 import { Teardown } from '../latency/process-teardown.ts';
 import { ensureBenchModel } from '../latency/riskstream-cli.ts';
 import { stackPid } from '../pipeline/process-cpu.ts';
+import { searchLiveMaxRate, type LiveLoad } from './live-max-rate.ts';
 import { startScoredReader, type ScoredReader } from './scored-reader.ts';
 import { machineBusySeconds, ownCpuSeconds } from './soak-meters.ts';
 import { LOAD_SHARE, parseSoakOptions, SoakUsageError, USAGE, type SoakOptions } from './soak-options.ts';
 import { startSoakPipeline, type SoakPipeline } from './soak-pipeline.ts';
-import { soakReport, type MaxRate } from './soak-report.ts';
+import { HEAP_AFTER_GC_EVERY_SECONDS, soakReport, type MaxRate } from './soak-report.ts';
 import { progressLine, round3, startSampler, type Sample } from './soak-sampler.ts';
 import { openSteadyLoad, type SteadyLoad } from './steady-load.ts';
 
@@ -119,10 +120,9 @@ function probeRate(arrivals: readonly number[]): number {
   return (hi - lo) / Math.max(0.001, (arrivals[hi]! - arrivals[lo]!) / 1000);
 }
 
-async function maxRate(options: SoakOptions, rig: Rig): Promise<MaxRate> {
-  if (options.max !== undefined) return { max: options.max, source: '--max' };
-  if (options.rate !== undefined) return { max: Number.NaN, source: 'not probed: --rate given' };
-  log(`max-rate probe: a backlog of ${options.probeEvents} transactions, drained as fast as the pipeline can`);
+/** The backlog probe: the upper bound of the live search, and the JIT's warm-up. */
+async function backlogRate(options: SoakOptions, rig: Rig): Promise<{ rate: number; restOfMachineCores: number }> {
+  log(`backlog probe: ${options.probeEvents} transactions at once, drained as fast as the pipeline can (the live search's upper bound)`);
   const started = rig.reader.distinct();
   const before = { at: performance.now(), busy: machineBusySeconds(), own: ownCpuSeconds(rig.pids), redis: await rig.redisCpu() };
   await rig.load.backlog(options.probeEvents);
@@ -131,15 +131,41 @@ async function maxRate(options: SoakOptions, rig: Rig): Promise<MaxRate> {
   const used = ownCpuSeconds(rig.pids) - before.own + (await rig.redisCpu()) - before.redis;
   const restOfMachineCores = round3(Math.max(0, machineBusySeconds() - before.busy - used) / wall);
   const rate = probeRate(rig.reader.arrivalsSince(started));
-  log(`max-rate probe: ${Math.round(rate)} events/s (others used ${restOfMachineCores} cores meanwhile)`);
-  return { max: rate, source: `probe: ${options.probeEvents} records backlog, 10th-90th percentile of arrivals`, restOfMachineCores };
+  log(`backlog probe: ${Math.round(rate)} events/s (others used ${restOfMachineCores} cores meanwhile)`);
+  return { rate, restOfMachineCores };
+}
+
+async function maxRate(options: SoakOptions, rig: Rig): Promise<MaxRate> {
+  if (options.max !== undefined) return { max: options.max, source: '--max' };
+  if (options.rate !== undefined) return { max: Number.NaN, source: 'not probed: --rate given' };
+  const backlog = await backlogRate(options, rig);
+  const live: LiveLoad = {
+    sent: () => rig.load.acknowledged(),
+    scored: () => rig.reader.distinct(),
+    pace: (rate) => {
+      const running = rig.load.paced(rate);
+      return async () => {
+        rig.load.stop();
+        await running;
+      };
+    },
+  };
+  const search = await searchLiveMaxRate(live, backlog.rate, options.searchSteps, options.stepSeconds, log);
+  if (!Number.isFinite(search.max)) throw new Error(`no live rate was kept up with (tried ${search.steps.map((s) => s.rate).join(', ')}/s): nothing to soak at`);
+  log(`measured maximum: ${search.max} events/s live`);
+  return {
+    max: search.max,
+    source: `live search: ${search.steps.length} steps of ${options.stepSeconds} s below the backlog probe's ${Math.round(backlog.rate)}/s (${options.probeEvents} records)`,
+    restOfMachineCores: backlog.restOfMachineCores,
+    steps: search.steps,
+  };
 }
 
 /** `rate` events/s for --minutes, a sample every --sample-seconds; stops early on a failed send or a dead process. */
 async function steadyRun(options: SoakOptions, rig: Rig, rate: number, teardown: Teardown): Promise<Sample[]> {
   rig.reader.arrivalsSince(0);
   rig.reader.takeWindow();
-  const sampler = startSampler({ ...rig });
+  const sampler = startSampler({ ...rig }, Math.max(1, Math.round(HEAP_AFTER_GC_EVERY_SECONDS / options.sampleSeconds)));
   const t0 = performance.now();
   let sendFailure: unknown;
   const sending = rig.load.paced(rate).catch((err: unknown) => void (sendFailure = err));

@@ -25,8 +25,9 @@ export interface SteadyLoad {
   acknowledged(): number;
   /** Sends `count` transactions as fast as the broker takes them. */
   backlog(count: number): Promise<void>;
-  /** Sends `rate` transactions a second until `stop()`; resolves when the last send is acknowledged. */
+  /** Sends `rate` transactions a second until `stop()`; resolves when the last send is acknowledged. Again after that at another rate. */
   paced(rate: number): Promise<void>;
+  /** Stops the paced run. */
   stop(): void;
   /** Stops a paced run (waiting for its sends to settle, whatever their outcome) and disconnects. */
   close(): Promise<void>;
@@ -49,6 +50,7 @@ function steadyLoad(producer: Producer, topic: string): SteadyLoad {
   const seed = randomInt(1, 2 ** 31);
   let next = 0;
   let stopping = false;
+  let closed = false;
   let running: Promise<void> | undefined;
   const { send, settle, acknowledged } = pipelinedSends(producer, topic, 'soak load');
 
@@ -78,12 +80,13 @@ function steadyLoad(producer: Producer, topic: string): SteadyLoad {
       await settle(0);
     },
     paced(rate) {
+      stopping = closed;
       running = pacedRun(rate);
       return running;
     },
     stop: () => void (stopping = true),
     async close() {
-      stopping = true;
+      stopping = closed = true;
       await running?.catch(() => undefined);
       await producer.disconnect();
     },

@@ -9,7 +9,7 @@ interface Judged {
 }
 interface SoakVerdicts {
   floorGrowth(series: readonly number[], window: number): { startBytes: number; endBytes: number; growth: number };
-  memoryVerdict(series: ReadonlyArray<{ process: string; heapBytes: readonly number[]; rssBytes: readonly number[] }>, window: number): Judged;
+  memoryVerdict(series: ReadonlyArray<{ process: string; heapBytes: readonly number[]; rssBytes: readonly number[] }>, windows: { heap: number; rss: number }): Judged;
   lagVerdict(samples: ReadonlyArray<{ atSeconds: number; lag: number }>, rate: number): Judged & { trendOverRun: number };
   p99Verdict(windowP99Ms: readonly number[], window: number): Judged & { ratio: number };
   deliveryVerdict(sent: number, distinct: number, duplicates: number): Judged & { lost: number };
@@ -26,12 +26,12 @@ const N = 150;
 
 describe('soak verdicts', () => {
   it('passes a sawtoothing heap whose floor stays put, whatever phase the last sample caught', () => {
-    const r = v.memoryVerdict([{ process: 'fused', heapBytes: sawtooth(N + 3, 100 * MiB, 0), rssBytes: steadyRss(N) }], 6);
+    const r = v.memoryVerdict([{ process: 'fused', heapBytes: sawtooth(N + 3, 100 * MiB, 0), rssBytes: steadyRss(N) }], { heap: 6, rss: 6 });
     assert.equal(r.pass, true, r.why);
   });
 
   it('fails a heap that grows 0.1 MiB every 10 s (15 MiB over 25 minutes on 100 MiB)', () => {
-    const r = v.memoryVerdict([{ process: 'fused', heapBytes: sawtooth(N, 100 * MiB, 0.1 * MiB), rssBytes: steadyRss(N) }], 6);
+    const r = v.memoryVerdict([{ process: 'fused', heapBytes: sawtooth(N, 100 * MiB, 0.1 * MiB), rssBytes: steadyRss(N) }], { heap: 6, rss: 6 });
     assert.equal(r.pass, false);
     assert.match(r.why, /fused heap 1[45]\.\d%/);
   });
@@ -41,14 +41,26 @@ describe('soak verdicts', () => {
     const r = v.memoryVerdict([
       { process: 'ingest', heapBytes: sawtooth(N, 80 * MiB, 0), rssBytes: steadyRss(N) },
       { process: 'scoring', heapBytes: sawtooth(N, 80 * MiB, 0), rssBytes: rising },
-    ], 6);
+    ], { heap: 6, rss: 6 });
     assert.equal(r.pass, false);
     assert.match(r.why, /scoring rss/);
     assert.doesNotMatch(r.why, /ingest/);
   });
 
+  it('judges the heap after forced collections (one a minute) on its own window, RSS on the 10-second samples', () => {
+    const minutes = 25;
+    const noise = (i: number) => ((i * 7919) % 5) * 0.2 * MiB;
+    const flat = Array.from({ length: minutes }, (_, i) => 48 * MiB + noise(i));
+    const leaking = Array.from({ length: minutes }, (_, i) => 48 * MiB + noise(i) + i * 0.25 * MiB);
+    const ok = v.memoryVerdict([{ process: 'fused', heapBytes: flat, rssBytes: steadyRss(N) }], { heap: 3, rss: 18 });
+    assert.equal(ok.pass, true, ok.why);
+    const leak = v.memoryVerdict([{ process: 'fused', heapBytes: leaking, rssBytes: steadyRss(N) }], { heap: 3, rss: 18 });
+    assert.equal(leak.pass, false);
+    assert.match(leak.why, /fused heap 1\d\.\d%/);
+  });
+
   it('fails with no memory samples rather than passing on nothing', () => {
-    assert.equal(v.memoryVerdict([], 6).pass, false);
+    assert.equal(v.memoryVerdict([], { heap: 3, rss: 18 }).pass, false);
     assert.ok(Number.isNaN(v.floorGrowth([], 6).growth));
   });
 
