@@ -82,9 +82,8 @@ async function setUp(): Promise<Fixture> {
   const receivers = peopleReceivers(stack);
   // Short group intervals so a resolve is sent within seconds; everything else is what `stack up` renders.
   const config = renderAlertmanagerConfig(readFileSync(join(ASSETS_DIR, 'prometheus', 'alertmanager.yml'), 'utf8'), stack.alertWebhookUrl, receivers, {
-    groupWait: '1s',
-    groupInterval: '2s',
-    repeatInterval: '1h',
+    group_wait: '1s',
+    group_interval: '2s',
   });
   const am = await startPrivateAlertmanager({
     config,

@@ -8,38 +8,49 @@ import { ASSETS_DIR } from './components.ts';
 /**
  * The part of the Alertmanager config that reaches people: one receiver per severity holding the enabled
  * channels of that severity (the mapping is generated from monitoring/notification-routing.ts into
- * cli/stack/prometheus/alert-routing.yml), and a route per severity after a catch-all route to the
- * riskstream alert receiver with `continue: true`, so the receiver still sees every alert.
+ * cli/stack/prometheus/alert-routing.yml with the routes' grouping and pacing), and a route per severity
+ * after a catch-all route to the riskstream alert receiver with `continue: true`, so the receiver still
+ * sees every alert.
  */
 
 export const NOTIFICATIONS_TEMPLATE = 'riskstream-notifications.tmpl';
 export const ALERT_RECEIVER = 'riskstream-webhook';
 
-/** People need fewer, grouped messages than the alert receiver (which dedups repeats itself). */
+/** How the people routes group and pace messages (Alertmanager route fields). */
 export interface PeopleRouteTiming {
-  readonly groupWait: string;
-  readonly groupInterval: string;
-  readonly repeatInterval: string;
+  readonly group_by: readonly string[];
+  readonly group_wait: string;
+  readonly group_interval: string;
+  readonly repeat_interval: string;
 }
-
-export const PEOPLE_ROUTE_TIMING: PeopleRouteTiming = Object.freeze({ groupWait: '10s', groupInterval: '5m', repeatInterval: '4h' });
 
 const CHANNELS: readonly Channel[] = ['pagerduty', 'slack', 'email', 'webhook'];
 
-export type SeverityRouting = Readonly<Record<string, readonly Channel[]>>;
+export interface SeverityRouting {
+  readonly severities: Readonly<Record<string, readonly Channel[]>>;
+  readonly peopleRoute: PeopleRouteTiming;
+}
 
-/** The generated severity -> channels mapping, checked: a typo there must not silently drop a channel. */
+const DURATION = /^\d+(ms|s|m|h|d)$/;
+
+/** The generated routing, checked: a typo there must not silently drop a channel. */
 export function loadSeverityRouting(path = join(ASSETS_DIR, 'prometheus', 'alert-routing.yml')): SeverityRouting {
-  const doc = parse(readFileSync(path, 'utf8')) as { severities?: Record<string, unknown> } | null;
-  const out: Record<string, readonly Channel[]> = {};
+  const doc = parse(readFileSync(path, 'utf8')) as { severities?: Record<string, unknown>; people_route?: Partial<Record<keyof PeopleRouteTiming, unknown>> } | null;
+  const severities: Record<string, readonly Channel[]> = {};
   for (const [severity, channels] of Object.entries(doc?.severities ?? {})) {
     if (!Array.isArray(channels) || !channels.every((c) => CHANNELS.includes(c as Channel))) {
       throw new StackError('alertmanager', `${path}: severity ${severity} must list channels among ${CHANNELS.join(', ')}`);
     }
-    out[severity] = Object.freeze([...(channels as Channel[])]);
+    severities[severity] = Object.freeze([...(channels as Channel[])]);
   }
-  if (Object.keys(out).length === 0) throw new StackError('alertmanager', `${path} maps no severity to channels`);
-  return Object.freeze(out);
+  if (Object.keys(severities).length === 0) throw new StackError('alertmanager', `${path} maps no severity to channels`);
+  const r = doc?.people_route ?? {};
+  const durations = [r.group_wait, r.group_interval, r.repeat_interval];
+  if (!Array.isArray(r.group_by) || !durations.every((d) => typeof d === 'string' && DURATION.test(d))) {
+    throw new StackError('alertmanager', `${path}: people_route needs group_by and group_wait/group_interval/repeat_interval durations`);
+  }
+  const peopleRoute = { group_by: r.group_by as string[], group_wait: r.group_wait as string, group_interval: r.group_interval as string, repeat_interval: r.repeat_interval as string };
+  return Object.freeze({ severities: Object.freeze(severities), peopleRoute: Object.freeze(peopleRoute) });
 }
 
 /** Relative to the rendered config's directory (<stack dir>/alertmanager), as Alertmanager resolves it. */
@@ -132,23 +143,16 @@ export function addPeopleRouting(
   baseConfig: string,
   receivers: PeopleReceivers,
   routing: SeverityRouting,
-  timing: PeopleRouteTiming = PEOPLE_ROUTE_TIMING,
+  timing: Partial<PeopleRouteTiming> = {},
 ): string {
   const doc: Document = parseDocument(baseConfig);
   const routes: unknown[] = [];
-  for (const [severity, channels] of Object.entries(routing)) {
+  for (const [severity, channels] of Object.entries(routing.severities)) {
     const configs = receiverConfigs(channels, receivers);
     if (Object.keys(configs).length === 0) continue;
     const name = peopleReceiverName(severity);
     doc.addIn(['receivers'], doc.createNode({ name, ...configs }));
-    routes.push({
-      receiver: name,
-      matchers: [`severity="${severity}"`],
-      group_by: ['alertname', 'model_version'],
-      group_wait: timing.groupWait,
-      group_interval: timing.groupInterval,
-      repeat_interval: timing.repeatInterval,
-    });
+    routes.push({ receiver: name, matchers: [`severity="${severity}"`], ...routing.peopleRoute, ...timing });
   }
   if (routes.length === 0) return baseConfig;
   const node = doc.createNode([{ receiver: ALERT_RECEIVER, continue: true }, ...routes]);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { StackError } from '@riskstream/shared';
 import { ASSETS_DIR, endpointOfUrl, renderTemplate, type Component, type Endpoint, type PrepareContext } from './components.ts';
 import { peopleReceivers, writeReceiverSecrets, NO_PEOPLE_RECEIVERS, type PeopleReceivers } from './alert-receivers.ts';
-import { addPeopleRouting, loadSeverityRouting, NOTIFICATIONS_TEMPLATE, PEOPLE_ROUTE_TIMING, type PeopleRouteTiming } from './alertmanager-routing.ts';
+import { addPeopleRouting, loadSeverityRouting, NOTIFICATIONS_TEMPLATE, type PeopleRouteTiming } from './alertmanager-routing.ts';
 import { devSecret, devSecretsDir } from './dev-secrets.ts';
 import { probeHttp } from './http-probe.ts';
 import type { LaunchSpec } from './process-supervisor.ts';
@@ -48,7 +48,8 @@ export function renderAlertmanagerConfig(
   template: string,
   webhookUrl: string,
   receivers: PeopleReceivers = NO_PEOPLE_RECEIVERS,
-  timing: PeopleRouteTiming = PEOPLE_ROUTE_TIMING,
+  /** Overrides of the generated people-route timing (tests that wait for a resolve). */
+  timing: Partial<PeopleRouteTiming> = {},
 ): string {
   const base = renderTemplate('alertmanager', template, { WEBHOOK_URL: webhookUrl });
   return addPeopleRouting(base, receivers, loadSeverityRouting(), timing);
