@@ -69,10 +69,14 @@ export async function readOfflineWindow(req: OfflineWindowRequest): Promise<Offl
     const available = new Set(await store.featureNames(range));
     const absentFeatures = req.monitored.filter((f) => !available.has(f));
     let scorer: BatchScorer | undefined;
-    if (archived.size === 0) {
+    // No feature column at all: no transaction file either, so nothing to score (an empty window).
+    if (archived.size === 0 && available.size > 0) {
       scorer = await req.loadScorer();
       const lacking = scorer.featureNames.filter((f) => !available.has(f));
-      if (lacking.length > 0 && available.size > 0) throw new FeatureColumnsMissingError(req.root, lacking);
+      if (lacking.length > 0) {
+        await scorer.release();
+        throw new FeatureColumnsMissingError(req.root, lacking);
+      }
     }
     try {
       return await readTransactions(store, range, req, { archived, labels, absentFeatures, scorer });

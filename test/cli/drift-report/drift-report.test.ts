@@ -24,6 +24,7 @@ import type { ReferenceProfile } from '@riskstream/shared/model';
 import { driftMonitorConfigSchema, driftSettings } from '../../../services/drift-monitor/src/config.ts';
 import { windowDrift } from '../../../services/drift-monitor/src/report/window-drift.ts';
 import { buildDriftReport } from '../../../cli/src/drift-report/drift-report.ts';
+import { FeatureColumnsMissingError } from '../../../cli/src/drift-report/drift-report-errors.ts';
 import { manifestDraft, referenceProfile, world, worldRecords } from '../../services/drift-monitor/drift-fixtures.ts';
 import { handMadeEnsemble, passingGate } from '../../services/scoring/scoring-fixtures.ts';
 import { tempDir } from '../commands/cli-io.ts';
@@ -61,7 +62,7 @@ test('drift report on archived data: this version\'s archived scores, labels joi
     for (const [date, records] of [['2026-03-01', day1], ['2026-03-02', day2]] as const) {
       await writer.writeFile('transactions', date, importFileName(`t-${date}`), transactionColumns([...FEATURES]), records.enriched.map((r) => transactionRow(stored(r), [...FEATURES], null)));
       // Another version scored the same transactions too: not this report's scores.
-      const other = records.scored.map((s) => ({ ...s, model_version: version + 1, score: 0.99 }));
+      const other = records.scored.map((s) => ({ ...s, model_version: version + 10, score: 0.99 }));
       await writer.writeFile('scores', date, importFileName(`s-${date}`), SCORE_COLUMNS, [...records.scored, ...other].map((s) => scoreRow(s, null)));
       // Labels known for every other transaction.
       await writer.writeFile('labels', date, importFileName(`l-${date}`), LABEL_COLUMNS, records.labels.filter((_, i) => i % 2 === 0).map((l) => labelRow(l, null)));
@@ -71,15 +72,16 @@ test('drift report on archived data: this version\'s archived scores, labels joi
   }
 
   const stages = new Set<string>();
-  const report = await buildDriftReport({
+  const request = {
     source: new DirectoryModelSource(join(dir, 'registry')),
-    model: { name: 'fraud', selector: 'champion' },
+    model: { name: 'fraud', selector: 'champion' as const },
     root,
     fromMs: START,
     toMs: START + 2 * DAY_MS,
     monitor: { ...monitor, minPerformanceEvents: 500 },
-    progress: (stage) => stages.add(stage),
-  });
+    progress: (stage: string) => void stages.add(stage),
+  };
+  const report = await buildDriftReport(request);
   assert.deepEqual([...stages].sort(), ['labels', 'read']);
   assert.equal(report.model.version, version);
   assert.equal(report.rows, 6000);
@@ -104,4 +106,14 @@ test('drift report on archived data: this version\'s archived scores, labels joi
   // The world's scores are calibrated: realised and estimated AUC agree.
   const o = report.performance.overall;
   assert.ok(Math.abs(o.realised.roc_auc - o.estimated.roc_auc) < 0.05, `${o.realised.roc_auc} vs ${o.estimated.roc_auc}`);
+
+  // A version without archived scores must be scored here, and the store lacks its input "amount".
+  const unscored = await registry.register('fraud', { onnx: exportOnnx(handMadeEnsemble()), manifest: manifestDraft(profile) });
+  await assert.rejects(buildDriftReport({ ...request, model: { name: 'fraud', selector: unscored } }), (err: unknown) => {
+    assert.ok(err instanceof FeatureColumnsMissingError);
+    assert.deepEqual(err.features, ['amount']);
+    assert.equal(err.code, 'NOT_FOUND');
+    assert.match(err.message, /no archived scores of the model and .* lacks its inputs amount, so it cannot be scored/);
+    return true;
+  });
 });
