@@ -21,6 +21,7 @@ export type { DependencyPatch, MissingPatch, PatchCheckOptions } from './depende
 export type { ErrorCode, AppErrorOptions, ConfigIssue, ValidationIssue } from './errors.ts';
 export { field, loadConfig, describeConfig, connectionSchema, checkConnectionConfig, serviceSchema } from './config.ts';
 export type { Field, Schema, ConfigOf, ConnectionConfig } from './config.ts';
+export { DEFAULT_VALUE_MODEL, createValueModel, loadValueModel, valueSchema, type Decision, type ValueModel, type ValueSettings } from './value/value-model.ts';
 export { createLogger } from './logger.ts';
 export type { Logger } from './logger.ts';
 export { TOPICS, TOPIC_KEYS, topicSpec, specForTopicName, valueSubject, topicNames } from './topics.ts';
