@@ -6,9 +6,9 @@
  * exactly as HistogramWindows counts a live event (slotOf per variable), so a report over a day and the
  * monitor's tumbling window over the same events give the same numbers.
  */
+import type { ReferenceProfile } from '@riskstream/shared/model';
 import { CATEGORICAL, buildBinLayout, scoreLayout, slotOf, type BinLayout } from '../bin-layout.ts';
 import { WindowEvaluation, type VerdictSettings } from '../window-evaluation.ts';
-import type { ReferenceProfile } from '@riskstream/shared/model';
 
 export interface BinShare {
   /** Human-readable bin: "(a, b]" for numerics, the category value, "missing" or "other". */
