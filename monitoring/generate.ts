@@ -4,7 +4,7 @@ import { alerts, thresholdValue } from './alerts.ts';
 import { driftDashboard } from './dashboards/drift.ts';
 import { modelDashboard } from './dashboards/model.ts';
 import { pipelineDashboard } from './dashboards/pipeline.ts';
-import { renderGrafanaAlertRules, renderGrafanaNotifications } from './grafana-alerting.ts';
+import { renderGrafanaAlertRules, renderGrafanaNotifications, renderGrafanaPeopleNotifications } from './grafana-alerting.ts';
 import { renderAlertRouting } from './notification-routing.ts';
 import { renderPrometheusRules } from './prometheus-rules.ts';
 import { durations, thresholds } from './thresholds.ts';
@@ -63,6 +63,7 @@ export function generatedFiles(): Map<string, string> {
     ['cli/stack/prometheus/alert-routing.yml', renderAlertRouting()],
     ['grafana/provisioning/alerting/riskstream-alert-rules.yml', renderGrafanaAlertRules()],
     ['grafana/provisioning/alerting/riskstream-notifications.yml', renderGrafanaNotifications()],
+    ['grafana/people-notifications/riskstream-notifications.yml', renderGrafanaPeopleNotifications()],
     ['grafana/dashboards/riskstream-pipeline.json', json(pipelineDashboard)],
     ['grafana/dashboards/riskstream-model.json', json(modelDashboard)],
     ['grafana/dashboards/riskstream-drift.json', json(driftDashboard)],
