@@ -151,11 +151,8 @@ export function writeReceiverSecrets(secretsDir: string, c: AlertReceiversConfig
   mkdirSync(secretsDir, { recursive: true, mode: 0o700 });
   for (const [name, value] of Object.entries(secretValues(c)) as [ReceiverSecret, string | undefined][]) {
     const file = join(secretsDir, RECEIVER_SECRET_FILES[name]);
-    if (value === undefined) rmSync(file, { force: true });
-    // Removed first: writeFileSync's mode applies only to a file it creates.
-    else {
-      rmSync(file, { force: true });
-      writeFileSync(file, value, { mode: 0o600 });
-    }
+    // Removed before writing too: writeFileSync's mode applies only to a file it creates.
+    rmSync(file, { force: true });
+    if (value !== undefined) writeFileSync(file, value, { mode: 0o600 });
   }
 }
