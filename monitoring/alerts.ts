@@ -330,8 +330,9 @@ export function thresholdValue(a: AlertDefinition): number {
 }
 
 /**
- * Prometheus annotation templates for an alert's evidence. `query` runs when the alert fires, so the
- * message carries the features flagged at that moment (both windows; the larger PSI), most shifted first.
+ * Prometheus annotation templates for an alert's evidence. `query` runs at each evaluation while the
+ * alert is pending or firing (one small instant query per alert), so a message carries the features
+ * flagged at that moment (both windows; the larger PSI), most shifted first.
  * Grafana's annotation templates cannot query: its messages link the drift dashboard instead.
  */
 export function evidenceAnnotations(a: AlertDefinition): Record<string, string> {

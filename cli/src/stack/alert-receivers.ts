@@ -4,7 +4,8 @@ import { field, type ConfigIssue, type ConfigOf } from '@riskstream/shared';
 
 /**
  * The receivers that reach people (Slack, PagerDuty, e-mail, a generic webhook), each enabled by its
- * environment variables; with none set, Alertmanager only posts to the riskstream alert receiver. Secrets
+ * environment variables; which severities each gets is monitoring/notification-routing.ts. With none
+ * set, Alertmanager only posts to the riskstream alert receiver. Secrets
  * (the Slack webhook URL, the PagerDuty routing key, the SMTP password, the webhook's bearer token) may
  * come from `<VAR>_FILE`; either way they are written only to <stack dir>/secrets (0600) and the rendered
  * config names those files (`*_file`, `credentials_file`), never the values.
@@ -15,13 +16,13 @@ export const PAGERDUTY_EVENTS_V2_URL = 'https://events.pagerduty.com/v2/enqueue'
 export const alertReceiversSchema = {
   alertSlackWebhookUrl: field.optionalString({
     env: 'ALERT_SLACK_WEBHOOK_URL',
-    description: 'Slack incoming-webhook URL; enables the Slack receiver (critical and warning alerts)',
+    description: 'Slack incoming-webhook URL; enables the Slack receiver',
     secret: true,
   }),
   alertSlackChannel: field.optionalString({ env: 'ALERT_SLACK_CHANNEL', description: "Slack channel to post to (default: the webhook's own channel)" }),
   alertPagerdutyRoutingKey: field.optionalString({
     env: 'ALERT_PAGERDUTY_ROUTING_KEY',
-    description: 'PagerDuty Events API v2 integration (routing) key; enables the PagerDuty receiver (critical alerts)',
+    description: 'PagerDuty Events API v2 integration (routing) key; enables the PagerDuty receiver',
     secret: true,
   }),
   alertPagerdutyUrl: field.url({
@@ -30,7 +31,7 @@ export const alertReceiversSchema = {
     protocols: ['http:', 'https:'],
     default: PAGERDUTY_EVENTS_V2_URL,
   }),
-  alertEmailTo: field.optionalString({ env: 'ALERT_EMAIL_TO', description: 'e-mail recipients (comma-separated); with FROM and SMARTHOST enables the e-mail receiver (critical and warning alerts)' }),
+  alertEmailTo: field.optionalString({ env: 'ALERT_EMAIL_TO', description: 'e-mail recipients (comma-separated); with FROM and SMARTHOST enables the e-mail receiver' }),
   alertEmailFrom: field.optionalString({ env: 'ALERT_EMAIL_FROM', description: 'sender address of alert e-mails' }),
   alertEmailSmarthost: field.optionalString({ env: 'ALERT_EMAIL_SMARTHOST', description: 'SMTP relay as host:port' }),
   alertEmailAuthUsername: field.optionalString({ env: 'ALERT_EMAIL_AUTH_USERNAME', description: 'SMTP AUTH user (PLAIN or LOGIN)' }),
@@ -38,7 +39,7 @@ export const alertReceiversSchema = {
   alertEmailRequireTls: field.bool({ env: 'ALERT_EMAIL_REQUIRE_TLS', description: 'refuse a relay that does not offer STARTTLS', default: true }),
   alertGenericWebhookUrl: field.optionalString({
     env: 'ALERT_GENERIC_WEBHOOK_URL',
-    description: 'URL posted the Alertmanager webhook JSON of every alert (no credentials in it: use the bearer token)',
+    description: "URL posted Alertmanager's webhook JSON; enables the generic webhook receiver (no credentials in it: use the bearer token)",
   }),
   alertGenericWebhookBearerToken: field.optionalString({
     env: 'ALERT_GENERIC_WEBHOOK_BEARER_TOKEN',
