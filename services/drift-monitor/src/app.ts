@@ -10,6 +10,7 @@
  * monitor does not follow trigger that reconciliation early.
  */
 import {
+  createValueModel,
   sendJson,
   type EnrichedTransaction,
   type InputMessage,
@@ -27,6 +28,8 @@ import { driftMetrics } from './drift-metrics.ts';
 import { DriftMonitor } from './drift-monitor.ts';
 import { parseFeatureSelection } from './feature-selection.ts';
 import { validateMonitorInput, type MonitorInput } from './monitor-input.ts';
+import { ValueLedger } from './value-ledger.ts';
+import { valueMetrics } from './value-metrics.ts';
 
 // For `riskstream drift report`: a past window judged with the monitor's own settings, statistics and verdicts.
 export { driftMonitorConfigSchema, checkDriftMonitorConfig, driftSettings, type DriftMonitorConfig } from './config.ts';
@@ -47,6 +50,7 @@ export interface DriftMonitorDeps {
 
 export interface DriftMonitorParts extends ServiceParts {
   readonly monitor: DriftMonitor;
+  readonly ledger: ValueLedger;
   readonly tracker: ChampionTracker;
 }
 
@@ -70,6 +74,12 @@ export async function buildDriftMonitor(ctx: ServiceContext, config: DriftMonito
     metrics,
     logger: log,
     ...(deps.now ? { now: deps.now } : {}),
+  });
+  const ledger = new ValueLedger({
+    model: createValueModel(config),
+    modelName: config.modelName,
+    joinCapacity: config.labelJoinCapacity,
+    metrics: valueMetrics(ctx.registry),
   });
   const tracker = new ChampionTracker({ source, name: config.modelName, logger: log, onChange: (next) => monitor.setChampion(next) });
   // Before the runners start: events consumed right away are compared with the champion already.
@@ -97,8 +107,14 @@ export async function buildDriftMonitor(ctx: ServiceContext, config: DriftMonito
         else labels.push(m.value as TransactionLabel);
       }
       if (enriched.length > 0) monitor.addEnriched(enriched, enrichedPartitions);
-      if (scored.length > 0) monitor.addScored(scored);
-      if (labels.length > 0) monitor.addLabels(labels);
+      if (scored.length > 0) {
+        monitor.addScored(scored);
+        ledger.addScored(scored);
+      }
+      if (labels.length > 0) {
+        monitor.addLabels(labels);
+        ledger.addLabels(labels);
+      }
       noteOffsets(monitor, messages);
       monitor.recomputeIfDue();
       return { outputs: [] };
@@ -132,6 +148,7 @@ export async function buildDriftMonitor(ctx: ServiceContext, config: DriftMonito
   return {
     runners: [lifecycle, streams],
     monitor,
+    ledger,
     tracker,
     routes: {
       'GET /v1/drift': (_req, res) => sendJson(res, 200, monitor.evidence()),

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { field, serviceSchema, TOPICS, type ConfigIssue, type ConfigOf } from '@riskstream/shared';
+import { field, serviceSchema, TOPICS, valueSchema, type ConfigIssue, type ConfigOf } from '@riskstream/shared';
 import { CORRECTIONS } from './multiple-testing.ts';
 import type { DriftSettings } from './drift-core.ts';
 
@@ -106,11 +106,13 @@ export const driftMonitorConfigSchema = {
   scoreBins: field.int({ env: 'DRIFT_SCORE_BINS', description: 'fixed score bins (logit-spaced) of the performance histograms', default: 1000, min: 10, max: 65_535 }),
   labelJoinCapacity: field.int({
     env: 'DRIFT_LABEL_JOIN_CAPACITY',
-    description: 'recent scores kept to join labels to (by transaction id); rounded up to a power of two times 8, 24 bytes each',
+    description: 'recent scores kept to join labels to (by transaction id); rounded up to a power of two times 8, 24 bytes each; the value ledger keeps a second table of its own, 34 bytes each',
     default: 262_144,
     min: 64,
     max: 1 << 26,
   }),
+  // The business value of decisions (riskstream_value_* metrics): VALUE_CURRENCY and the VALUE_* costs.
+  ...valueSchema,
 } as const;
 
 export type DriftMonitorConfig = ConfigOf<typeof driftMonitorConfigSchema>;

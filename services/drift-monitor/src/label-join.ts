@@ -24,6 +24,11 @@ export class LabelJoin {
   /** Filled by a successful `take`. */
   score = Number.NaN;
   version = 0;
+  /**
+   * The entry's slot in [0, capacity), set by `put` and by a successful `take`: a caller keeping more per
+   * score (the value ledger) keeps it in its own arrays at this index.
+   */
+  slot = -1;
 
   constructor(capacity: number) {
     let sets = 1;
@@ -53,6 +58,7 @@ export class LabelJoin {
     this.#score[slot] = score;
     this.#version[slot] = version;
     this.#seq[slot] = this.#next++;
+    this.slot = slot;
   }
 
   /** true and `score` / `version` set when the id is held; the entry is removed. */
@@ -63,6 +69,7 @@ export class LabelJoin {
       if (this.#seq[i] !== 0 && this.#fpA[i] === this.#a && this.#fpB[i] === this.#b) {
         this.score = this.#score[i]!;
         this.version = this.#version[i]!;
+        this.slot = i;
         this.#seq[i] = 0;
         return true;
       }

@@ -100,9 +100,19 @@ function outcomes(s: ValueSettings, decision: Decision, amount: number): { fraud
   }
 }
 
-/** A value model from settings already validated (loadValueModel, or a test's own). */
+/**
+ * A value model from settings already validated: loadValueModel's, or a service config whose schema spreads
+ * valueSchema (only the value settings are kept).
+ */
 export function createValueModel(settings: ValueSettings): ValueModel {
-  const s = Object.freeze({ ...settings });
+  const s: ValueSettings = Object.freeze({
+    currency: settings.currency,
+    declinePreventedShare: settings.declinePreventedShare,
+    reviewCost: settings.reviewCost,
+    falseDeclineCost: settings.falseDeclineCost,
+    falseDeclineShare: settings.falseDeclineShare,
+    chargebackCost: settings.chargebackCost,
+  });
   return Object.freeze({
     currency: s.currency,
     realised(decision: Decision, amount: number, isFraud: boolean): number {

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createIdempotentProducer, loadConfig, runService, sendRecords, type OutputRecord, type RunningService } from '@riskstream/shared';
+import { DEFAULT_VALUE_MODEL, createIdempotentProducer, loadConfig, runService, sendRecords, type OutputRecord, type RunningService } from '@riskstream/shared';
 import { ModelRegistry } from '@riskstream/training';
 import { buildDriftMonitor } from '../../../services/drift-monitor/src/app.ts';
 import { checkDriftMonitorConfig, driftMonitorConfigSchema } from '../../../services/drift-monitor/src/config.ts';
@@ -190,4 +190,36 @@ test('integration: a PROMOTED lifecycle event switches the monitored champion an
   assert.ok((await svc.metric('riskstream_messages_consumed_total', { topic: lifecycleTopic })) >= 1);
   assert.equal(await svc.metric('drift_champion_info', { model_version: String(v2), previous_version: String(v1) }), 1);
   assert.equal(await svc.metric('drift_champion_info', { model_version: String(v1) }), 0);
+});
+
+test('integration: business value per version and experiment arm, estimated at scoring and realised when labels join', async (t) => {
+  const env = await integrationEnv('drift-value');
+  t.after(() => env.cleanup());
+  const { root, registry } = await tempRegistry(t);
+  const version = await registerDriftModel(registry, referenceProfile(1), { promote: true });
+  const records = worldRecords(world(3), { count: 400, startMs: START, stepMs: STEP, idPrefix: `v-${randomUUID()}`, version });
+  // Half the traffic on an experiment's arm b (another version), half on no experiment.
+  const arms = records.scored.map((r, i) => (i % 2 === 0 ? { ...r, experiment: 'exp1', experiment_arm: 'b', model_version: version + 1 } : r));
+  await produce(env, arms.map((v) => ({ topic: 'transactionsScored', key: v.card_token, value: v })));
+  const svc = await startMonitor(t, env, root);
+  const armB = { model_version: String(version + 1), experiment: 'exp1', arm: 'b', currency: 'EUR' };
+  const none = { model_version: String(version), experiment: '', arm: '', currency: 'EUR' };
+  await waitFor('estimated value of 400 scored events', async () =>
+    (await svc.metric('riskstream_value_estimated_events_total', armB)) === 200 && (await svc.metric('riskstream_value_estimated_events_total', none)) === 200, 90_000);
+  await produce(env, labels(records));
+  await waitFor('realised value of 400 labelled events', async () =>
+    (await svc.metric('riskstream_value_realised_events_total', armB)) === 200 && (await svc.metric('riskstream_value_realised_events_total', none)) === 200, 60_000);
+
+  const net = async (kind: string, labels: Record<string, string>) =>
+    (await svc.metric(`riskstream_value_${kind}_benefit_total`, labels)) - (await svc.metric(`riskstream_value_${kind}_cost_total`, labels));
+  const want = (even: boolean, value: (i: number) => number) => arms.reduce((s, _, i) => ((i % 2 === 0) === even ? s + value(i) : s), 0);
+  const realised = (i: number) => DEFAULT_VALUE_MODEL.realised(arms[i]!.decision, arms[i]!.amount, records.labels[i]!.is_fraud);
+  const expected = (i: number) => DEFAULT_VALUE_MODEL.expected(arms[i]!.decision, arms[i]!.amount, arms[i]!.score);
+  // The /metrics text prints doubles to about 15 significant digits.
+  const close = (a: number, b: number) => assert.ok(Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(b)), `${a} vs ${b}`);
+  close(await net('realised', armB), want(true, realised));
+  close(await net('realised', none), want(false, realised));
+  close(await net('estimated', armB), want(true, expected));
+  close(await net('estimated', none), want(false, expected));
+  assert.ok(want(true, realised) !== 0, 'the fixture has declines or reviews');
 });
