@@ -8,6 +8,7 @@ import { NOTIFICATIONS_TEMPLATE } from '../../cli/src/stack/alertmanager-routing
 import { ASSETS_DIR } from '../../cli/src/stack/components.ts';
 import { renderAlertmanagerConfig, renderNotificationTemplate } from '../../cli/src/stack/prometheus.ts';
 import { loadStackConfig } from '../../cli/src/stack/stack-config.ts';
+import { waitFor } from '../support/child-service.ts';
 import { startHttpSink, type HttpSink } from '../support/http-sink.ts';
 import { hasAlertmanager, startPrivateAlertmanager, type PostedAlert, type PrivateAlertmanager } from '../support/private-alertmanager.ts';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
@@ -59,7 +60,7 @@ interface Fixture {
   config: string;
 }
 
-async function setUp(): Promise<Fixture> {
+async function setUp(overrides: Record<string, string | undefined> = {}): Promise<Fixture> {
   const sink = await startHttpSink();
   const smtp = await startSmtpSink();
   const stack = loadStackConfig({
@@ -78,6 +79,7 @@ async function setUp(): Promise<Fixture> {
     ALERT_GENERIC_WEBHOOK_URL: `${sink.url}/generic`,
     ALERT_GENERIC_WEBHOOK_BEARER_TOKEN: SECRETS.webhookToken,
     ALERT_RUNBOOK_BASE_URL: RUNBOOK_BASE,
+    ...overrides,
   });
   const receivers = peopleReceivers(stack);
   // Short group intervals so a resolve is sent within seconds; everything else is what `stack up` renders.
@@ -91,7 +93,7 @@ async function setUp(): Promise<Fixture> {
     secrets: {
       'alertmanager-webhook-token': SECRETS.receiverToken,
       [RECEIVER_SECRET_FILES.slackWebhookUrl]: stack.alertSlackWebhookUrl!,
-      [RECEIVER_SECRET_FILES.pagerdutyRoutingKey]: SECRETS.routingKey,
+      [RECEIVER_SECRET_FILES.pagerdutyRoutingKey]: stack.alertPagerdutyRoutingKey ?? '',
       [RECEIVER_SECRET_FILES.emailAuthPassword]: SECRETS.emailPassword,
       [RECEIVER_SECRET_FILES.genericWebhookBearerToken]: SECRETS.webhookToken,
     },
@@ -222,4 +224,14 @@ test('amtool check-config accepts the rendered config with every receiver enable
   assert.equal(r.status, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /4 receivers/);
   assert.match(r.stdout, /1 templates/);
+});
+
+test('by default the e-mail receiver refuses a relay without STARTTLS: nothing is sent, no password in clear', { skip: !hasAlertmanager() && 'prometheus-alertmanager not installed' }, async (t) => {
+  const f = await setUp({ ALERT_EMAIL_REQUIRE_TLS: undefined });
+  t.after(() => tearDown(f));
+  await f.am.postAlerts([warning]);
+  // Slack of the same route is delivered, so the route was flushed and the e-mail attempt made.
+  await f.sink.waitFor(SLACK_PATH, 1);
+  await waitFor('the STARTTLS refusal in the Alertmanager log', () => /STARTTLS/.test(f.am.log()), 30_000);
+  assert.deepEqual(f.smtp.mails, []);
 });
