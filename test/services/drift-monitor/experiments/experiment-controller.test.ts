@@ -1,0 +1,124 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Registry } from 'prom-client';
+import { DEFAULT_VALUE_MODEL, ValidationError, type Decision } from '@riskstream/shared';
+import { createRng } from '../../../../training/src/random.ts';
+import { ExperimentController, type ExperimentPlan } from '../../../../services/drift-monitor/src/experiments/experiment-controller.ts';
+import { experimentMetrics, publishExperimentMetrics } from '../../../../services/drift-monitor/src/experiments/experiment-metrics.ts';
+import type { BanditSettings } from '../../../../services/drift-monitor/src/experiments/thompson.ts';
+
+const PLAN: ExperimentPlan = { name: 'exp1', mode: 'bandit', arms: [{ arm: 'champion' }, { arm: 'v7' }], weights: [0.9, 0.1] };
+const SETTINGS: BanditSettings = {
+  maxShare: 0.5,
+  minEvents: 500,
+  floorShare: 0.05,
+  stopMargin: 0.1,
+  stopConfidence: 0.99,
+  estimateWeight: 0.5,
+  priorEvents: 1,
+  draws: 2000,
+};
+const POLICY = { intervalMs: 60_000, everyEvents: 1000, minChange: 0.02 };
+
+function controller(plan = PLAN, settings = SETTINGS): ExperimentController {
+  return new ExperimentController(plan, settings, POLICY, { valueModel: DEFAULT_VALUE_MODEL, rng: createRng(1), pendingCapacity: 10_000 });
+}
+
+let id = 0;
+const scored = (arm: string, decision: Decision, score: number, experiment = 'exp1') => ({
+  transaction_id: `t${++id}`,
+  experiment,
+  experiment_arm: arm,
+  amount: 100,
+  score,
+  decision,
+});
+
+test('counts only its own experiment\'s known arms, once per transaction; labels settle their event once', () => {
+  const c = controller();
+  const r = scored('v7', 'DECLINE', 0.9);
+  assert.equal(c.onScored(r), true);
+  assert.equal(c.onScored(r), false, 'a redelivered score');
+  assert.equal(c.onScored(scored('v7', 'APPROVE', 0.1, 'other')), false);
+  assert.equal(c.onScored(scored('v9', 'APPROVE', 0.1)), false);
+  assert.equal(c.onScored({ ...scored('v7', 'APPROVE', 0.1), experiment: null }), false);
+  assert.equal(c.duplicates, 1);
+  assert.equal(c.unknownArm, 1);
+  assert.equal(c.onLabel({ transaction_id: r.transaction_id, is_fraud: true }), true);
+  assert.equal(c.onLabel({ transaction_id: r.transaction_id, is_fraud: true }), false);
+  assert.equal(c.unmatchedLabels, 1);
+  const [, v7] = c.snapshot();
+  assert.equal(v7!.events, 1);
+  assert.equal(v7!.labelled.n, 1);
+  assert.equal(v7!.realised.tp, 1);
+});
+
+test('decides on the interval or after everyEvents, publishes only material changes, and stops a bad arm once', () => {
+  const c = controller();
+  // Before anything: the first evaluation runs, with no evidence both arms get equal chances; v7's share
+  // moves from the plan's 0.1 to its cap (0.5): a material change.
+  const first = c.decide(0);
+  assert.ok(first, 'first decision');
+  assert.ok(Math.abs(first.weights[1]! - 0.5) < 0.05);
+  assert.equal(c.decide(1000), undefined, 'neither the interval nor the event count has passed');
+
+  // The champion declines frauds and approves good transactions; v7 declines good customers.
+  for (let i = 0; i < 2000; i++) {
+    const fraud = i % 20 === 0;
+    const a = scored('champion', fraud ? 'DECLINE' : 'APPROVE', fraud ? 0.9 : 0.02);
+    const b = scored('v7', fraud ? 'APPROVE' : i % 3 === 0 ? 'DECLINE' : 'APPROVE', fraud ? 0.3 : i % 3 === 0 ? 0.2 : 0.05);
+    c.onScored(a);
+    c.onScored(b);
+    c.onLabel({ transaction_id: a.transaction_id, is_fraud: fraud });
+    c.onLabel({ transaction_id: b.transaction_id, is_fraud: fraud });
+  }
+  const d = c.decide(2000);
+  assert.ok(d, 'the event count triggers a decision');
+  assert.equal(d.stops.length, 1);
+  assert.equal(d.stops[0]!.arm, 'v7');
+  assert.deepEqual(d.weights, [1, 0]);
+  assert.deepEqual([...c.stopped], ['v7']);
+  // Nothing new: no decision, even after the interval.
+  assert.equal(c.decide(2000 + POLICY.intervalMs), undefined);
+  assert.deepEqual(c.weights, [1, 0]);
+});
+
+test('a split experiment is measured but never reweighted', () => {
+  const c = controller({ ...PLAN, mode: 'split', weights: [0.5, 0.5] });
+  c.onScored(scored('v7', 'APPROVE', 0.1));
+  assert.equal(c.decide(0), undefined);
+  assert.deepEqual(c.weights, [0.5, 0.5]);
+  assert.equal(c.snapshot()[1]!.events, 1);
+});
+
+test('refuses invalid settings with a typed error naming each problem', () => {
+  assert.throws(
+    () => controller({ ...PLAN, weights: [1] }, { ...SETTINGS, floorShare: 0.9 }),
+    (err: unknown) =>
+      err instanceof ValidationError &&
+      err.issues.some((i) => i.problem.startsWith('floorShare must be in')) &&
+      err.issues.some((i) => i.problem === '1 weights for 2 arms'),
+  );
+});
+
+test('metrics: per-arm series of the experiment, rewritten on each publish', async () => {
+  const registry = new Registry();
+  const m = experimentMetrics(registry);
+  const c = controller();
+  const r = scored('v7', 'DECLINE', 0.9);
+  c.onScored(r);
+  c.onScored(scored('champion', 'APPROVE', 0.01));
+  c.onLabel({ transaction_id: r.transaction_id, is_fraud: true });
+  c.decide(0);
+  publishExperimentMetrics(m, [c.view()]);
+  const text = await registry.metrics();
+  assert.match(text, /drift_experiment_arm_events\{experiment="exp1",arm="v7"\} 1/);
+  assert.match(text, /drift_experiment_arm_decisions\{experiment="exp1",arm="v7",decision="DECLINE"\} 1/);
+  assert.match(text, /drift_experiment_arm_precision\{experiment="exp1",arm="v7",source="realised"\} 1/);
+  assert.match(text, /drift_experiment_arm_value\{experiment="exp1",arm="v7",source="realised"\} 115/);
+  assert.match(text, /drift_experiment_arm_weight\{experiment="exp1",arm="champion"\} 0\.\d+/);
+  assert.match(text, /drift_experiment_arm_probability_best\{experiment="exp1",arm="v7"\}/);
+  assert.match(text, /drift_experiment_arm_stopped\{experiment="exp1",arm="v7"\} 0/);
+  publishExperimentMetrics(m, []);
+  assert.doesNotMatch(await registry.metrics(), /experiment="exp1"/);
+});
