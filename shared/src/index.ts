@@ -21,7 +21,8 @@ export type { DependencyPatch, MissingPatch, PatchCheckOptions } from './depende
 export type { ErrorCode, AppErrorOptions, ConfigIssue, ValidationIssue } from './errors.ts';
 export { field, loadConfig, describeConfig, connectionSchema, checkConnectionConfig, serviceSchema } from './config.ts';
 export type { Field, Schema, ConfigOf, ConnectionConfig } from './config.ts';
-export { DEFAULT_VALUE_MODEL, createValueModel, loadValueModel, valueSchema, type Decision, type ValueModel, type ValueSettings } from './value/value-model.ts';
+export { DEFAULT_VALUE_MODEL, DEFAULT_VALUE_SETTINGS, createValueModel, loadValueModel, valueSchema, valueSettingsOf, type Decision, type ValueModel, type ValueSettings } from './value/value-model.ts';
+export { decisionAt } from './value/decision-rule.ts';
 export { createLogger } from './logger.ts';
 export type { Logger } from './logger.ts';
 export { TOPICS, TOPIC_KEYS, topicSpec, specForTopicName, valueSubject, topicNames } from './topics.ts';

@@ -100,19 +100,21 @@ function outcomes(s: ValueSettings, decision: Decision, amount: number): { fraud
   }
 }
 
-/**
- * A value model from settings already validated: loadValueModel's, or a service config whose schema spreads
- * valueSchema (only the value settings are kept).
- */
-export function createValueModel(settings: ValueSettings): ValueModel {
-  const s: ValueSettings = Object.freeze({
-    currency: settings.currency,
-    declinePreventedShare: settings.declinePreventedShare,
-    reviewCost: settings.reviewCost,
-    falseDeclineCost: settings.falseDeclineCost,
-    falseDeclineShare: settings.falseDeclineShare,
-    chargebackCost: settings.chargebackCost,
+/** Only the value settings of a config whose schema spreads valueSchema (plain data, frozen). */
+export function valueSettingsOf(config: ValueSettings): ValueSettings {
+  return Object.freeze({
+    currency: config.currency,
+    declinePreventedShare: config.declinePreventedShare,
+    reviewCost: config.reviewCost,
+    falseDeclineCost: config.falseDeclineCost,
+    falseDeclineShare: config.falseDeclineShare,
+    chargebackCost: config.chargebackCost,
   });
+}
+
+/** A value model from settings already validated: loadValueModel's, a service config's (valueSchema spread in), a test's. */
+export function createValueModel(settings: ValueSettings): ValueModel {
+  const s = valueSettingsOf(settings);
   return Object.freeze({
     currency: s.currency,
     realised(decision: Decision, amount: number, isFraud: boolean): number {
@@ -133,5 +135,8 @@ export function loadValueModel(env: NodeJS.ProcessEnv = process.env): ValueModel
   return createValueModel(loadConfig(valueSchema, env));
 }
 
+/** Every VALUE_* default. */
+export const DEFAULT_VALUE_SETTINGS: ValueSettings = valueSettingsOf(loadConfig(valueSchema, {}));
+
 /** The model with every default: what the value model is when no VALUE_* variable is set. */
-export const DEFAULT_VALUE_MODEL: ValueModel = loadValueModel({});
+export const DEFAULT_VALUE_MODEL: ValueModel = createValueModel(DEFAULT_VALUE_SETTINGS);

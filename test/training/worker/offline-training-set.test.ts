@@ -13,7 +13,8 @@ const T0 = Date.parse('2025-03-01T00:00:00.000Z');
 const WINDOW = trainingWindow(T0 + 10 * DAY, T0 + 30 * DAY, { windowDays: 10, holdoutDays: 3, labelDelayDays: 2 });
 
 function tx(id: string, t: number, features: Record<string, number | null> | undefined): Record<string, unknown> {
-  return { transaction_id: id, event_time: t, card_token: `card-${id.slice(0, 1)}`, terminal_id: 't1', amount: 10, currency: 'EUR', channel: 'pos', ...(features ? { features } : {}) };
+  // The amount tells the rows apart (the value gate reads it per row).
+  return { transaction_id: id, event_time: t, card_token: `card-${id.slice(0, 1)}`, terminal_id: 't1', amount: 10 + id.charCodeAt(0) - 97, currency: 'EUR', channel: 'pos', ...(features ? { features } : {}) };
 }
 
 function label(id: string, t: number, fraud: boolean, labelledAt: number): Record<string, unknown> {
@@ -106,4 +107,10 @@ test('an empty range gives an empty set and a rejection, not an error', async (t
   const reasons = sufficiencyProblems(set, { minTrainFrauds: 1, minHoldoutFrauds: 1 }, empty);
   assert.equal(reasons.length, 2);
   assert.match(reasons[0]!, /^only 0 frauds among 0 transactions in the training range/);
+});
+
+test('the transaction amount of every row is kept (currency units, in row order) for the value gate', async (t) => {
+  const set = await buildOfflineTrainingSet({ store: await store(t), window: WINDOW, featureNames: ['F1', 'F2'], unlabelled: 'genuine' });
+  // Rows in event-time order: a1, h1, b1, c1 | d1, e1.
+  assert.deepEqual([...set.data.amounts!], [10, 17, 11, 12, 13, 14]);
 });

@@ -13,7 +13,7 @@ import { ModelRegistry } from '@riskstream/training';
 import { JsonlOfflineStore } from '../../../training/src/data/offline-store.ts';
 import { runChallengerJob } from '../../../training/src/worker/challenger-job.ts';
 import type { ChallengerRunner } from '../../../training/src/worker/challenger-thread.ts';
-import { trainerConfigSchema, trainerSettings } from '../../../training/src/worker/config.ts';
+import { checkTrainerConfig, trainerConfigSchema, trainerSettings } from '../../../training/src/worker/config.ts';
 import { RunJournal } from '../../../training/src/worker/run-journal.ts';
 import { Trainer, lifecycleEventId } from '../../../training/src/worker/trainer.ts';
 import { trainerMetrics } from '../../../training/src/worker/trainer-metrics.ts';
@@ -103,6 +103,32 @@ test('a challenger that is no better is registered, then REJECTED with the numbe
   const aliases = await h.registry.aliases('fraud');
   assert.equal(aliases.champion, 1);
   assert.equal(aliases.challenger, undefined, 'a rejected challenger does not shadow');
+});
+
+test('GATE_METRIC=value: the gate compares the business value of both models\' decisions on the holdout, in VALUE_CURRENCY', async (t) => {
+  const world = await trainerWorld(t);
+  const h = await harness(world, { env: { GATE_METRIC: 'value', GATE_MARGIN: '0', VALUE_CURRENCY: 'USD' } });
+  await h.trainer.handle(request({ event_id: 'r-value', range_end: world.end }), CTX);
+  assert.equal(h.events[0]!.action, 'REGISTERED');
+  const verdict = h.events[1]!;
+  assert.match(verdict.reasons[0]!, /^value -?[\d.]+ USD vs champion v1 -?[\d.]+ USD: delta [+-][\d.]+ USD, 95% CI \[-?[\d.]+ USD, -?[\d.]+ USD\] (clears|does not clear) margin 0$/);
+  const v2 = await h.registry.get('fraud', 2);
+  const gate = (v2.manifest.trainingConfig as { gateResult: { metric: string; currency: string; challenger: number; champion: number; delta: number } }).gateResult;
+  assert.equal(gate.metric, 'value');
+  assert.equal(gate.currency, 'USD');
+  assert.ok(Math.abs(gate.challenger - gate.champion - gate.delta) < 1e-6);
+  // A stronger model on the same frauds saves more than the weak champion.
+  assert.ok(gate.challenger > 0 && gate.challenger !== gate.champion, JSON.stringify(gate));
+});
+
+test('GATE_MARGIN above 1 is refused for roc_auc and average_precision, allowed (currency) for value', () => {
+  assert.throws(() => loadConfig(trainerConfigSchema, { GATE_MARGIN: '25' }, checkTrainerConfig), /GATE_MARGIN: must be <= 1 with GATE_METRIC=roc_auc/);
+  const c = loadConfig(trainerConfigSchema, { GATE_METRIC: 'value', GATE_MARGIN: '25', VALUE_REVIEW_COST: '4' }, checkTrainerConfig);
+  const gate = trainerSettings(c).gate;
+  assert.equal(gate.margin, 25);
+  assert.equal(gate.value?.reviewCost, 4);
+  assert.equal(gate.value?.currency, 'EUR');
+  assert.equal(trainerSettings(loadConfig(trainerConfigSchema, {})).gate.value, undefined);
 });
 
 test('too little data is a REJECTED naming the champion that stays, not a crash', async (t) => {

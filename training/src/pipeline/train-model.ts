@@ -9,8 +9,8 @@
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ModelError, type Logger } from '@riskstream/shared';
-import type { JsonValue, ModelManifest } from '@riskstream/shared/model';
+import { ModelError, type Logger, type ValueSettings } from '@riskstream/shared';
+import type { DecisionThresholds, JsonValue, ModelManifest } from '@riskstream/shared/model';
 import type { ManifestDraft } from '../registry/model-registry.ts';
 import { predictBatch } from '@riskstream/shared/model';
 import { assertDataOk, checkData } from '../build/data-checks.ts';
@@ -28,6 +28,7 @@ import { trainLogisticRegression } from '../models/logistic-regression.ts';
 import { modelMargins } from '../models/margins.ts';
 import { evaluateGate, type GateMetric, type GateResult } from '../registry/promotion-gate.ts';
 import type { ModelRegistry } from '../registry/model-registry.ts';
+import { valueGateInput } from '../registry/value-gate.ts';
 import { compareEvaluations, evaluateScores, type Evaluation } from '../report/evaluation.ts';
 import { renderReport } from '../report/html-report.ts';
 import { searchGbdt } from '../search.ts';
@@ -43,6 +44,8 @@ export interface TrainingData {
   readonly testIndex: Uint32Array;
   /** Per dataset row (simulator): day and card, for card precision@100. */
   readonly cards?: { readonly day: Int32Array; readonly card: Int32Array };
+  /** Per dataset row: the transaction amount in currency units (the gate's value metric; else TX_AMOUNT). */
+  readonly amounts?: Float64Array;
   /** Where the data came from, recorded in the manifest. */
   readonly source: JsonValue;
   /** Keep dataset.group on one side of the inner validation split (entities that repeat). */
@@ -51,10 +54,12 @@ export interface TrainingData {
 
 export interface GateSettings {
   readonly metric: GateMetric;
-  /** Minimum improvement over the champion, in metric units. */
+  /** Minimum improvement over the champion, in metric units (currency units for value). */
   readonly margin: number;
   readonly iterations: number;
   readonly confidence: number;
+  /** The value model's settings, for metric value (default: DEFAULT_VALUE_MODEL's). */
+  readonly value?: ValueSettings;
 }
 
 export interface TrainOptions {
@@ -188,6 +193,7 @@ export async function trainModel(data: TrainingData, options: TrainOptions): Pro
     margin: gateSettings.margin,
     bootstrap: { iterations: gateSettings.iterations, seed: options.seed, confidence: gateSettings.confidence },
     onnxLoads: true,
+    value: gateSettings.metric === 'value' ? valueGateInput(gateSettings, data, thresholds, champion?.thresholds) : undefined,
   });
   progress('evaluate', 3, 3);
 
@@ -305,7 +311,7 @@ async function championScores(
   name: string,
   featureNames: readonly string[],
   test: Dataset,
-): Promise<{ scores: Float32Array; version: number } | undefined> {
+): Promise<{ scores: Float32Array; version: number; thresholds: DecisionThresholds } | undefined> {
   const aliases = await registry.aliases(name);
   if (aliases.champion === undefined) return undefined;
   const entry = await registry.get(name, 'champion');
@@ -314,7 +320,7 @@ async function championScores(
   const loaded = await loadOnnxModel(await registry.readOnnx(entry), { featureNames });
   const scores = await scoreRows(loaded.session, loaded.featureNames, test.x, test.rows);
   await loaded.session.release();
-  return { scores, version: entry.version };
+  return { scores, version: entry.version, thresholds: entry.manifest.thresholds };
 }
 
 async function writeOutputs(

@@ -19,6 +19,7 @@ import { loadOnnxModel, onnxLoads, scoreRows } from '../export/onnx-session.ts';
 import { trainModel, type GateSettings, type Progress, type TrainingData } from '../pipeline/train-model.ts';
 import type { ManifestDraft } from '../registry/model-registry.ts';
 import { evaluateGate, type GateResult } from '../registry/promotion-gate.ts';
+import { valueGateInput } from '../registry/value-gate.ts';
 import { compareEvaluations, evaluateScores, type Evaluation } from '../report/evaluation.ts';
 import { escapeHtml } from '../report/html-escape.ts';
 import { gateReasons } from './decision-reasons.ts';
@@ -81,6 +82,7 @@ export async function runChallengerJob(input: ChallengerJobInput, progress: Prog
     margin: input.gate.margin,
     bootstrap: { iterations: input.gate.iterations, seed: input.seed, confidence: input.gate.confidence },
     onnxLoads: loads,
+    value: input.gate.metric === 'value' ? valueGateInput(input.gate, data, outcome.manifest.thresholds, champion?.thresholds) : undefined,
   });
   progress('compare', 2, 2);
 

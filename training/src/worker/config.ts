@@ -1,7 +1,8 @@
 import { join } from 'node:path';
-import { DEFAULT_MODEL_SERVER_URL, field, serviceSchema, type ConfigIssue, type ConfigOf } from '@riskstream/shared';
+import { DEFAULT_MODEL_SERVER_URL, field, serviceSchema, valueSchema, valueSettingsOf, type ConfigIssue, type ConfigOf } from '@riskstream/shared';
 import { TERMINAL_DELAY_DAYS } from '@riskstream/shared/features';
 import { DEFAULT_GATE } from '../pipeline/train-model.ts';
+import { GATE_METRICS } from '../registry/promotion-gate.ts';
 import type { TrainerSettings } from './trainer.ts';
 
 /** <repo>/.riskstream/registry, where `riskstream train` registers models (training/src/worker -> repo). */
@@ -64,11 +65,16 @@ export const trainerConfigSchema = {
   searchTrials: field.int({ env: 'TRAINER_SEARCH_TRIALS', description: 'hyperparameter search trials (successive halving); 0 trains the tuned defaults', default: 0, min: 0, max: 1000 }),
   gateMetric: field.oneOf({
     env: 'GATE_METRIC',
-    description: 'metric the promotion gate compares',
-    values: ['roc_auc', 'average_precision'] as const,
+    description: 'criterion the promotion gate compares on the holdout: roc_auc, average_precision, or value (total business value of each model\'s decisions at its own thresholds, VALUE_* settings, in VALUE_CURRENCY)',
+    values: GATE_METRICS,
     default: DEFAULT_GATE.metric,
   }),
-  gateMargin: field.number({ env: 'GATE_MARGIN', description: 'minimum improvement over the champion, in metric units', default: DEFAULT_GATE.margin, min: 0, max: 1 }),
+  gateMargin: field.number({
+    env: 'GATE_MARGIN',
+    description: 'minimum improvement over the champion, in metric units (at most 1 for roc_auc and average_precision; VALUE_CURRENCY over the holdout for value)',
+    default: DEFAULT_GATE.margin,
+    min: 0,
+  }),
   gateIterations: field.int({ env: 'GATE_BOOTSTRAP_ITERATIONS', description: 'paired bootstrap resamples of the gate', default: DEFAULT_GATE.iterations, min: 100, max: 100_000 }),
   gateConfidence: field.number({ env: 'GATE_CONFIDENCE', description: 'two-sided confidence level of the gate\'s bootstrap interval', default: DEFAULT_GATE.confidence, min: 0.5, max: 0.999 }),
   shadowPeriodMs: field.int({
@@ -77,6 +83,8 @@ export const trainerConfigSchema = {
     default: 0,
     min: 0,
   }),
+  // The value model of GATE_METRIC=value.
+  ...valueSchema,
 } as const;
 
 export type TrainerConfig = ConfigOf<typeof trainerConfigSchema>;
@@ -91,6 +99,9 @@ export function checkTrainerConfig(c: TrainerConfig): ConfigIssue[] {
       field: 'TRAINER_WINDOW_DAYS',
       problem: `must exceed TRAINER_HOLDOUT_DAYS + TRAINER_LABEL_DELAY_DAYS (${c.holdoutDays} + ${c.labelDelayDays}) so some days are left to train on, got ${c.windowDays}`,
     });
+  }
+  if (c.gateMetric !== 'value' && c.gateMargin > 1) {
+    issues.push({ field: 'GATE_MARGIN', problem: `must be <= 1 with GATE_METRIC=${c.gateMetric} (a ${c.gateMetric} difference), got ${c.gateMargin}` });
   }
   const features = parseFeatureList(c.features);
   if (features !== undefined && (features.length === 0 || !features.every((f) => FEATURE_NAME.test(f)) || new Set(features).size !== features.length)) {
@@ -115,7 +126,13 @@ export function trainerSettings(c: TrainerConfig): TrainerSettings {
     ...(features ? { features } : {}),
     seed: c.seed,
     searchTrials: c.searchTrials,
-    gate: { metric: c.gateMetric, margin: c.gateMargin, iterations: c.gateIterations, confidence: c.gateConfidence },
+    gate: {
+      metric: c.gateMetric,
+      margin: c.gateMargin,
+      iterations: c.gateIterations,
+      confidence: c.gateConfidence,
+      ...(c.gateMetric === 'value' ? { value: valueSettingsOf(c) } : {}),
+    },
     shadowPeriodMs: c.shadowPeriodMs,
     modelServerUrl: c.modelServerUrl,
   };

@@ -7,19 +7,23 @@
 import type { GateSettings } from '../pipeline/train-model.ts';
 import type { GateResult } from '../registry/promotion-gate.ts';
 
-const METRIC_LABELS: Record<GateResult['metric'], string> = { roc_auc: 'AUC', average_precision: 'AP' };
+const METRIC_LABELS: Record<GateResult['metric'], string> = { roc_auc: 'AUC', average_precision: 'AP', value: 'value' };
 
-function fmt(v: number, signed = false): string {
-  if (!Number.isFinite(v)) return 'n/a';
-  const s = v.toFixed(4);
-  return signed && v >= 0 ? `+${s}` : s;
+/** Metric values to 4 decimals; value (currency) to cents with its currency. */
+function formatter(gate: GateResult): (v: number, signed?: boolean) => string {
+  return (v, signed = false) => {
+    if (!Number.isFinite(v)) return 'n/a';
+    const s = gate.currency ? `${v.toFixed(2)} ${gate.currency}` : v.toFixed(4);
+    return signed && v >= 0 ? `+${s}` : s;
+  };
 }
 
 /** One line summarising the gate: both metrics, the delta, its interval and the margin it had to clear. */
 export function gateHeadline(gate: GateResult, settings: GateSettings, championVersion: number | undefined): string {
   const label = METRIC_LABELS[gate.metric];
+  const fmt = formatter(gate);
   if (!Number.isFinite(gate.challenger)) return `${label}: the challenger could not be evaluated (${gate.reasons.join('; ')})`;
-  const against = gate.hasChampion ? `champion${championVersion !== undefined ? ` v${championVersion}` : ''}` : 'no-skill baseline';
+  const against = gate.hasChampion ? `champion${championVersion !== undefined ? ` v${championVersion}` : ''}` : gate.metric === 'value' ? 'approve-everything baseline' : 'no-skill baseline';
   const margin = gate.hasChampion ? settings.margin : 0;
   const pct = `${Math.round(settings.confidence * 100)}%`;
   const verdict = gate.promote ? 'clears' : 'does not clear';

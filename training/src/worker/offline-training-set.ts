@@ -77,6 +77,7 @@ export async function buildOfflineTrainingSet(o: OfflineTrainingSetOptions): Pro
   const ids: string[] = [];
   // Epoch ms need float64: float32 would round them to about two minutes.
   const eventTime = new Column((n) => new Float64Array(n));
+  const amount = new Column((n) => new Float64Array(n));
   const cardIds = new Map<string, number>();
   const card: number[] = [];
   const label: number[] = [];
@@ -106,6 +107,7 @@ export async function buildOfflineTrainingSet(o: OfflineTrainingSetOptions): Pro
       }
       ids.push(id);
       eventTime.push(batch.event_time[i]!);
+      amount.push(batch.amount[i]!);
       label.push(y);
       card.push(cardIndex(cardIds, batch, i));
       names.forEach((n, j) => {
@@ -124,6 +126,7 @@ export async function buildOfflineTrainingSet(o: OfflineTrainingSetOptions): Pro
 
   const holdoutFrom = window.holdout.from.getTime();
   const y = new Uint8Array(rows);
+  const amounts = new Float64Array(rows);
   const group = new Int32Array(rows);
   const day = new Int32Array(rows);
   const train: number[] = [];
@@ -132,6 +135,7 @@ export async function buildOfflineTrainingSet(o: OfflineTrainingSetOptions): Pro
   let holdoutFrauds = 0;
   order.forEach((src, r) => {
     y[r] = label[src]!;
+    amounts[r] = amount.values[src]!;
     group[r] = card[src]!;
     day[r] = Math.floor(t[src]! / DAY_MS);
     if (t[src]! < holdoutFrom) {
@@ -169,6 +173,7 @@ export async function buildOfflineTrainingSet(o: OfflineTrainingSetOptions): Pro
       trainIndex: Uint32Array.from(train),
       testIndex: Uint32Array.from(test),
       cards: { day, card: group },
+      amounts,
       grouped: true,
       source: {
         kind: 'offline-store',
