@@ -2,7 +2,7 @@
  * `riskstream models serve`: the registry directory, read-only over HTTP, for scoring instances on
  * machines that do not share its filesystem (they use HttpModelSource). Exactly three routes:
  *
- *   GET /v1/models/:name/aliases                    { champion?, challenger? }
+ *   GET /v1/models/:name/aliases                    { champion?, challenger?, experiment? }
  *   GET /v1/models/:name/:version/manifest.json     the validated manifest
  *   GET /v1/models/:name/:version/model.onnx        the ONNX bytes, sha256-checked before sending
  *

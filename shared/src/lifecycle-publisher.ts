@@ -15,6 +15,7 @@ import type { Producer, Transaction } from 'kafkajs';
 import type { PipelineMetrics } from './metrics.ts';
 import { sendRecords, type OutputRecord } from './producer.ts';
 import type { TopicCodec } from './schema-registry.ts';
+import { experimentRecord, type ExperimentSpec } from './model/experiment.ts';
 import type { LifecycleAction, ModelLifecycleEvent } from './topic-records.ts';
 
 /** Where `riskstream models serve` listens by default; MODEL_SERVER_URL overrides it. */
@@ -40,6 +41,8 @@ export interface LifecycleAnnouncement {
   readonly eventId?: string;
   /** Epoch ms; defaults to now. */
   readonly at?: number;
+  /** EXPERIMENT_* and ARM_WEIGHTS: the experiment as it is after the event. */
+  readonly experiment?: ExperimentSpec;
 }
 
 /** The model server route of one version's ONNX file. */
@@ -59,6 +62,7 @@ export function lifecycleEvent(a: LifecycleAnnouncement, modelServerUrl: string 
     artifact_uri: hasArtifact ? artifactUri(modelServerUrl, a.model.name, a.model.version) : '',
     reasons: [...a.reasons],
     at: a.at ?? Date.now(),
+    experiment: a.experiment ? experimentRecord(a.experiment) : null,
   };
 }
 

@@ -58,6 +58,9 @@ export interface ScoredTransaction {
   readonly latency_ms: number;
   readonly challenger_score: number | null;
   readonly challenger_version: number | null;
+  /** The live experiment and arm that decided (model_version is the arm's); absent or null outside one. */
+  readonly experiment?: string | null;
+  readonly experiment_arm?: string | null;
   /**
    * Absent (false) unless the features were not the full history: the decision API answered with
    * default features (fail-open), or the enriched record was features_degraded.
@@ -100,7 +103,21 @@ export interface RetrainRequested {
   readonly created_at: number;
 }
 
-export type LifecycleAction = 'REGISTERED' | 'PROMOTED' | 'REJECTED' | 'ROLLED_BACK' | 'SHADOW_STARTED';
+export type LifecycleAction =
+  | 'REGISTERED' | 'PROMOTED' | 'REJECTED' | 'ROLLED_BACK' | 'SHADOW_STARTED'
+  | 'EXPERIMENT_STARTED' | 'ARM_WEIGHTS' | 'EXPERIMENT_STOPPED';
+
+/** The lifecycle event's experiment (shared/src/model/experiment.ts has the spec and the conversions). */
+export interface ExperimentRecord {
+  readonly name: string;
+  readonly mode: 'split' | 'bandit';
+  readonly arms: readonly { readonly arm: string; readonly version: number }[];
+  readonly weights: readonly number[];
+  readonly max_share: number;
+  readonly min_events: number;
+  /** epoch ms */
+  readonly started_at: number;
+}
 
 /** models.lifecycle.v1 (schemas/model-lifecycle.avsc): scoring hot-swaps on PROMOTED and ROLLED_BACK. */
 export interface ModelLifecycleEvent {
@@ -114,4 +131,6 @@ export interface ModelLifecycleEvent {
   readonly reasons: readonly string[];
   /** epoch ms */
   readonly at: number;
+  /** The experiment as it is after an EXPERIMENT_* or ARM_WEIGHTS event; absent or null otherwise. */
+  readonly experiment?: ExperimentRecord | null;
 }

@@ -12,24 +12,14 @@
  * restarting). A version refused once is not retried by the poll or the reconciliation (versions are
  * immutable, so it would fail again); only an explicit lifecycle event retries it.
  */
-import { DependencyError, toAppError, type Logger } from '@riskstream/shared';
-import { modelRejectionReason, type ModelSource } from '@riskstream/shared/model';
+import { DependencyError, ModelError, toAppError, type Logger, type ModelLifecycleEvent } from '@riskstream/shared';
+import { experimentFromRecord, modelRejectionReason, type ExperimentSpec, type ModelSource } from '@riskstream/shared/model';
 import { loadScoringModel, type ScoringModel } from './scoring-model.ts';
 import type { ScoringMetrics } from './scoring-metrics.ts';
-import type { ServingModels, ServingSet } from './serving-models.ts';
+import { members, type ServingExperiment, type ServingModels, type ServingSet } from './serving-models.ts';
 
 /** models.lifecycle.v1 (schemas/model-lifecycle.avsc). */
-export interface LifecycleEvent {
-  readonly event_id: string;
-  readonly model_name: string;
-  readonly action: 'REGISTERED' | 'PROMOTED' | 'REJECTED' | 'ROLLED_BACK' | 'SHADOW_STARTED';
-  readonly version: number;
-  readonly previous_version: number | null;
-  readonly onnx_sha256: string;
-  readonly artifact_uri: string;
-  readonly reasons: readonly string[];
-  readonly at: number;
-}
+export type LifecycleEvent = ModelLifecycleEvent;
 
 export type LifecycleOutcome = 'loaded' | 'refused' | 'unchanged' | 'ignored';
 
@@ -84,7 +74,9 @@ export class ModelManager {
       }
       if (!champion) return false;
       const challenger = await this.#loadChallengerAlias(champion.version);
-      this.#install(challenger ? { champion, challenger } : { champion }, 'start-up');
+      const set: ServingSet = challenger ? { champion, challenger } : { champion };
+      const experiment = await this.#registryExperiment(set);
+      this.#install(experiment ? { ...set, experiment } : set, 'start-up');
       return true;
     });
   }
@@ -103,18 +95,22 @@ export class ModelManager {
         }
         const champion = await this.#tryLoad(event.version, 'champion', event.onnx_sha256);
         if (!champion) return 'refused';
-        // A promoted challenger stops shadowing itself; any other challenger keeps running.
+        // A promoted challenger stops shadowing itself; any other challenger keeps running, as does an experiment.
         const kept = current?.challenger && current.challenger.version !== champion.version ? current.challenger : undefined;
-        this.#install(kept ? { champion, challenger: kept } : { champion }, `${event.action} v${event.version}`);
+        this.#install(withParts(champion, kept, current?.experiment), `${event.action} v${event.version}`);
         await this.#refreshChallenger();
         return 'loaded';
+      }
+      if (event.action === 'EXPERIMENT_STARTED' || event.action === 'ARM_WEIGHTS' || event.action === 'EXPERIMENT_STOPPED') {
+        return this.#applyExperimentEvent(event, log);
       }
       if (event.action === 'SHADOW_STARTED') {
         if (!current) return 'ignored';
         if (current.challenger?.version === event.version) return 'unchanged';
         const challenger = await this.#tryLoad(event.version, 'challenger', event.onnx_sha256);
         if (!challenger) return 'refused';
-        this.#install({ champion: this.#o.serving.current()!.champion, challenger }, `shadow v${event.version}`);
+        const latest = this.#o.serving.current()!;
+        this.#install(withParts(latest.champion, challenger, latest.experiment), `shadow v${event.version}`);
         return 'loaded';
       }
       return 'ignored';
@@ -147,10 +143,11 @@ export class ModelManager {
         if (champion) {
           const latest = this.#o.serving.current()!;
           const kept = latest.challenger && latest.challenger.version !== champion.version ? latest.challenger : undefined;
-          this.#install(kept ? { champion, challenger: kept } : { champion }, `reconciled to v${version}`);
+          this.#install(withParts(champion, kept, latest.experiment), `reconciled to v${version}`);
         }
       }
       await this.#refreshChallenger();
+      await this.#reconcileExperiment();
     });
   }
 
@@ -167,7 +164,7 @@ export class ModelManager {
   }
 
   /** undefined when refused (counted and logged); DependencyError is thrown so the caller can retry. */
-  async #tryLoad(version: number, role: 'champion' | 'challenger', expectedSha256?: string): Promise<ScoringModel | undefined> {
+  async #tryLoad(version: number, role: 'champion' | 'challenger' | 'experiment arm', expectedSha256?: string): Promise<ScoringModel | undefined> {
     const started = performance.now();
     try {
       const fetched = await this.#o.source.fetch(this.#o.name, version);
@@ -217,26 +214,110 @@ export class ModelManager {
     }
     if (version === current.challenger?.version || (version !== undefined && this.#refused.has(version))) return;
     if (version === undefined || version === current.champion.version) {
-      if (current.challenger) this.#install({ champion: current.champion }, 'challenger cleared');
+      if (current.challenger) this.#install(withParts(current.champion, undefined, current.experiment), 'challenger cleared');
       return;
     }
     const challenger = await this.#loadChallengerAlias(current.champion.version);
     const latest = this.#o.serving.current()!;
-    if (challenger) this.#install({ champion: latest.champion, challenger }, `challenger v${challenger.version}`);
+    if (challenger) this.#install(withParts(latest.champion, challenger, latest.experiment), `challenger v${challenger.version}`);
+  }
+
+  /** EXPERIMENT_STARTED / ARM_WEIGHTS install the event's experiment (loading arms not serving yet); STOPPED ends it. */
+  async #applyExperimentEvent(event: LifecycleEvent, log: Logger): Promise<LifecycleOutcome> {
+    const current = this.#o.serving.current();
+    if (!current) return 'ignored';
+    if (event.action === 'EXPERIMENT_STOPPED') {
+      if (!current.experiment) return 'unchanged';
+      this.#install(withParts(current.champion, current.challenger, undefined), `experiment ${current.experiment.spec.name} stopped`);
+      return 'loaded';
+    }
+    let spec: ExperimentSpec;
+    try {
+      if (!event.experiment) throw new ModelError(event.model_name, `${event.action} carries no experiment`);
+      spec = experimentFromRecord(event.model_name, event.experiment);
+    } catch (err) {
+      log.error({ err: toAppError(err) }, 'invalid experiment in a lifecycle event; serving unchanged');
+      return 'refused';
+    }
+    if (current.experiment && sameExperiment(current.experiment.spec, spec)) return 'unchanged';
+    const experiment = await this.#loadExperiment(spec, current);
+    if (!experiment) return 'refused';
+    const latest = this.#o.serving.current()!;
+    this.#install(withParts(latest.champion, latest.challenger, experiment), `${event.action} ${spec.name}`);
+    return 'loaded';
+  }
+
+  /** The experiment the registry records, with its arms loaded; undefined when none runs or an arm is refused. */
+  async #registryExperiment(set: ServingSet): Promise<ServingExperiment | undefined> {
+    let spec: ExperimentSpec | undefined;
+    try {
+      spec = (await this.#o.source.aliases(this.#o.name)).experiment;
+    } catch (err) {
+      const e = toAppError(err);
+      this.#log.warn({ err: e, code: e.code }, 'cannot read the registry\'s experiment; serving without one for now');
+      return set.experiment;
+    }
+    if (!spec) return undefined;
+    if (set.experiment && sameExperiment(set.experiment.spec, spec)) return set.experiment;
+    return this.#loadExperiment(spec, set);
+  }
+
+  /** Catches up with an experiment started, reweighted or stopped while its announcement was missed. */
+  async #reconcileExperiment(): Promise<void> {
+    const current = this.#o.serving.current();
+    if (!current) return;
+    const experiment = await this.#registryExperiment(current);
+    if (experiment === current.experiment) return;
+    const latest = this.#o.serving.current()!;
+    this.#install(withParts(latest.champion, latest.challenger, experiment), experiment ? `reconciled to experiment ${experiment.spec.name}` : 'reconciled: no experiment');
+  }
+
+  /** Loads each arm, reusing a model that already serves that version; undefined when an arm is refused. */
+  async #loadExperiment(spec: ExperimentSpec, set: ServingSet): Promise<ServingExperiment | undefined> {
+    const serving = new Map(members(set).map((m) => [m.version, m]));
+    const models: ScoringModel[] = [];
+    for (const { version } of spec.arms) {
+      const model = serving.get(version) ?? (this.#refused.has(version) ? undefined : await this.#tryLoad(version, 'experiment arm'));
+      if (!model) {
+        this.#log.error({ experiment: spec.name, version }, 'an experiment arm cannot be served; the experiment does not run here');
+        for (const m of models) if (!serving.has(m.version)) void m.release().catch(() => undefined);
+        return undefined;
+      }
+      models.push(model);
+    }
+    return { spec, models };
   }
 
   #install(next: ServingSet, why: string): void {
     if (this.#closed) {
       // Shutting down: a model that finished loading now must not outlive the service.
-      const current = new Set([this.#o.serving.current()?.champion, this.#o.serving.current()?.challenger]);
-      for (const m of [next.champion, next.challenger]) if (m && !current.has(m)) void m.release().catch(() => undefined);
+      const serving = this.#o.serving.current();
+      const current = new Set(serving ? members(serving) : []);
+      for (const m of members(next)) if (!current.has(m)) void m.release().catch(() => undefined);
       return;
     }
     const previous = this.#o.serving.current();
     this.#o.serving.install(next);
     this.#log.info(
-      { why, champion: next.champion.version, challenger: next.challenger?.version ?? null, previous: previous?.champion.version ?? null },
+      {
+        why,
+        champion: next.champion.version,
+        challenger: next.challenger?.version ?? null,
+        experiment: next.experiment ? { name: next.experiment.spec.name, arms: next.experiment.spec.arms, weights: next.experiment.spec.weights } : null,
+        previous: previous?.champion.version ?? null,
+      },
       'serving models switched',
     );
   }
+}
+
+function withParts(champion: ScoringModel, challenger: ScoringModel | undefined, experiment: ServingExperiment | undefined): ServingSet {
+  return { champion, ...(challenger ? { challenger } : {}), ...(experiment ? { experiment } : {}) };
+}
+
+/** Same experiment, arms and weights: nothing to install. */
+function sameExperiment(a: ExperimentSpec, b: ExperimentSpec): boolean {
+  return a.name === b.name && a.startedAt === b.startedAt
+    && a.arms.length === b.arms.length && a.arms.every((arm, i) => arm.version === b.arms[i]!.version && arm.arm === b.arms[i]!.arm)
+    && a.weights.every((w, i) => w === b.weights[i]);
 }

@@ -7,12 +7,21 @@
  * start after it get the new set. A replaced model's session is released once the last lease that holds
  * it ends; releasing it earlier would pull the session out from under a batch in flight.
  */
+import type { ExperimentSpec } from '@riskstream/shared/model';
 import type { ScoringModel } from './scoring-model.ts';
 
 export interface ServingSet {
   readonly champion: ScoringModel;
   /** Shadow model: scored next to the champion, never used for the decision. */
   readonly challenger?: ScoringModel;
+  /** A live experiment: each card's arm decides (transaction-scorer.ts). */
+  readonly experiment?: ServingExperiment;
+}
+
+export interface ServingExperiment {
+  readonly spec: ExperimentSpec;
+  /** One per spec.arms entry, in the same order. */
+  readonly models: readonly ScoringModel[];
 }
 
 export interface Lease {
@@ -98,6 +107,7 @@ export class ServingModels {
   }
 }
 
-function members(set: ServingSet): ScoringModel[] {
-  return set.challenger && set.challenger !== set.champion ? [set.champion, set.challenger] : [set.champion];
+/** Every distinct model the set holds. */
+export function members(set: ServingSet): ScoringModel[] {
+  return [...new Set([set.champion, ...(set.challenger ? [set.challenger] : []), ...(set.experiment?.models ?? [])])];
 }

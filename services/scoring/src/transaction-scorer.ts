@@ -4,6 +4,7 @@
  * so the benchmark and the tests call exactly what the service runs.
  */
 import { ModelError } from '@riskstream/shared';
+import { armIndexFor } from '@riskstream/shared/model';
 import { decide, type Decision } from './decision.ts';
 import { toColumns, type ScoringModel } from './scoring-model.ts';
 import type { ServingSet } from './serving-models.ts';
@@ -28,6 +29,9 @@ export interface ScoredTransaction {
   readonly latency_ms: number;
   readonly challenger_score: number | null;
   readonly challenger_version: number | null;
+  readonly experiment?: string | null;
+  readonly experiment_arm?: string | null;
+  readonly features_degraded?: boolean;
 }
 
 export interface ScoreBatchResult {
@@ -95,12 +99,12 @@ function sameFeatures(a: ScoringModel, b: ScoringModel): boolean {
 }
 
 /** The shadow score; undefined when the challenger failed (reported through onChallengerError). */
-async function shadowScores(models: ServingSet, events: readonly EnrichedTransaction[], x: Float32Array, options: ScoreOptions): Promise<Float32Array | undefined> {
+async function shadowScores(models: ServingSet, events: readonly EnrichedTransaction[], x: Float32Array | undefined, options: ScoreOptions): Promise<Float32Array | undefined> {
   const challenger = models.challenger;
   if (!challenger) return undefined;
   try {
     const names = challenger.featureNames;
-    const cx = sameFeatures(models.champion, challenger) ? x : featureRows(events, names);
+    const cx = x !== undefined && sameFeatures(models.champion, challenger) ? x : featureRows(events, names);
     return await challenger.score(toColumns(cx, events.length, names.length), events.length);
   } catch (err) {
     options.onChallengerError?.(err);
@@ -108,52 +112,83 @@ async function shadowScores(models: ServingSet, events: readonly EnrichedTransac
   }
 }
 
-export async function scoreBatch(models: ServingSet, events: readonly EnrichedTransaction[], options: ScoreOptions = {}): Promise<ScoreBatchResult> {
-  const champion = models.champion;
-  const names = champion.featureNames;
-  const cols = names.length;
-  const rows = events.length;
-  const x = featureRows(events, names);
-  // Champion first and alone: its failure fails the batch, the challenger's never does. One call gives the
-  // scores and every row's contributions (contributions-model.ts), whatever the reason policy.
-  const { scores, contributions } = await champion.scoreExplained(x, rows);
-  const challengerScores = await shadowScores(models, events, x, options);
-  const challengerVersion = models.challenger?.version ?? null;
+/** The events one model decides: all of them, or under an experiment one arm's cards. */
+interface DecisionGroup {
+  readonly model: ScoringModel;
+  /** Positions in the batch, ascending. */
+  readonly rows: readonly number[];
+  /** The experiment and arm labels the group's records carry; undefined outside an experiment. */
+  readonly experiment?: { readonly name: string; readonly arm: string };
+}
 
+function decisionGroups(models: ServingSet, events: readonly EnrichedTransaction[]): DecisionGroup[] {
+  const experiment = models.experiment;
+  if (!experiment) return [{ model: models.champion, rows: events.map((_, i) => i) }];
+  const rows: number[][] = experiment.models.map(() => []);
+  for (let i = 0; i < events.length; i++) rows[armIndexFor(experiment.spec, events[i]!.card_token)]!.push(i);
+  return experiment.models
+    .map((model, a) => ({ model, rows: rows[a]!, experiment: { name: experiment.spec.name, arm: experiment.spec.arms[a]!.arm } }))
+    .filter((g) => g.rows.length > 0);
+}
+
+export async function scoreBatch(models: ServingSet, events: readonly EnrichedTransaction[], options: ScoreOptions = {}): Promise<ScoreBatchResult> {
+  const groups = decisionGroups(models, events);
+  // The deciding models first: their failure fails the batch, the challenger's never does. One call per
+  // model gives the scores and every row's contributions (contributions-model.ts), whatever the reason policy.
+  const decided = await Promise.all(groups.map(async (g) => {
+    const subset = g.rows.length === events.length ? events : g.rows.map((i) => events[i]!);
+    const x = featureRows(subset, g.model.featureNames);
+    return { x, ...(await g.model.scoreExplained(x, subset.length)) };
+  }));
+  const championX = groups.length === 1 && groups[0]!.model === models.champion ? decided[0]!.x : undefined;
+  const challengerScores = await shadowScores(models, events, championX, options);
+  const challengerVersion = models.challenger?.version ?? null;
   const now = (options.now ?? Date.now)();
-  const k = options.reasons ?? TOP_REASONS;
-  const flaggedOnly = options.reasonsFor === 'flagged';
-  const thresholds = champion.thresholds;
-  const modelName = champion.name;
-  const modelVersion = champion.version;
+  const byRow: (ScoredTransaction | ModelError)[] = new Array(events.length);
+  groups.forEach((g, k) => {
+    const { scores, contributions } = decided[k]!;
+    g.rows.forEach((row, j) => {
+      const shadow = challengerScores === undefined ? -1 : challengerScores[row]!;
+      const challenger = shadow >= 0 && shadow <= 1 ? { score: shadow, version: challengerVersion } : undefined;
+      byRow[row] = scoredRecord(events[row]!, g, scores[j]!, contributions, j, challenger, now, options);
+    });
+  });
   const scored: ScoredTransaction[] = [];
   const invalid: { index: number; error: ModelError }[] = [];
-  for (let i = 0; i < rows; i++) {
-    const score = scores[i]!;
-    const e = events[i]!;
-    if (!(score >= 0 && score <= 1)) {
-      invalid.push({ index: i, error: new ModelError(`${modelName}@${modelVersion}`, `scored ${score} for ${e.transaction_id}, not a probability`) });
-      continue;
-    }
-    const decision = decide(score, thresholds);
-    const shadow = challengerScores === undefined ? -1 : challengerScores[i]!;
-    const shadowOk = shadow >= 0 && shadow <= 1;
-    scored.push({
-      transaction_id: e.transaction_id,
-      event_time: e.event_time,
-      card_token: e.card_token,
-      terminal_id: e.terminal_id ?? null,
-      amount: e.amount,
-      score,
-      decision,
-      model_name: modelName,
-      model_version: modelVersion,
-      reasons: flaggedOnly && decision === 'APPROVE' ? [] : topReasons(names, contributions, k, i * cols),
-      latency_ms: now - e.ingest_time,
-      challenger_score: shadowOk ? shadow : null,
-      challenger_version: shadowOk ? challengerVersion : null,
-      ...(e.features_degraded === true ? { features_degraded: true } : {}),
-    });
-  }
+  byRow.forEach((r, index) => (r instanceof ModelError ? invalid.push({ index, error: r }) : scored.push(r)));
   return { scored, invalid };
+}
+
+/** One event's record from its deciding model's row `j`; a ModelError when the score is not a probability. */
+function scoredRecord(
+  e: EnrichedTransaction,
+  g: DecisionGroup,
+  score: number,
+  contributions: Float32Array | Float64Array,
+  j: number,
+  challenger: { score: number; version: number | null } | undefined,
+  now: number,
+  options: ScoreOptions,
+): ScoredTransaction | ModelError {
+  const { model } = g;
+  if (!(score >= 0 && score <= 1)) return new ModelError(`${model.name}@${model.version}`, `scored ${score} for ${e.transaction_id}, not a probability`);
+  const decision = decide(score, model.thresholds);
+  const names = model.featureNames;
+  return {
+    transaction_id: e.transaction_id,
+    event_time: e.event_time,
+    card_token: e.card_token,
+    terminal_id: e.terminal_id ?? null,
+    amount: e.amount,
+    score,
+    decision,
+    model_name: model.name,
+    model_version: model.version,
+    reasons: options.reasonsFor === 'flagged' && decision === 'APPROVE' ? [] : topReasons(names, contributions, options.reasons ?? TOP_REASONS, j * names.length),
+    latency_ms: now - e.ingest_time,
+    challenger_score: challenger?.score ?? null,
+    challenger_version: challenger ? challenger.version : null,
+    ...(g.experiment ? { experiment: g.experiment.name, experiment_arm: g.experiment.arm } : {}),
+    ...(e.features_degraded === true ? { features_degraded: true } : {}),
+  };
 }

@@ -15,6 +15,8 @@ export type {
 export { ManifestError, validateManifest } from './manifest.ts';
 export { MODEL_REJECTION_REASONS, modelRejectionReason, checkModel, type ModelRejectionReason } from './model-rejection.ts';
 export { MISSING_CATEGORY, binIndex, binProportions, categoryKey } from './profile-bins.ts';
+export type { ExperimentArm, ExperimentMode, ExperimentSpec } from './experiment.ts';
+export { EXPERIMENT_MODES, armIndexFor, experimentBucket, experimentFromRecord, experimentProblems, experimentRecord, parseExperiment } from './experiment.ts';
 export type { ModelSelector, ModelAliases, FetchedModel, ModelSource, HttpModelSourceOptions } from './model-source.ts';
 export {
   MODEL_REGISTRY_FILES,

@@ -4,7 +4,7 @@
  * itself or, on machines without that filesystem, over HTTP from `riskstream models serve`, which exposes
  * the same directory through DirectoryModelSource:
  *
- *   GET /v1/models/:name/aliases                    { champion?, challenger? }
+ *   GET /v1/models/:name/aliases                    { champion?, challenger?, experiment? }
  *   GET /v1/models/:name/:version/manifest.json     the validated ModelManifest
  *   GET /v1/models/:name/:version/model.onnx        the ONNX bytes
  *
@@ -16,14 +16,17 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile, realpath } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { DependencyError, ModelError, ModelRejectedError, NotFoundError, UsageError } from '../errors.ts';
+import { parseExperiment, type ExperimentSpec } from './experiment.ts';
 import { validateManifest, type ModelManifest } from './manifest.ts';
 
 export type ModelSelector = number | 'champion' | 'challenger';
 
-/** The two aliases serving cares about; the registry's aliases.json also keeps a history we do not need. */
+/** What serving cares about in aliases.json (which also keeps a history we do not need). */
 export interface ModelAliases {
   readonly champion?: number;
   readonly challenger?: number;
+  /** The live experiment (experiment.ts), when one runs. */
+  readonly experiment?: ExperimentSpec;
 }
 
 export interface FetchedModel {
@@ -77,13 +80,14 @@ function checkVersion(name: string, version: number): void {
 export function parseModelAliases(name: string, json: unknown): ModelAliases {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new ModelError(name, 'aliases must be a JSON object');
   const doc = json as Record<string, unknown>;
-  const out: { champion?: number; challenger?: number } = {};
+  const out: { champion?: number; challenger?: number; experiment?: ExperimentSpec } = {};
   for (const alias of ['champion', 'challenger'] as const) {
     const v = doc[alias];
     if (v === undefined || v === null) continue;
     if (typeof v !== 'number' || !isModelVersion(v)) throw new ModelError(name, `aliases: ${alias} must be a version number, got ${JSON.stringify(v)}`);
     out[alias] = v;
   }
+  if (doc['experiment'] !== undefined && doc['experiment'] !== null) out.experiment = parseExperiment(name, doc['experiment']);
   return out;
 }
 

@@ -84,3 +84,40 @@ test('model manager: reconciliation catches up with a promotion whose lifecycle 
   await manager.reconcile();
   assert.equal(serving.current()?.champion.version, 1);
 });
+
+test('model manager: experiments start from the registry at start-up, follow ARM_WEIGHTS and STOPPED, survive a promotion, and reconcile', async (t) => {
+  const { registry, serving, manager, lifecycle, loads } = await setup(t);
+  const v1 = await registerModel(registry, 'fraud', variant(-2), { promote: true });
+  const v2 = await registerModel(registry, 'fraud', variant(-1));
+  const spec = {
+    name: 'exp', mode: 'bandit' as const, arms: [{ arm: 'champion', version: v1.version }, { arm: 'v2', version: v2.version }],
+    weights: [0.8, 0.2], maxShare: 0.5, minEvents: 10, startedAt: 1,
+  };
+  await registry.startExperiment('fraud', spec);
+  assert.equal(await manager.loadInitial(), true);
+  const started = serving.current()!.experiment!;
+  assert.deepEqual(started.models.map((m) => m.version), [1, 2]);
+  assert.equal(started.models[0], serving.current()!.champion, 'the control arm is the serving champion, not a second session');
+  const record = (weights: number[]) => ({ name: 'exp', mode: 'bandit' as const, arms: spec.arms, weights, max_share: 0.5, min_events: 10, started_at: 1 });
+  const reweighted = { ...lifecycle('ARM_WEIGHTS', v1.version, v1.sha256), experiment: record([0.6, 0.4]) };
+  assert.equal(await manager.handleLifecycle(reweighted), 'loaded');
+  assert.deepEqual(serving.current()!.experiment!.spec.weights, [0.6, 0.4]);
+  assert.equal(serving.current()!.experiment!.models[1], started.models[1], 'new weights load nothing');
+  assert.equal(await manager.handleLifecycle(reweighted), 'unchanged');
+  assert.equal(await manager.handleLifecycle({ ...lifecycle('ARM_WEIGHTS', 1, v1.sha256), experiment: record([0.6]) }), 'refused', 'an invalid experiment is refused');
+
+  const v3 = await registerModel(registry, 'fraud', variant(0));
+  await registry.promote('fraud', v3.version, passingGate());
+  assert.equal(await manager.handleLifecycle(lifecycle('PROMOTED', v3.version, v3.sha256)), 'loaded');
+  assert.deepEqual(serving.current()!.experiment?.spec.weights, [0.6, 0.4], 'a promotion keeps the experiment');
+
+  assert.equal(await manager.handleLifecycle(lifecycle('EXPERIMENT_STOPPED', v1.version, v1.sha256)), 'loaded');
+  assert.equal(serving.current()!.experiment, undefined);
+  // The registry still runs it (the event was a stray): reconciliation restores the registry's weights.
+  await manager.reconcile();
+  assert.deepEqual(serving.current()!.experiment?.spec.weights, [0.8, 0.2]);
+  await registry.stopExperiment('fraud', 'exp', 'done');
+  await manager.reconcile();
+  assert.equal(serving.current()!.experiment, undefined);
+  assert.equal(await loads('refused'), 0);
+});

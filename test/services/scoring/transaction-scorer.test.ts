@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { predictProbability } from '@riskstream/shared/model';
+import { armIndexFor, predictProbability } from '@riskstream/shared/model';
 import { loadScoringModel, toColumns, type ScoringModel } from '../../../services/scoring/src/scoring-model.ts';
 import { scoreBatch, type EnrichedTransaction } from '../../../services/scoring/src/transaction-scorer.ts';
 import { topReasons } from '../../../services/scoring/src/tree-contributions.ts';
@@ -105,4 +105,46 @@ test('scoreBatch on a trained GBDT: every event gets the reference top-3 reasons
     assert.deepEqual(flagged.scored[i]!.reasons, s.decision === 'APPROVE' ? [] : s.reasons);
   });
   assert.ok(scored.some((s) => s.decision !== 'APPROVE') && scored.some((s) => s.decision === 'APPROVE'));
+});
+
+test('scoreBatch under an experiment: each card\'s arm decides with its own model and thresholds, in input order, the shadow kept', async (t) => {
+  const model = handMadeEnsemble();
+  const champion = await loadScoringModel(fetchedModel(model, 4, { thresholds: { review: 0.2, decline: 0.5 } }));
+  const arm = await loadScoringModel(fetchedModel({ ...model, baseMargin: 2 }, 7, { thresholds: { review: 0.9, decline: 0.99 } }));
+  const challenger = await loadScoringModel(fetchedModel({ ...model, baseMargin: 0 }, 5));
+  t.after(() => Promise.all([champion.release(), arm.release(), challenger.release()]));
+  const spec = {
+    name: 'exp-1', mode: 'split' as const, arms: [{ arm: 'champion', version: 4 }, { arm: 'v7', version: 7 }],
+    weights: [0.5, 0.5], maxShare: 1, minEvents: 0, startedAt: 0,
+  };
+  const events = Array.from({ length: 200 }, (_, i) => event(`e${i}`, { amount: 50, velocity: 5, night: 1 }));
+  const models = { champion, challenger, experiment: { spec, models: [champion, arm] } };
+  const { scored, invalid } = await scoreBatch(models, events, { now: () => 10_000 });
+  assert.deepEqual(invalid, []);
+  assert.deepEqual(scored.map((s) => s.transaction_id), events.map((e) => e.transaction_id), 'input order');
+  const x = model.featureNames.map((n) => events[0]!.features[n] ?? NaN);
+  const byArm = { champion: 0, v7: 0 };
+  for (const s of scored) {
+    assert.equal(s.experiment, 'exp-1');
+    const v7 = s.experiment_arm === 'v7';
+    byArm[v7 ? 'v7' : 'champion']++;
+    assert.equal(s.experiment_arm, armIndexFor(spec, s.card_token) === 1 ? 'v7' : 'champion');
+    assert.equal(s.model_version, v7 ? 7 : 4);
+    const p = predictProbability(v7 ? { ...model, baseMargin: 2 } : model, x);
+    assert.ok(Math.abs(s.score - p) < 1e-6);
+    assert.equal(s.decision, v7 ? (p >= 0.99 ? 'DECLINE' : p >= 0.9 ? 'REVIEW' : 'APPROVE') : 'REVIEW');
+    assert.equal(s.challenger_version, 5, 'shadow stays separate from the experiment');
+    assert.equal(s.reasons.length, 3);
+  }
+  assert.ok(byArm.v7 > 70 && byArm.champion > 70, JSON.stringify(byArm));
+  const again = await scoreBatch(models, events.slice(0, 50).reverse(), { now: () => 10_000 });
+  for (const s of again.scored) assert.equal(s.experiment_arm, scored.find((o) => o.transaction_id === s.transaction_id)!.experiment_arm, 'sticky across batches');
+});
+
+test('scoreBatch outside an experiment carries no experiment fields', async (t) => {
+  const champion = await loadScoringModel(fetchedModel(handMadeEnsemble(), 4));
+  t.after(() => champion.release());
+  const { scored } = await scoreBatch({ champion }, [event('a', { amount: 5 })]);
+  assert.equal(scored[0]!.experiment, undefined);
+  assert.equal(scored[0]!.experiment_arm, undefined);
 });

@@ -5,6 +5,7 @@
  * repeated rollbacks walk back through earlier champions instead of bouncing between the last two.
  */
 import { ModelError } from '@riskstream/shared';
+import { parseExperiment, type ExperimentSpec } from '@riskstream/shared/model';
 
 export type AliasName = 'champion' | 'challenger';
 export const ALIAS_NAMES: readonly AliasName[] = ['champion', 'challenger'];
@@ -22,10 +23,20 @@ export interface AliasHistoryEntry {
   readonly gate?: { readonly delta: number; readonly ci: readonly [number, number]; readonly reasons: readonly string[] };
 }
 
+/** An experiment that ended, kept for audit. */
+export interface EndedExperiment {
+  readonly experiment: ExperimentSpec;
+  readonly stoppedAt: string;
+  readonly reason: string;
+}
+
 export interface AliasesDocument {
   readonly champion?: number;
   readonly challenger?: number;
   readonly history: readonly AliasHistoryEntry[];
+  /** The live experiment (shared/src/model/experiment.ts), when one runs. */
+  readonly experiment?: ExperimentSpec;
+  readonly endedExperiments?: readonly EndedExperiment[];
 }
 
 export const EMPTY_ALIASES: AliasesDocument = Object.freeze({ history: Object.freeze([]) });
@@ -53,6 +64,7 @@ export function parseAliases(model: string, text: string): AliasesDocument {
     }
   });
   if (problems.length > 0) throw new ModelError(model, `aliases.json: ${problems.join('; ')}`);
+  if (doc['experiment'] !== undefined) parseExperiment(model, doc['experiment']);
   return json as AliasesDocument;
 }
 

@@ -20,8 +20,8 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ModelError, NotFoundError, UsageError } from '@riskstream/shared';
-import { validateManifest } from '@riskstream/shared/model';
-import type { ModelManifest } from '@riskstream/shared/model';
+import { experimentProblems, validateManifest } from '@riskstream/shared/model';
+import type { ExperimentSpec, ModelManifest } from '@riskstream/shared/model';
 import { ONNX_METADATA_KEYS, readOnnxMetadata } from '../export/onnx-export.ts';
 import { TEMP_PREFIX, fsyncDirectory, tempName, writeFileAtomic, writeFileDurable } from './atomic-write.ts';
 import { withDirectoryLock } from './directory-lock.ts';
@@ -259,6 +259,43 @@ export class ModelRegistry {
     });
   }
 
+  /**
+   * Starts a live experiment. Arm 0 must be the champion (the control) and every arm a registered
+   * version; one experiment runs per model at a time.
+   */
+  async startExperiment(name: string, spec: ExperimentSpec): Promise<AliasesDocument> {
+    const problems = experimentProblems(spec);
+    if (problems.length > 0) throw new UsageError(`experiment ${spec.name}: ${problems.join('; ')}`);
+    return this.#updateAliases(name, async (doc) => {
+      if (doc.experiment) throw new UsageError(`${name} already runs experiment "${doc.experiment.name}"; stop it first`);
+      if (doc.champion === undefined || spec.arms[0]!.version !== doc.champion) {
+        throw new UsageError(`the first arm must be the champion (${doc.champion === undefined ? 'none registered' : `version ${doc.champion}`})`);
+      }
+      for (const arm of spec.arms) await this.#requireVersion(name, arm.version);
+      return { ...doc, experiment: spec };
+    });
+  }
+
+  /** New weights for the running experiment `experimentName` (a bandit's update). */
+  async setExperimentWeights(name: string, experimentName: string, weights: readonly number[]): Promise<AliasesDocument> {
+    return this.#updateAliases(name, async (doc) => {
+      const experiment = runningExperiment(name, doc, experimentName);
+      const next = { ...experiment, weights: [...weights] };
+      const problems = experimentProblems(next);
+      if (problems.length > 0) throw new UsageError(`experiment ${experimentName}: ${problems.join('; ')}`);
+      return { ...doc, experiment: next };
+    });
+  }
+
+  /** Ends the running experiment `experimentName`: every card goes back to the champion. */
+  async stopExperiment(name: string, experimentName: string, reason: string): Promise<AliasesDocument> {
+    return this.#updateAliases(name, async (doc) => {
+      const experiment = runningExperiment(name, doc, experimentName);
+      const { experiment: _ended, ...rest } = doc;
+      return { ...rest, endedExperiments: [...(doc.endedExperiments ?? []), { experiment, stoppedAt: this.#stamp(), reason }] };
+    });
+  }
+
   #stamp(): string {
     return this.#now().toISOString();
   }
@@ -311,12 +348,20 @@ export class ModelRegistry {
 }
 
 function withAlias(doc: AliasesDocument, alias: AliasName, version: number | undefined, entry: AliasHistoryEntry): AliasesDocument {
-  const next: { champion?: number; challenger?: number; history: AliasHistoryEntry[] } = { history: [...doc.history, entry] };
+  const { champion: _c, challenger: _h, history, ...rest } = doc;
+  const next: { -readonly [K in keyof AliasesDocument]: AliasesDocument[K] } = { ...rest, history: [...history, entry] };
   const champion = alias === 'champion' ? version : doc.champion;
   const challenger = alias === 'challenger' ? version : doc.challenger;
   if (champion !== undefined) next.champion = champion;
   if (challenger !== undefined) next.challenger = challenger;
   return next;
+}
+
+function runningExperiment(name: string, doc: AliasesDocument, experimentName: string): ExperimentSpec {
+  if (doc.experiment?.name !== experimentName) {
+    throw new NotFoundError('experiment', `${name} runs no experiment named "${experimentName}"${doc.experiment ? ` (it runs "${doc.experiment.name}")` : ''}`);
+  }
+  return doc.experiment;
 }
 
 /** Model names are directory names in the registry: checked before any expensive work. */
