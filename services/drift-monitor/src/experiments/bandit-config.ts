@@ -61,12 +61,13 @@ export function checkBanditConfig(c: BanditConfig): ConfigIssue[] {
   return c.banditStopConfidence > 0.5 ? [] : [{ field: 'EXPERIMENT_STOP_CONFIDENCE', problem: `must be above 0.5, got ${c.banditStopConfidence}` }];
 }
 
-/** The settings of one experiment's bandit: the monitor's config with the experiment's cap and minimum. */
-export function banditSettings(c: BanditConfig, experiment: { readonly maxShare: number; readonly minEvents: number }): BanditSettings {
+/** The settings of one experiment's bandit: the monitor's config with the experiment's arms, cap and minimum. */
+export function banditSettings(c: BanditConfig, experiment: { readonly arms: readonly unknown[]; readonly maxShare: number; readonly minEvents: number }): BanditSettings {
   return Object.freeze({
     maxShare: experiment.maxShare,
     minEvents: experiment.minEvents,
-    floorShare: Math.min(c.banditFloorShare, experiment.maxShare),
+    // Every arm's floor must fit in the traffic, and no floor may exceed the cap.
+    floorShare: Math.min(c.banditFloorShare, experiment.maxShare, 1 / experiment.arms.length),
     stopMargin: c.banditStopMargin,
     stopConfidence: c.banditStopConfidence,
     estimateWeight: c.banditEstimateWeight,

@@ -93,6 +93,17 @@ export class ExperimentController {
     return this.#weights;
   }
 
+  /**
+   * Weights set elsewhere (a manual change, or this experiment's last ARM_WEIGHTS after a restart): they
+   * are in force until the next decision, which is compared with them.
+   */
+  adoptWeights(weights: readonly number[]): void {
+    if (weights.length !== this.plan.arms.length || weights.some((w) => !(w >= 0 && w <= 1))) {
+      throw new ValidationError('EXPERIMENT_WEIGHTS_INVALID', [{ path: this.plan.name, problem: `${weights.length} weights in [0, 1] expected for ${this.plan.arms.length} arms, got ${weights.join(', ')}` }]);
+    }
+    this.#weights = Object.freeze([...weights]);
+  }
+
   get stopped(): ReadonlySet<string> {
     return this.#stopped;
   }
@@ -113,6 +124,11 @@ export class ExperimentController {
     if (evicted) this.#arms[evicted.arm]!.expire();
     this.#eventsSince++;
     return true;
+  }
+
+  /** true while the transaction's event waits for its label here. */
+  holds(transactionId: string): boolean {
+    return this.#pending.has(transactionId);
   }
 
   /** Settles the label's event; false when no event of this experiment waits for it. */
