@@ -11,6 +11,7 @@ import { consumeCommand } from './commands/consume-command.ts';
 import { offlineCommand } from './commands/offline-command.ts';
 import { scoreCommand } from './commands/score-command.ts';
 import { driftCommand } from './commands/drift-command.ts';
+import { experimentCommand } from './commands/experiment-command.ts';
 
 const COMMANDS: readonly Command[] = [
   stackCommand,
@@ -18,6 +19,7 @@ const COMMANDS: readonly Command[] = [
   simulateCommand,
   trainCommand,
   modelsCommand,
+  experimentCommand,
   scoreCommand,
   produceCommand,
   consumeCommand,

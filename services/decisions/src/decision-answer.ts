@@ -11,6 +11,9 @@ export interface DecisionAnswer {
   readonly model_name: string;
   readonly model_version: number;
   readonly challenger_score: number | null;
+  /** The live experiment and arm that decided (model_version is the arm's); null outside one. */
+  readonly experiment: string | null;
+  readonly experiment_arm: string | null;
   readonly features_degraded: boolean;
 }
 
@@ -32,6 +35,8 @@ export function answerOf(scored: ScoredTransaction, cardLast4: string): Decision
     model_name: scored.model_name,
     model_version: scored.model_version,
     challenger_score: scored.challenger_score,
+    experiment: scored.experiment ?? null,
+    experiment_arm: scored.experiment_arm ?? null,
     features_degraded: scored.features_degraded ?? false,
   };
 }

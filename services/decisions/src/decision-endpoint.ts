@@ -9,7 +9,8 @@ import type { DecisionsMetrics } from './decisions-metrics.ts';
  * POST /v1/decisions: one transaction in the transactions.raw.v1 shape (JSON), answered with its decision.
  *
  *   200 { transaction_id, card_token, card_last4, score, decision, reasons, model_name, model_version,
- *         challenger_score, features_degraded, latency_ms }     decided and recorded (or a retry of one)
+ *         challenger_score, experiment, experiment_arm,
+ *         features_degraded, latency_ms }                    decided and recorded (or a retry of one)
  *   400 malformed JSON, not one object, or invalid (reason and issues, as ingest refuses it)
  *   401 missing or wrong bearer key (api-keys.ts)   409 the transaction_id was first seen on the stream
  *   413 body over the limit   415 a content-type other than application/json (none is read as JSON)

@@ -39,6 +39,7 @@ export type { Correction } from './multiple-testing.ts';
 export { windowDrift, type WindowDrift, type WindowValues, type VariableDrift, type BinShare, type DatasetVerdict } from './report/window-drift.ts';
 export { performanceOverTime, bucketLengthMs, type PerformanceBucket, type PerformanceSettings, type ScoredEvents, type KnownLabel } from './report/performance-over-time.ts';
 export type { EstimatedPerformance, RealisedPerformance } from './performance-window.ts';
+export type { ArmStatus, ExperimentStatus, Interval } from './experiments/experiment-status.ts';
 
 export interface DriftMonitorDeps {
   /** Defaults to createModelSource(config.modelSource). */
