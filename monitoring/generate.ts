@@ -6,6 +6,8 @@ import { modelDashboard } from './dashboards/model.ts';
 import { pipelineDashboard } from './dashboards/pipeline.ts';
 import { renderGrafanaAlertRules, renderGrafanaNotifications, renderGrafanaPeopleNotifications } from './grafana-alerting.ts';
 import { renderAlertRouting } from './notification-routing.ts';
+import { ConfigError } from '@riskstream/shared';
+import { DEFAULT_COST_SETTINGS, describeCostSettings, loadCostSettings, type CostSettings } from './cost-settings.ts';
 import { renderPrometheusRules } from './prometheus-rules.ts';
 import { durations, thresholds } from './thresholds.ts';
 
@@ -16,6 +18,7 @@ import { durations, thresholds } from './thresholds.ts';
  *
  *   node monitoring/generate.ts           regenerate
  *   node monitoring/generate.ts --check   fail when a committed file differs
+ *   node monitoring/generate.ts --help    the variables it reads (COST_*, cost-settings.ts)
  */
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -57,9 +60,9 @@ function runbook(): string {
 }
 
 /** Repository-relative path -> content. */
-export function generatedFiles(): Map<string, string> {
+export function generatedFiles(cost: CostSettings = DEFAULT_COST_SETTINGS): Map<string, string> {
   return new Map([
-    ['cli/stack/prometheus/rules/riskstream.rules.yml', renderPrometheusRules()],
+    ['cli/stack/prometheus/rules/riskstream.rules.yml', renderPrometheusRules(cost)],
     ['cli/stack/prometheus/alert-routing.yml', renderAlertRouting()],
     ['grafana/provisioning/alerting/riskstream-alert-rules.yml', renderGrafanaAlertRules()],
     ['grafana/provisioning/alerting/riskstream-notifications.yml', renderGrafanaNotifications()],
@@ -71,10 +74,30 @@ export function generatedFiles(): Map<string, string> {
   ]);
 }
 
+const USAGE = `Usage: node monitoring/generate.ts [--check]
+
+Writes the Prometheus rules, Grafana provisioning and dashboards, Alertmanager routing and the runbook's
+threshold table from monitoring/*.ts; --check only compares them with the committed files.
+
+Environment (the committed files use the defaults):
+`;
+
 function main(argv: readonly string[]): number {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`${USAGE}${describeCostSettings()}\n`);
+    return 0;
+  }
   const check = argv.includes('--check');
+  let cost: CostSettings;
+  try {
+    cost = loadCostSettings(process.env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    return 2;
+  }
   const stale: string[] = [];
-  for (const [path, text] of generatedFiles()) {
+  for (const [path, text] of generatedFiles(cost)) {
     const abs = join(ROOT, path);
     const same = existsSync(abs) && readFileSync(abs, 'utf8') === text;
     if (same) continue;

@@ -1,5 +1,8 @@
 import { stringify } from 'yaml';
 import { alerts, evidenceAnnotations, recordingRules, runbookAnchor, thresholdValue, type AlertDefinition, type RuleGroup } from './alerts.ts';
+import { valueRecordingRules } from './business-value.ts';
+import { costRecordingRules } from './compute-cost.ts';
+import { DEFAULT_COST_SETTINGS, type CostSettings } from './cost-settings.ts';
 import { durations, settings } from './thresholds.ts';
 
 /** Prometheus rule file (rule_files format), rendered from the alert definitions. */
@@ -25,12 +28,14 @@ export function annotations(a: AlertDefinition, valueRef: string): Record<string
 
 const GROUP_ORDER: readonly RuleGroup[] = ['drift', 'model', 'pipeline', 'slo'];
 
-export function renderPrometheusRules(): string {
+export function renderPrometheusRules(cost: CostSettings = DEFAULT_COST_SETTINGS): string {
   const groups: unknown[] = [
     {
       name: 'riskstream-slo.rules',
       rules: recordingRules.map((r) => ({ record: r.record, expr: r.expr })),
     },
+    { name: 'riskstream-cost.rules', rules: costRecordingRules(cost) },
+    { name: 'riskstream-value.rules', rules: valueRecordingRules() },
   ];
   for (const group of GROUP_ORDER) {
     groups.push({

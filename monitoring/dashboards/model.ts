@@ -1,3 +1,4 @@
+import { valueRecords } from '../business-value.ts';
 import { dashboard, histogramHeatmap, labelVariable, q, row, stateTimeline, timeseries } from './panels.ts';
 
 const M = 'model_version=~"$model_version"';
@@ -67,6 +68,9 @@ export const modelDashboard = dashboard({
       description: 'Below minus the rollback margin, PromotedModelUnderperforms rolls back. Present once the champion has enough events.',
     }),
 
+    row('Business value'),
+    ...valuePanels(),
+
     row('Versions'),
     stateTimeline('Served model (scoring)', [q('max by (model, version) (scoring_model_version)', '{{model}} v{{version}}')]),
     stateTimeline('Champion (drift monitor)', [q('max by (model_name, model_version, previous_version) (drift_champion_info)', '{{model_name}} v{{model_version}} (previous {{previous_version}})')]),
@@ -74,3 +78,22 @@ export const modelDashboard = dashboard({
     timeseries('Lifecycle events (5 m)', [q('sum by (action) (increase(scoring_lifecycle_events_total[5m]))', '{{action}}')], { unit: 'short', min: 0 }),
   ],
 });
+
+/** Realised beside estimated value, per version and experiment arm (monitoring/business-value.ts). */
+function valuePanels(): ReturnType<typeof timeseries>[] {
+  const est = valueRecords('estimated');
+  const rea = valueRecords('realised');
+  const legend = (kind: string): string => `${kind} v{{model_version}} {{experiment}} {{arm}} ({{currency}})`;
+  return [
+    timeseries('Value per 1,000 decisions: realised vs estimated', [q(`${rea.per1k}{${M}}`, legend('realised')), q(`${est.per1k}{${M}}`, legend('estimated'))], {
+      unit: 'short',
+      description:
+        'Business value of the decisions (VALUE_* settings of the drift monitor) against approving everything, per 1,000 decisions. ' +
+        'Estimated at scoring from the calibrated score; realised when the labels join, so it trails by the label delay. A realised value well below the estimate means the scores are overconfident.',
+    }),
+    timeseries('Net value / s: realised vs estimated', [q(`${rea.net}{${M}}`, legend('realised')), q(`${est.net}{${M}}`, legend('estimated'))], {
+      unit: 'short',
+      description: 'Benefit minus cost per second (currency units); scales with each version\'s and arm\'s traffic share.',
+    }),
+  ];
+}

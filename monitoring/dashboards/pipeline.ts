@@ -1,4 +1,5 @@
 import { burnWindows, sloErrorRatioRecord } from '../alerts.ts';
+import { COST_RECORDS } from '../compute-cost.ts';
 import { dashboard, labelVariable, q, row, stat, stateTimeline, timeseries } from './panels.ts';
 
 const S = 'service=~"$service"';
@@ -19,6 +20,7 @@ export const pipelineDashboard = dashboard({
     row('Throughput'),
     timeseries('Records consumed / s', [q(`sum by (service, topic) (rate(riskstream_messages_consumed_total{${S}}[${R}]))`, '{{service}} <- {{topic}}')], { unit: 'ops', min: 0 }),
     timeseries('Records produced / s', [q(`sum by (service, topic) (rate(riskstream_messages_produced_total{${S}}[${R}]))`, '{{service}} -> {{topic}}')], { unit: 'ops', min: 0 }),
+    ...computeCostPanels(),
     timeseries('Ingest outcomes / s', [q(`sum by (outcome) (rate(ingest_records_total[${R}]))`, '{{outcome}}')], { unit: 'ops', min: 0, stack: true, w: 8 }),
     timeseries('Decisions / s', [q(`sum by (decision) (rate(scoring_events_total[${R}]))`, '{{decision}}')], { unit: 'ops', min: 0, stack: true, w: 8 }),
     stateTimeline('Targets up', [q('max by (replica) (up{job="riskstream"})', '{{replica}}')], {
@@ -144,3 +146,34 @@ export const pipelineDashboard = dashboard({
     ),
   ],
 });
+
+/** Beside the throughput: what each stage spends per 1,000 scores (monitoring/compute-cost.ts). */
+function computeCostPanels(): ReturnType<typeof timeseries>[] {
+  const c = COST_RECORDS;
+  return [
+    timeseries('Scored transactions / s (streaming and decision API)', [q(c.scored, 'scored / s')], {
+      unit: 'ops',
+      min: 0,
+      w: 8,
+      description: 'The denominator of the cost panels: scoring_events_total (scoring or fused) plus decisions_answers_total (decision API).',
+    }),
+    timeseries('CPU seconds per 1,000 scored, by stage', [q(`${c.cpuPer1k}{${S}}`, '{{service}}'), q(c.totalCpuPer1k, 'all stages')], {
+      unit: 's',
+      min: 0,
+      w: 8,
+      description: 'Each process\'s own CPU time (process_cpu_seconds_total) per 1,000 scored transactions; every riskstream process counts, the monitor and archiver included.',
+    }),
+    timeseries('Compute cost per 1,000 scores', [q(`${c.costPer1k}{${S}}`, '{{service}} ({{currency}})'), q(c.totalCostPer1k, 'all stages ({{currency}})')], {
+      unit: 'short',
+      min: 0,
+      w: 8,
+      description: 'CPU seconds per 1,000 scores / 3600 × the price per core-hour (COST_PER_CORE_HOUR when the rules were generated, monitoring/cost-settings.ts).',
+    }),
+    timeseries('Resident memory by stage', [q(`${c.memory}{${S}}`, '{{service}}')], { unit: 'bytes', min: 0, description: 'process_resident_memory_bytes summed over each stage\'s replicas.' }),
+    timeseries('Memory held per 1,000 scored (GiB-seconds), by stage', [q(`${c.memoryPer1k}{${S}}`, '{{service}}')], {
+      unit: 'short',
+      min: 0,
+      description: 'Resident memory × the time 1,000 scores take at the current throughput: the GiB-seconds memory is billed in.',
+    }),
+  ];
+}

@@ -44,6 +44,10 @@ export const MAY_BE_EMPTY: Readonly<Record<string, string>> = {
   'dashboard-panel:Realised performance vs holdout reference#B': 'realised metrics need labelled events, and fraud labels arrive late',
   'dashboard-panel:Realised performance vs holdout reference#C': 'realised metrics need labelled events, and fraud labels arrive late',
   'dashboard-panel:Calibration error (ECE)#A': 'realised metrics need labelled events, and fraud labels arrive late',
+  'dashboard-panel:Value per 1,000 decisions: realised vs estimated#A': 'realised value needs labels joined to their scores, and labels arrive late',
+  'dashboard-panel:Net value / s: realised vs estimated#A': 'realised value needs labels joined to their scores, and labels arrive late',
+  'prometheus-record:model_version_arm:riskstream_value_realised_net:rate5m': 'realised value needs labels joined to their scores, and labels arrive late',
+  'prometheus-record:model_version_arm:riskstream_value_realised_per_1k_decisions:rate5m': 'realised value needs labels joined to their scores, and labels arrive late',
   'dashboard-panel:Feature tests now#B': 'drift_feature_chi2_statistic exists only for categorical features',
   // The closed-loop test runs the streaming pipeline without the decision API; the decisions integration
   // test scrapes a decisions process and checks these panels' series.

@@ -25,33 +25,20 @@ export interface ValueMetrics {
 
 const LABELS: ValueLabels[] = ['model_version', 'experiment', 'arm', 'currency'];
 
-function counters(registry: Registry, kind: 'estimated' | 'realised', when: string): ValueCounters {
-  const registers = [registry];
-  return {
-    benefit: new Counter({
-      name: `riskstream_value_${kind}_benefit_total`,
-      help: `Sum of the positive ${kind} values of decisions (currency units, label currency), ${when}`,
-      labelNames: LABELS,
-      registers,
-    }),
-    cost: new Counter({
-      name: `riskstream_value_${kind}_cost_total`,
-      help: `Sum of the magnitudes of the negative ${kind} values of decisions (currency units, label currency), ${when}`,
-      labelNames: LABELS,
-      registers,
-    }),
-    events: new Counter({
-      name: `riskstream_value_${kind}_events_total`,
-      help: `Decisions whose ${kind} value was counted, ${when}`,
-      labelNames: LABELS,
-      registers,
-    }),
-  };
-}
-
 export function valueMetrics(registry: Registry): ValueMetrics {
+  const counter = (name: string, help: string): Counter<ValueLabels> => new Counter({ name, help, labelNames: LABELS, registers: [registry] });
+  const atScoring = 'when the scored record arrives (expected value at the calibrated score)';
+  const atLabel = 'when the label joins its scored record';
   return {
-    estimated: counters(registry, 'estimated', 'when the scored record arrives (expected value at the calibrated score)'),
-    realised: counters(registry, 'realised', 'when the label joins its scored record'),
+    estimated: {
+      benefit: counter('riskstream_value_estimated_benefit_total', `Sum of the positive estimated values of decisions (currency units, label currency), ${atScoring}`),
+      cost: counter('riskstream_value_estimated_cost_total', `Sum of the magnitudes of the negative estimated values of decisions (currency units, label currency), ${atScoring}`),
+      events: counter('riskstream_value_estimated_events_total', `Decisions whose estimated value was counted, ${atScoring}`),
+    },
+    realised: {
+      benefit: counter('riskstream_value_realised_benefit_total', `Sum of the positive realised values of decisions (currency units, label currency), ${atLabel}`),
+      cost: counter('riskstream_value_realised_cost_total', `Sum of the magnitudes of the negative realised values of decisions (currency units, label currency), ${atLabel}`),
+      events: counter('riskstream_value_realised_events_total', `Decisions whose realised value was counted, ${atLabel}`),
+    },
   };
 }
