@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { ConfigError, loadConfig } from '@riskstream/shared';
+import { ConfigError, createValueModel, loadConfig } from '@riskstream/shared';
 import { checkDriftMonitorConfig, driftMonitorConfigSchema } from '../../../services/drift-monitor/src/config.ts';
 import { parseFeatureSelection, selectFeatures } from '../../../services/drift-monitor/src/feature-selection.ts';
 import { FEATURE_NAMES } from '@riskstream/shared/features';
@@ -24,6 +24,14 @@ test('config: every problem is reported at once, cross-field rules included', ()
   assert.throws(() => load({ DRIFT_COUNT_WINDOW_EVENTS: '1000', DRIFT_MIN_EVENTS: '2000' }), /DRIFT_MIN_EVENTS/);
   assert.throws(() => load({ MODEL_SOURCE: 's3://bucket/registry' }), /MODEL_SOURCE/);
   assert.throws(() => load({ DRIFT_FEATURES: 'a,,b' }), /DRIFT_FEATURES/);
+});
+
+test('config: the value model of the riskstream_value_* metrics comes from VALUE_*, checked with the rest', () => {
+  const model = createValueModel(load({ VALUE_CURRENCY: 'USD', VALUE_REVIEW_COST: '2.5' }));
+  assert.equal(model.currency, 'USD');
+  assert.equal(model.realised('REVIEW', 10, false), -2.5);
+  assert.equal(createValueModel(load({})).currency, 'EUR');
+  assert.throws(() => load({ VALUE_CHARGEBACK_COST: '-3', DRIFT_ALPHA: '2' }), (err: ConfigError) => err.issues.map((i) => i.field).sort().join() === 'DRIFT_ALPHA,VALUE_CHARGEBACK_COST');
 });
 
 test('feature selection: auto leaves out the calendar flags and the time-of-day dependent customer windows', () => {
