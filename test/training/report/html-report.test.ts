@@ -146,3 +146,11 @@ test('a refused gate and a one-class holdout render without NaN', () => {
 test('rendering is deterministic', () => {
   assert.equal(renderReport(fullInput()), renderReport(fullInput()));
 });
+
+test('a value gate shows its currency and the approve-everything baseline', () => {
+  const full = fullInput();
+  const gate: GateResult = { ...full.gate!, metric: 'value', currency: 'EUR', hasChampion: false, challenger: 1234.5, champion: 0, delta: 1234.5 };
+  const html = renderReport({ ...full, gate });
+  assert.match(html, /value \(EUR\)/);
+  assert.match(html, /Approve-everything baseline/);
+});

@@ -420,9 +420,10 @@ function learningSection(input: ReportInput): string {
 function gateSection(gate: GateResult | undefined): string {
   if (!gate) return note('No promotion gate result was supplied.');
   const badge = gate.promote ? '<span class="badge promote">PROMOTE</span>' : '<span class="badge refuse">REFUSED</span>';
-  const against = gate.hasChampion ? 'Champion' : 'No-skill baseline';
+  const against = gate.hasChampion ? 'Champion' : gate.metric === 'value' ? 'Approve-everything baseline' : 'No-skill baseline';
   const rows: [string, string][] = [
-    ['Metric', escapeHtml(gate.metric)],
+    // value is in currency units (the promotion gate's value criterion).
+    ['Metric', escapeHtml(gate.currency ? `${gate.metric} (${gate.currency})` : gate.metric)],
     ['Challenger', num(gate.challenger)],
     [against, num(gate.champion)],
     ['Delta', signed(gate.delta)],
