@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { alerts, thresholdValue } from './alerts.ts';
 import { driftDashboard } from './dashboards/drift.ts';
+import { experimentsDashboard } from './dashboards/experiments.ts';
 import { modelDashboard } from './dashboards/model.ts';
 import { pipelineDashboard } from './dashboards/pipeline.ts';
 import { renderGrafanaAlertRules, renderGrafanaNotifications, renderGrafanaPeopleNotifications } from './grafana-alerting.ts';
@@ -70,6 +71,7 @@ export function generatedFiles(cost: CostSettings = DEFAULT_COST_SETTINGS): Map<
     ['grafana/dashboards/riskstream-pipeline.json', json(pipelineDashboard)],
     ['grafana/dashboards/riskstream-model.json', json(modelDashboard)],
     ['grafana/dashboards/riskstream-drift.json', json(driftDashboard)],
+    ['grafana/dashboards/riskstream-experiments.json', json(experimentsDashboard)],
     [RUNBOOK, runbook()],
   ]);
 }

@@ -46,7 +46,7 @@ test('the dashboard provider loads the riskstream dashboards from files', () => 
 
 test('every dashboard has a unique uid, unique panel ids, a valid grid without overlaps and Prometheus targets on the provisioned datasource', () => {
   const dashboards = loadDashboards();
-  assert.deepEqual(dashboards.map((d) => d.dashboard.uid).sort(), ['riskstream-drift', 'riskstream-model', 'riskstream-pipeline']);
+  assert.deepEqual(dashboards.map((d) => d.dashboard.uid).sort(), ['riskstream-drift', 'riskstream-experiments', 'riskstream-model', 'riskstream-pipeline']);
   for (const { file, dashboard } of dashboards) {
     assert.ok(dashboard.title.length > 0, file);
     assert.ok((dashboard['schemaVersion'] as number) >= 39, `${file} schemaVersion`);
