@@ -259,6 +259,9 @@ export class ModelManager {
     }
     if (!spec) return undefined;
     if (set.experiment && sameExperiment(set.experiment.spec, spec)) return set.experiment;
+    // A bandit's weights move on models.lifecycle.v1 (ARM_WEIGHTS from the drift monitor); the registry
+    // keeps the weights it started with, so for the same bandit experiment the serving weights stand.
+    if (set.experiment && spec.mode === 'bandit' && sameExperiment(set.experiment.spec, { ...spec, weights: set.experiment.spec.weights })) return set.experiment;
     return this.#loadExperiment(spec, set);
   }
 

@@ -104,6 +104,8 @@ test('model manager: experiments start from the registry at start-up, follow ARM
   assert.deepEqual(serving.current()!.experiment!.spec.weights, [0.6, 0.4]);
   assert.equal(serving.current()!.experiment!.models[1], started.models[1], 'new weights load nothing');
   assert.equal(await manager.handleLifecycle(reweighted), 'unchanged');
+  await manager.reconcile();
+  assert.deepEqual(serving.current()!.experiment!.spec.weights, [0.6, 0.4], 'a bandit\'s announced weights outlive reconciliation with the registry\'s starting weights');
   assert.equal(await manager.handleLifecycle({ ...lifecycle('ARM_WEIGHTS', 1, v1.sha256), experiment: record([0.6]) }), 'refused', 'an invalid experiment is refused');
 
   const v3 = await registerModel(registry, 'fraud', variant(0));
