@@ -1,14 +1,15 @@
 /**
- * The simulated proof of the experiment bandit (issue 14): the simulator's labelled traffic, two models
- * trained by the project's trainer (a good one and a deliberately worse one, see
+ * The simulated proof of the experiment bandit (issue 14): the simulator's labelled traffic, three models
+ * trained by the project's trainer (the default GBDT, a shallow one and a deliberately worse one trained
+ * on shuffled labels, see
  * test/services/drift-monitor/experiments/labelled-traffic.ts), scored through onnxruntime-node with
- * their ONNX artifacts, replayed twice over the same events: a fixed 50/50 split, and the Thompson
- * bandit (the controller the drift monitor runs) starting from 50/50, with labels arriving
+ * their ONNX artifacts, replayed twice over the same events: a fixed split, and the Thompson bandit (the
+ * controller the drift monitor runs) starting from the same weights, with labels arriving
  * --label-delay-days of event time after their transaction, so the estimated value is the only signal
- * at first. Reported: events until the better arm has 80% and 95% of the weight, the value earned by
- * each replay, the value of the better arm alone (hindsight) and the regret against it. A second
- * scenario puts the worse model in as a capped challenger against the good control and reports when
- * it was stopped.
+ * at first. Reported per race: events (and event-time hours, labels in, value and regret so far) until
+ * the better arm has 80% and 95% of the weight, the value earned by each replay, each arm's value alone
+ * (hindsight) and the regret against the best. The last scenario puts the worse model in as a capped
+ * challenger against the good control and reports when it was stopped.
  *
  * Prints JSON and writes bench/results/bandit-vs-split-<date>.json.
  *
@@ -26,7 +27,7 @@ import {
   type ReplayOptions,
   type ReplayResult,
 } from '../../services/drift-monitor/src/experiments/experiment-replay.ts';
-import { labelledTraffic } from '../../test/services/drift-monitor/experiments/labelled-traffic.ts';
+import { GOOD_ARM, labelledTraffic, SHALLOW_ARM, WORSE_ARM } from '../../test/services/drift-monitor/experiments/labelled-traffic.ts';
 
 const USAGE = `node bench/experiments/bandit-vs-split.ts [options]
 
@@ -59,7 +60,7 @@ if (![CUSTOMERS, DAYS, SEED].every(Number.isSafeInteger) || !(LABEL_DELAY_DAYS >
 }
 
 const DAY_MS = 86_400_000;
-const SETTINGS = { minEvents: 2000, floorShare: 0.05, stopMargin: 0.05, stopConfidence: 0.99, estimateWeight: 0.5, priorEvents: 1, draws: 4000 };
+const SETTINGS = { minEvents: 2000, floorShare: 0.05, stopMargin: 0.05, stopConfidence: 0.99, estimateWeight: 0.5, priorEvents: 1, calibrationPriorEvents: 200, draws: 4000 };
 const POLICY = { intervalMs: 3_600_000, everyEvents: 1000, minChange: 0.02 };
 
 function options(arms: readonly string[], weights: readonly number[], maxShare: number, fixedWeights: boolean): ReplayOptions {
@@ -77,6 +78,19 @@ function options(arms: readonly string[], weights: readonly number[], maxShare: 
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;
 
+/** The events as the named arms (indices into the trained models) see them, in that order. */
+function pickArms(events: readonly ReplayEvent[], arms: readonly number[]): ReplayEvent[] {
+  return events.map((e) => ({ ...e, scores: arms.map((a) => e.scores[a]!), decisions: arms.map((a) => e.decisions[a]!) }));
+}
+
+/** Labels that had arrived by the event's time. */
+function labelledBy(events: readonly ReplayEvent[], afterEvents: number): number {
+  const now = events[afterEvents]!.eventTime;
+  let n = 0;
+  for (let i = 0; i < afterEvents && events[i]!.eventTime + LABEL_DELAY_DAYS * DAY_MS <= now; i++) n++;
+  return n;
+}
+
 function summary(r: ReplayResult, better: number): Record<string, unknown> {
   return {
     value: round2(r.value),
@@ -89,27 +103,44 @@ function summary(r: ReplayResult, better: number): Record<string, unknown> {
   };
 }
 
-/** Labels that had arrived when the better arm first reached the share (event time of that event). */
-function labelledBy(events: readonly ReplayEvent[], afterEvents: number | undefined): number | undefined {
-  if (afterEvents === undefined) return undefined;
-  const now = events[afterEvents]!.eventTime;
-  return events.filter((e, i) => i < afterEvents && e.eventTime + LABEL_DELAY_DAYS * DAY_MS <= now).length;
+/** What it took the better arm to reach the share: events, hours of event time, labels in by then, value and regret so far. */
+function until(events: readonly ReplayEvent[], r: ReplayResult, split: ReplayResult, better: number, share: number): Record<string, unknown> | null {
+  const n = eventsUntilShare(r.weightChanges, better, share);
+  if (n === undefined) return null;
+  const best = r.cumulativeIfOnly[better]![n]!;
+  return {
+    events: n,
+    event_time_hours: round2((events[n]!.eventTime - events[0]!.eventTime) / 3_600_000),
+    labels_arrived: labelledBy(events, n),
+    value_so_far: round2(r.cumulativeValue[n]!),
+    split_value_so_far: round2(split.cumulativeValue[n]!),
+    better_arm_alone_so_far: round2(best),
+    regret_so_far: round2(best - r.cumulativeValue[n]!),
+  };
 }
 
-const traffic = await labelledTraffic({ customers: CUSTOMERS, days: DAYS, seed: SEED });
+/** The bandit and a fixed split from the same weights over the same events; the better arm is the last. */
+function race(events: readonly ReplayEvent[], names: readonly string[], weights: readonly number[], maxShare: number): Record<string, unknown> {
+  const split = replayExperiment(events, options(names, weights, maxShare, true));
+  const bandit = replayExperiment(events, options(names, weights, maxShare, false));
+  const better = names.length - 1;
+  return {
+    arms: names,
+    start_weights: weights,
+    max_share: maxShare,
+    value_if_only: Object.fromEntries(names.map((n, i) => [n, round2(split.valueIfOnly[i]!)])),
+    until_better_arm_80pct: until(events, bandit, split, better, 0.8),
+    until_better_arm_95pct: until(events, bandit, split, better, 0.95),
+    stops: bandit.stops.map((x) => ({ ...x, labels_arrived: labelledBy(events, x.afterEvents) })),
+    bandit: summary(bandit, better),
+    split: summary(split, better),
+    value_gain_over_split: round2(bandit.value - split.value),
+  };
+}
+
+const traffic = await labelledTraffic({ customers: CUSTOMERS, days: DAYS, seed: SEED, arms: [WORSE_ARM, SHALLOW_ARM, GOOD_ARM] });
+const [WORSE, SHALLOW, GOOD] = [0, 1, 2];
 const { events } = traffic;
-
-// Scenario 1: the control is the worse model, the challenger the better one, no cap.
-const arms = ['worse', 'good'];
-const split = replayExperiment(events, options(arms, [0.5, 0.5], 1, true));
-const bandit = replayExperiment(events, options(arms, [0.5, 0.5], 1, false));
-const to80 = eventsUntilShare(bandit.weightChanges, 1, 0.8);
-const to95 = eventsUntilShare(bandit.weightChanges, 1, 0.95);
-
-// Scenario 2: the worse model as a challenger capped at 20% against the good control.
-const reversed = events.map((e) => ({ ...e, scores: [e.scores[1]!, e.scores[0]!], decisions: [e.decisions[1]!, e.decisions[0]!] }));
-const guarded = replayExperiment(reversed, options(['good', 'worse'], [0.8, 0.2], 0.2, false));
-const guardedSplit = replayExperiment(reversed, options(['good', 'worse'], [0.8, 0.2], 0.2, true));
 
 const createdAt = new Date().toISOString();
 const result = {
@@ -122,32 +153,33 @@ const result = {
     replayed_events: events.length,
     fraud_rate: round2(traffic.fraudRate * 10_000) / 10_000,
     label_delay_days: LABEL_DELAY_DAYS,
-    scoring: 'ONNX artifacts of both models through onnxruntime-node (training scoreRows), decided at each manifest\'s thresholds',
+    scoring: 'ONNX artifacts of the models through onnxruntime-node (training scoreRows), decided at each manifest\'s thresholds',
     train_seconds: round2(traffic.trainSeconds),
   },
   models: traffic.models.map((m) => ({ ...m, auc: round2(m.auc * 1000) / 1000 })),
   value_model: { currency: DEFAULT_VALUE_MODEL.currency, settings: 'defaults (VALUE_* unset)' },
   settings: { ...SETTINGS, policy: POLICY },
-  better_arm_alone: {
-    value: round2(Math.max(...split.valueIfOnly)),
-    worse_arm_alone_value: round2(Math.min(...split.valueIfOnly)),
-  },
-  worse_control_vs_better_challenger: {
-    events_until_better_arm_80pct: to80 ?? null,
-    events_until_better_arm_95pct: to95 ?? null,
-    labels_arrived_by_80pct: labelledBy(events, to80) ?? null,
-    labels_arrived_by_95pct: labelledBy(events, to95) ?? null,
-    bandit: summary(bandit, 1),
-    split_50_50: summary(split, 1),
-    value_gain_over_split: round2(bandit.value - split.value),
-  },
-  good_control_vs_worse_challenger_capped_20pct: {
-    stop: guarded.stops[0] ? { ...guarded.stops[0], labelled_by_then: labelledBy(reversed, guarded.stops[0].afterEvents) } : null,
-    bandit: summary(guarded, 0),
-    split_80_20: summary(guardedSplit, 0),
-    value_gain_over_split: round2(guarded.value - guardedSplit.value),
-  },
+  // The proof: the control is the worse model, the better challenger uncapped, both from 50/50.
+  worse_control_vs_good_challenger: race(pickArms(events, [WORSE, GOOD]), ['worse', 'good'], [0.5, 0.5], 1),
+  // A smaller gap: the control is a shallow model, not a useless one.
+  shallow_control_vs_good_challenger: race(pickArms(events, [SHALLOW, GOOD]), ['shallow', 'good'], [0.5, 0.5], 1),
+  three_arms: race(pickArms(events, [WORSE, SHALLOW, GOOD]), ['worse', 'shallow', 'good'], [1 / 3, 1 / 3, 1 / 3], 1),
+  // The guardrails: the worse model as a challenger capped at 20% against the good control.
+  good_control_vs_worse_challenger_capped: guardrails(pickArms(events, [GOOD, WORSE])),
 };
+
+function guardrails(ev: readonly ReplayEvent[]): Record<string, unknown> {
+  const split = replayExperiment(ev, options(['good', 'worse'], [0.8, 0.2], 0.2, true));
+  const bandit = replayExperiment(ev, options(['good', 'worse'], [0.8, 0.2], 0.2, false));
+  return {
+    max_share: 0.2,
+    cap_held: bandit.weightChanges.every((c) => c.weights[1]! <= 0.2 + 1e-12),
+    stop: bandit.stops[0] ? { ...bandit.stops[0], labels_arrived: labelledBy(ev, bandit.stops[0].afterEvents) } : null,
+    bandit: summary(bandit, 0),
+    split_80_20: summary(split, 0),
+    value_gain_over_split: round2(bandit.value - split.value),
+  };
+}
 
 console.log(JSON.stringify(result, null, 2));
 const dir = join(import.meta.dirname, '..', 'results');

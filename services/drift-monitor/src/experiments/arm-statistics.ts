@@ -11,12 +11,16 @@
  * p(1 - p)(fraud value - legitimate value)^2, so the bandit knows how uncertain the estimate is before
  * any label arrives (a score of 0.5 on a large amount is a coin toss over a large sum).
  *
+ * The labelled events also keep their residuals (realised minus estimated value): how far the arm's
+ * calibration is off in value terms, which the bandit uses to correct the estimates still waiting.
+ *
  * Precision and recall are at the arm's own thresholds, i.e. of its decisions (REVIEW and DECLINE flag):
  * realised over the labelled events; estimated over every event from the calibrated scores (an event
  * scored p is p of a fraud), the drift monitor's CBPE convention, so the two side by side check the
  * calibration of each arm.
  */
 import type { Decision, ValueModel } from '@riskstream/shared';
+import { cardGroup, CardGroupSums, type CardGroupSnapshot } from './card-groups.ts';
 
 /** The value model's part the statistics need (shared/src/value/value-model.ts). */
 export type ArmValueModel = Pick<ValueModel, 'realised' | 'expected'>;
@@ -24,6 +28,7 @@ export type ArmValueModel = Pick<ValueModel, 'realised' | 'expected'>;
 /** The fields of a scored record an arm's statistics read. */
 export interface ArmScoredEvent {
   readonly transaction_id: string;
+  readonly card_token: string;
   readonly amount: number;
   readonly score: number;
   readonly decision: Decision;
@@ -54,20 +59,25 @@ export interface ArmSnapshot {
   readonly decisions: Readonly<Record<Decision, number>>;
   readonly labelled: ValueSums;
   readonly estimateOnly: EstimateSums;
+  /** Realised minus estimated value of the labelled events. */
+  readonly residual: ValueSums;
   /** Estimate-only events whose pending entry was evicted: they keep their estimate for good. */
   readonly expired: number;
   readonly realised: Confusion;
   readonly estimated: Confusion;
   /** Sum of the expected value of every event (label or not). */
   readonly estimatedValue: number;
+  /** The value sums per group of cards (card-groups.ts). */
+  readonly groups: CardGroupSnapshot;
 }
 
-/** What the bandit reads: the value sums of one arm. */
-export type ArmEvidence = Pick<ArmSnapshot, 'arm' | 'events' | 'labelled' | 'estimateOnly'>;
+/** What the bandit reads: the value sums of one arm (without card groups, events count as independent). */
+export type ArmEvidence = Pick<ArmSnapshot, 'arm' | 'events' | 'labelled' | 'estimateOnly' | 'residual'> & Partial<Pick<ArmSnapshot, 'groups'>>;
 
 /** One event waiting for its label: what settling it needs. */
 export interface PendingEvent {
   readonly arm: number;
+  readonly group: number;
   readonly decision: Decision;
   readonly amount: number;
   readonly estimate: number;
@@ -82,11 +92,13 @@ export class ArmStatistics {
   #events = 0;
   readonly #decisions: Record<Decision, number> = { APPROVE: 0, REVIEW: 0, DECLINE: 0 };
   #labelled = { n: 0, sum: 0, sumSq: 0 };
+  #residual = { n: 0, sum: 0, sumSq: 0 };
   #estimateOnly = { n: 0, sum: 0, sumSq: 0, conditionalVariance: 0 };
   #expired = 0;
   #realised = { tp: 0, fp: 0, fn: 0 };
   #estimated = { tp: 0, fp: 0, fn: 0 };
   #estimatedValue = 0;
+  readonly #groups = new CardGroupSums();
 
   constructor(arm: string, model: ArmValueModel) {
     this.arm = arm;
@@ -117,7 +129,9 @@ export class ArmStatistics {
     } else {
       this.#estimated.fn += p;
     }
-    return { arm: armIndex, decision: e.decision, amount: e.amount, estimate, conditionalVariance };
+    const group = cardGroup(e.card_token);
+    this.#groups.addEstimate(group, estimate);
+    return { arm: armIndex, group, decision: e.decision, amount: e.amount, estimate, conditionalVariance };
   }
 
   /** The event's label arrived: its realised value replaces its estimate. */
@@ -132,6 +146,11 @@ export class ArmStatistics {
     this.#labelled.n++;
     this.#labelled.sum += value;
     this.#labelled.sumSq += value * value;
+    this.#groups.settle(pending.group, pending.estimate, value);
+    const residual = value - pending.estimate;
+    this.#residual.n++;
+    this.#residual.sum += residual;
+    this.#residual.sumSq += residual * residual;
     if (isFraud && flags(pending.decision)) this.#realised.tp++;
     else if (!isFraud && flags(pending.decision)) this.#realised.fp++;
     else if (isFraud) this.#realised.fn++;
@@ -148,11 +167,13 @@ export class ArmStatistics {
       events: this.#events,
       decisions: { ...this.#decisions },
       labelled: { ...this.#labelled },
+      residual: { ...this.#residual },
       estimateOnly: { ...this.#estimateOnly },
       expired: this.#expired,
       realised: { ...this.#realised },
       estimated: { ...this.#estimated },
       estimatedValue: this.#estimatedValue,
+      groups: this.#groups.snapshot(),
     };
   }
 }

@@ -10,7 +10,7 @@ import type { PublishPolicy } from './experiment-controller.ts';
 export const banditConfigSchema = {
   banditFloorShare: field.number({
     env: 'EXPERIMENT_FLOOR_SHARE',
-    description: 'share of traffic every arm keeps until it has the experiment\'s --min-events (0..1, at most --max-share)',
+    description: 'share of traffic every arm keeps until it has the experiment\'s --min-events labelled events (0..1, at most --max-share)',
     default: 0.05,
     min: 0,
     max: 1,
@@ -34,6 +34,12 @@ export const banditConfigSchema = {
     default: 0.5,
     min: 0.000001,
     max: 1,
+  }),
+  banditCalibrationPriorEvents: field.int({
+    env: 'EXPERIMENT_CALIBRATION_PRIOR_EVENTS',
+    description: 'labelled events of an arm at which half of their mean gap between realised and estimated value corrects its events still without a label',
+    default: 200,
+    min: 0,
   }),
   banditDraws: field.int({ env: 'EXPERIMENT_DRAWS', description: 'Monte Carlo draws for each arm\'s probability of being best', default: 4000, min: 100, max: 1_000_000 }),
   banditSeed: field.int({ env: 'EXPERIMENT_SEED', description: 'seed of the bandit\'s draws (a decision can be replayed)', default: 1, min: 0, max: 4_294_967_295 }),
@@ -72,6 +78,7 @@ export function banditSettings(c: BanditConfig, experiment: { readonly arms: rea
     stopConfidence: c.banditStopConfidence,
     estimateWeight: c.banditEstimateWeight,
     priorEvents: 1,
+    calibrationPriorEvents: c.banditCalibrationPriorEvents,
     draws: c.banditDraws,
   });
 }

@@ -16,6 +16,7 @@ import type { BanditSettings, NormalSource, StopDecision } from './thompson.ts';
 
 export interface ReplayEvent {
   readonly transactionId: string;
+  readonly cardToken: string;
   /** The card's sticky bucket in [0, 1). */
   readonly bucket: number;
   /** epoch ms */
@@ -51,6 +52,10 @@ export interface ReplayResult {
   readonly eventsByArm: readonly number[];
   /** Realised value each arm would have earned deciding every event. */
   readonly valueIfOnly: readonly number[];
+  /** Value earned by the first k events, k = 0..events. */
+  readonly cumulativeValue: Float64Array;
+  /** Per arm: value that arm alone would have earned on the first k events. */
+  readonly cumulativeIfOnly: readonly Float64Array[];
   /** The best single arm's value minus the value earned. */
   readonly regret: number;
   readonly weightChanges: readonly WeightChange[];
@@ -77,6 +82,8 @@ export function replayExperiment(events: readonly ReplayEvent[], o: ReplayOption
   const valueIfOnly = new Array<number>(arms).fill(0);
   const weightChanges: WeightChange[] = [{ afterEvents: 0, weights: c.weights }];
   const stops: (StopDecision & { afterEvents: number })[] = [];
+  const cumulativeValue = new Float64Array(events.length + 1);
+  const cumulativeIfOnly = o.plan.arms.map(() => new Float64Array(events.length + 1));
   let value = 0;
   let nextLabel = 0;
   for (let i = 0; i < events.length; i++) {
@@ -96,8 +103,11 @@ export function replayExperiment(events: readonly ReplayEvent[], o: ReplayOption
     eventsByArm[arm]!++;
     for (let a = 0; a < arms; a++) valueIfOnly[a]! += o.valueModel.realised(e.decisions[a]!, e.amount, e.isFraud);
     value += o.valueModel.realised(e.decisions[arm]!, e.amount, e.isFraud);
+    cumulativeValue[i + 1] = value;
+    for (let a = 0; a < arms; a++) cumulativeIfOnly[a]![i + 1] = valueIfOnly[a]!;
     c.onScored({
       transaction_id: e.transactionId,
+      card_token: e.cardToken,
       experiment: o.plan.name,
       experiment_arm: o.plan.arms[arm]!.arm,
       amount: e.amount,
@@ -110,6 +120,8 @@ export function replayExperiment(events: readonly ReplayEvent[], o: ReplayOption
     value,
     eventsByArm,
     valueIfOnly,
+    cumulativeValue,
+    cumulativeIfOnly,
     regret: Math.max(...valueIfOnly) - value,
     weightChanges,
     stops,

@@ -9,7 +9,14 @@
  * - An estimate-only event counts as `estimateWeight` of an observation (0 < w <= 1) of its expected
  *   value, with the variance its realised value will have given the score (the spread of the estimates
  *   plus the summed p(1 - p)(fraud - legitimate value)^2). The discount is for model risk: the estimate
- *   is unbiased only while the arm's calibration holds, which its labels check later.
+ *   is unbiased only while the arm's calibration holds.
+ * - Once labels arrive they check that: the arm's mean residual (realised minus estimated value of its
+ *   labelled events), shrunk towards 0 by `calibrationPriorEvents` pseudo-events, is added to each of
+ *   its estimate-only events, and the residual's uncertainty widens the posterior. An arm whose scores
+ *   overstate (or understate) its value is corrected as soon as some of its labels are in, instead of
+ *   only as the labelled share grows.
+ * - Cards, not events, are the independent units (card-groups.ts): the posterior's variance is the
+ *   larger of the per-event one and the cluster-robust one over groups of cards.
  * - `priorEvents` pseudo-events at the mean and variance pooled over all arms keep a new arm's posterior
  *   wide but finite, centred on what the experiment has seen so far.
  *
@@ -17,14 +24,18 @@
  * posteriors (a seeded RNG, so a decision can be replayed). Then the guardrails, in this order:
  * 1. a stopped arm gets 0;
  * 2. every arm but the control (arm 0) gets at most `maxShare`;
- * 3. an arm with fewer than `minEvents` events gets at least `floorShare`, so it keeps learning;
+ * 3. an arm with fewer than `minEvents` LABELLED events gets at least `floorShare`, so it keeps learning
+ *    until its labels have checked what its estimates said;
  * the rest of the mass is shared in proportion to the Thompson probabilities.
- * AUTO-STOP: an arm (never the control) with at least `minEvents` events whose mean is below the
- * control's by more than `stopMargin` at one-sided confidence `stopConfidence`, i.e. whose upper
- * confidence bound of (arm - control) is below -stopMargin, is stopped for good.
+ * AUTO-STOP: an arm (never the control) with at least `minEvents` labelled events whose mean is below
+ * the control's by more than `stopMargin` at one-sided confidence `stopConfidence`, i.e. whose upper
+ * confidence bound of (arm - control) is below -stopMargin, is stopped for good. Estimates move traffic
+ * but never stop an arm on their own: a stop is final, and an arm's calibration can be off out of time
+ * (the simulated proof has a model whose estimates put it at a quarter of its realised value).
  */
 import { probit } from 'simple-statistics';
 import type { ArmEvidence, EstimateSums, ValueSums } from './arm-statistics.ts';
+import { clusteredVariance } from './card-groups.ts';
 
 /** The normal draws; training/src/random.ts's createRng satisfies it. */
 export interface NormalSource {
@@ -34,9 +45,9 @@ export interface NormalSource {
 export interface BanditSettings {
   /** Largest share of any arm but the control, in (0, 1]. */
   readonly maxShare: number;
-  /** Events an arm needs before it may be stopped or lose its floor. */
+  /** Labelled events an arm needs before it may be stopped or lose its floor. */
   readonly minEvents: number;
-  /** Share an arm keeps until it has minEvents events, in [0, maxShare]. */
+  /** Share an arm keeps until it has minEvents labelled events, in [0, maxShare]. */
   readonly floorShare: number;
   /** Value per event (currency units) an arm may trail the control by before it is stopped. */
   readonly stopMargin: number;
@@ -46,6 +57,8 @@ export interface BanditSettings {
   readonly estimateWeight: number;
   /** Pseudo-events of the pooled prior. */
   readonly priorEvents: number;
+  /** Labelled events at which half of an arm's observed estimate bias is applied to its estimates. */
+  readonly calibrationPriorEvents: number;
   /** Monte Carlo draws for the probability of being best. */
   readonly draws: number;
 }
@@ -105,18 +118,37 @@ function pooled(arms: readonly ArmEvidence[], w: number): Moments {
   return moments(labelled, estimateOnly, w);
 }
 
+/** Bias of an arm's estimates from its labelled residuals (shrunk towards 0) and the variance of that bias. */
+function estimateBias(residual: ValueSums, priorEvents: number): { readonly bias: number; readonly variance: number } {
+  if (residual.n === 0) return { bias: 0, variance: 0 };
+  const mean = residual.sum / residual.n;
+  const spread = Math.max(0, residual.sumSq / residual.n - mean * mean);
+  const n = residual.n + priorEvents;
+  return { bias: residual.sum / n, variance: spread / n };
+}
+
+/** Estimate-only sums with every estimate moved by the bias. */
+function shifted(e: EstimateSums, bias: number): EstimateSums {
+  return { n: e.n, sum: e.sum + e.n * bias, sumSq: e.sumSq + 2 * bias * e.sum + e.n * bias * bias, conditionalVariance: e.conditionalVariance };
+}
+
 /** Each arm's posterior of its mean value per event (see the file comment). */
-export function posteriors(arms: readonly ArmEvidence[], s: Pick<BanditSettings, 'estimateWeight' | 'priorEvents'>): ArmPosterior[] {
+export function posteriors(arms: readonly ArmEvidence[], s: Pick<BanditSettings, 'estimateWeight' | 'priorEvents' | 'calibrationPriorEvents'>): ArmPosterior[] {
   const prior = pooled(arms, s.estimateWeight);
   // With no evidence at all every arm is the same unit-variance guess: equal chances.
   const priorVariance = prior.variance > 0 ? prior.variance : 1;
   return arms.map((a) => {
-    const m = moments(a.labelled, a.estimateOnly, s.estimateWeight);
+    const b = estimateBias(a.residual, s.calibrationPriorEvents);
+    const m = moments(a.labelled, shifted(a.estimateOnly, b.bias), s.estimateWeight);
     const n = s.priorEvents + m.n;
     const mean = (s.priorEvents * prior.mean + m.n * m.mean) / n;
-    // Spread of the prior and of the data around the combined mean.
+    // Spread of the prior and of the data around the combined mean, plus the bias correction's own error
+    // carried by the estimate-only share of the mean.
     const ss = s.priorEvents * (priorVariance + (prior.mean - mean) ** 2) + m.n * (m.variance + (m.mean - mean) ** 2);
-    return { mean, sd: Math.sqrt(ss / n / n), effectiveEvents: m.n };
+    const estimateShare = (s.estimateWeight * a.estimateOnly.n) / n;
+    const clustered = a.groups ? clusteredVariance(a.groups, s.estimateWeight, b.bias, a.estimateOnly.conditionalVariance) * (m.n / n) ** 2 : Number.NaN;
+    const variance = Number.isFinite(clustered) ? Math.max(ss / n / n, clustered) : ss / n / n;
+    return { mean, sd: Math.sqrt(variance + estimateShare * estimateShare * b.variance), effectiveEvents: m.n };
   });
 }
 
@@ -170,7 +202,7 @@ export function stopsFor(arms: readonly ArmEvidence[], post: readonly ArmPosteri
   const out: StopDecision[] = [];
   for (let i = 1; i < arms.length; i++) {
     const a = arms[i]!;
-    if (stopped.has(a.arm) || a.events < s.minEvents) continue;
+    if (stopped.has(a.arm) || a.labelled.n < s.minEvents) continue;
     const diff = post[i]!.mean - control.mean;
     const upperBound = diff + z * Math.hypot(post[i]!.sd, control.sd);
     if (upperBound < -s.stopMargin) {
@@ -197,7 +229,7 @@ export function banditDecision(arms: readonly ArmEvidence[], stoppedBefore: Read
   const excluded = new Set(arms.flatMap((a, i) => (i > 0 && stopped.has(a.arm) ? [i] : [])));
   const pBest = probabilityBest(post, s.draws, rng, excluded);
   const upper = arms.map((a, i) => (excluded.has(i) ? 0 : i === 0 ? 1 : s.maxShare));
-  const lower = arms.map((a, i) => (excluded.has(i) || a.events >= s.minEvents ? 0 : Math.min(s.floorShare, upper[i]!)));
+  const lower = arms.map((a, i) => (excluded.has(i) || a.labelled.n >= s.minEvents ? 0 : Math.min(s.floorShare, upper[i]!)));
   return { weights: constrainShares(pBest, lower, upper), probabilityBest: pBest, posteriors: post, stops };
 }
 
@@ -212,6 +244,7 @@ export function banditSettingsProblems(s: BanditSettings, armCount: number): str
   if (!(s.stopConfidence > 0.5 && s.stopConfidence < 1)) problems.push('stopConfidence must be in (0.5, 1)');
   if (!(s.estimateWeight > 0 && s.estimateWeight <= 1)) problems.push('estimateWeight must be in (0, 1]');
   if (!(s.priorEvents > 0)) problems.push('priorEvents must be > 0');
+  if (!(s.calibrationPriorEvents >= 0)) problems.push('calibrationPriorEvents must be >= 0');
   if (!Number.isSafeInteger(s.draws) || s.draws < 1) problems.push('draws must be an integer >= 1');
   return problems;
 }

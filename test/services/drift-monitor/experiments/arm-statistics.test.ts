@@ -5,7 +5,7 @@ import { ArmStatistics, blendedValuePerEvent, precisionOf, recallOf } from '../.
 import { PendingLabels } from '../../../../services/drift-monitor/src/experiments/pending-labels.ts';
 
 const vm = DEFAULT_VALUE_MODEL;
-const ev = (id: string, decision: Decision, score: number, amount = 100) => ({ transaction_id: id, decision, score, amount });
+const ev = (id: string, decision: Decision, score: number, amount = 100) => ({ transaction_id: id, card_token: `card-${id}`, decision, score, amount });
 
 test('an event counts at once with its expected value; its label replaces it with the realised value', () => {
   const arm = new ArmStatistics('v7', vm);
@@ -62,7 +62,7 @@ test('realised precision and recall at the arm\'s decisions; estimated ones from
 
 test('pending labels: bounded, oldest evicted first, a label settles once', () => {
   const table = new PendingLabels(2);
-  const e = (arm: number) => ({ arm, decision: 'APPROVE' as const, amount: 1, estimate: 0, conditionalVariance: 0 });
+  const e = (arm: number) => ({ arm, group: 0, decision: 'APPROVE' as const, amount: 1, estimate: 0, conditionalVariance: 0 });
   assert.equal(table.put('a', e(0)), undefined);
   assert.equal(table.put('b', e(1)), undefined);
   assert.deepEqual(table.put('c', e(2)), e(0));

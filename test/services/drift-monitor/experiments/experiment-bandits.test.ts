@@ -16,6 +16,7 @@ const spec = (name: string): ExperimentStart => ({
 });
 const scored = (id: string, experiment: string | null, arm: string) => ({
   transaction_id: id,
+  card_token: `card-${id}`,
   experiment,
   experiment_arm: arm,
   amount: 50,

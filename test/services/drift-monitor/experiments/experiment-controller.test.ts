@@ -16,6 +16,7 @@ const SETTINGS: BanditSettings = {
   stopConfidence: 0.99,
   estimateWeight: 0.5,
   priorEvents: 1,
+  calibrationPriorEvents: 200,
   draws: 2000,
 };
 const POLICY = { intervalMs: 60_000, everyEvents: 1000, minChange: 0.02 };
@@ -27,6 +28,7 @@ function controller(plan = PLAN, settings = SETTINGS): ExperimentController {
 let id = 0;
 const scored = (arm: string, decision: Decision, score: number, experiment = 'exp1') => ({
   transaction_id: `t${++id}`,
+  card_token: `card-${id % 97}`,
   experiment,
   experiment_arm: arm,
   amount: 100,

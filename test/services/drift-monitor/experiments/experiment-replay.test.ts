@@ -11,10 +11,10 @@ const DAY_MS = 86_400_000;
 // two trained models, the same settings.
 const traffic = await labelledTraffic({ customers: 600, days: 30, seed: 7 });
 
-function options(fixedWeights: boolean, arms: readonly string[], maxShare: number): ReplayOptions {
+function options(fixedWeights: boolean, arms: readonly string[], maxShare: number, minEvents = 1000): ReplayOptions {
   return {
     plan: { name: 'replay', mode: 'bandit', arms: arms.map((arm) => ({ arm })), weights: [0.5, 0.5] },
-    settings: { maxShare, minEvents: 1000, floorShare: 0.05, stopMargin: 0.05, stopConfidence: 0.99, estimateWeight: 0.5, priorEvents: 1, draws: 2000 },
+    settings: { maxShare, minEvents, floorShare: 0.05, stopMargin: 0.05, stopConfidence: 0.99, estimateWeight: 0.5, priorEvents: 1, calibrationPriorEvents: 200, draws: 2000 },
     policy: { intervalMs: 3_600_000, everyEvents: 500, minChange: 0.02 },
     valueModel: DEFAULT_VALUE_MODEL,
     rng: createRng(1),
@@ -36,7 +36,7 @@ test('the bandit moves traffic to the better arm and earns more than a fixed 50/
   const split = replayExperiment(traffic.events, options(true, ['worse', 'good'], 1));
   const bandit = replayExperiment(traffic.events, options(false, ['worse', 'good'], 1));
   const to80 = eventsUntilShare(bandit.weightChanges, 1, 0.8);
-  t.diagnostic(`events ${bandit.events}; to 80%: ${to80}; value bandit ${bandit.value.toFixed(0)} split ${split.value.toFixed(0)}; regret ${bandit.regret.toFixed(0)} vs ${split.regret.toFixed(0)}`);
+  t.diagnostic(`events ${bandit.events}; alone: ${split.valueIfOnly.map(Math.round).join(' / ')}; to 80%: ${to80}; value bandit ${bandit.value.toFixed(0)} split ${split.value.toFixed(0)}; regret ${bandit.regret.toFixed(0)} vs ${split.regret.toFixed(0)}`);
   assert.ok(to80 !== undefined, 'the better arm reaches 80% of the weight');
   assert.ok(bandit.finalWeights[1]! >= 0.8, `final weights ${bandit.finalWeights}`);
   assert.ok(bandit.eventsByArm[1]! > split.eventsByArm[1]!, `${bandit.eventsByArm} vs ${split.eventsByArm}`);
@@ -44,14 +44,14 @@ test('the bandit moves traffic to the better arm and earns more than a fixed 50/
   assert.ok(bandit.regret < split.regret);
 });
 
-test('a worse challenger against a good control is capped and then stopped', () => {
+test('a worse challenger against a good control is capped and then stopped, only once its labels are in', () => {
   const reversed = traffic.events.map((e) => ({ ...e, scores: [e.scores[1]!, e.scores[0]!], decisions: [e.decisions[1]!, e.decisions[0]!] }));
-  const o = options(false, ['good', 'worse'], 0.2);
+  const o = options(false, ['good', 'worse'], 0.2, 300);
   const bandit = replayExperiment(reversed, { ...o, plan: { ...o.plan, weights: [0.8, 0.2] } });
   assert.ok(bandit.weightChanges.every((c) => c.weights[1]! <= 0.2 + 1e-12), 'the cap holds throughout');
   assert.equal(bandit.stops.length, 1, 'the worse arm is stopped');
   assert.equal(bandit.stops[0]!.arm, 'worse');
-  assert.ok(bandit.stops[0]!.events >= 1000, 'not before minEvents');
+  assert.ok(bandit.stops[0]!.labelledEvents >= 300, 'not before minEvents labelled events');
   assert.deepEqual(bandit.finalWeights, [1, 0]);
 });
 

@@ -18,14 +18,16 @@ const SETTINGS: BanditSettings = {
   stopConfidence: 0.99,
   estimateWeight: 0.5,
   priorEvents: 1,
+  calibrationPriorEvents: 200,
   draws: 4000,
 };
 
 const NO_ESTIMATES = { n: 0, sum: 0, sumSq: 0, conditionalVariance: 0 };
+const NO_RESIDUALS = { n: 0, sum: 0, sumSq: 0 };
 
 /** An arm with n labelled events of this mean and standard deviation (exact sums). */
 function labelled(arm: string, n: number, mean: number, sd: number): ArmEvidence {
-  return { arm, events: n, labelled: { n, sum: n * mean, sumSq: n * (sd * sd + mean * mean) }, estimateOnly: NO_ESTIMATES };
+  return { arm, events: n, labelled: { n, sum: n * mean, sumSq: n * (sd * sd + mean * mean) }, estimateOnly: NO_ESTIMATES, residual: NO_RESIDUALS };
 }
 
 const sum = (xs: readonly number[]): number => xs.reduce((s, x) => s + x, 0);
@@ -45,7 +47,7 @@ test('converges to the better arm: routed by its own weights, the arm worth more
       sums[arm]!.sum += v;
       sums[arm]!.sumSq += v * v;
     }
-    const evidence = sums.map((s, i) => ({ arm: `a${i}`, events: s.n, labelled: { ...s }, estimateOnly: NO_ESTIMATES }));
+    const evidence = sums.map((s, i) => ({ arm: `a${i}`, events: s.n, labelled: { ...s }, estimateOnly: NO_ESTIMATES, residual: NO_RESIDUALS }));
     weights = [...banditDecision(evidence, new Set(), SETTINGS, rng).weights];
   }
   assert.ok(weights[1]! > 0.9, `better arm's weight ${weights[1]}`);
@@ -84,11 +86,24 @@ test('stops a bad arm: confidently below the control by more than the margin aft
   assert.equal(again.weights[1], 0);
 });
 
-test('does not stop before minEvents, however bad, and keeps the arm at its floor', () => {
+test('does not stop before minEvents labelled events, however bad, and keeps the arm at its floor', () => {
   const arms = [labelled('champion', 20_000, 1.5, 2), labelled('v7', SETTINGS.minEvents - 1, 0.5, 2)];
   const d = banditDecision(arms, new Set(), SETTINGS, createRng(4));
   assert.deepEqual(d.stops, []);
   assert.ok(d.probabilityBest[1]! < 0.001);
+  assert.ok(Math.abs(d.weights[1]! - SETTINGS.floorShare) < 1e-12, `floor ${d.weights[1]}`);
+});
+
+test('estimates alone never stop an arm: without minEvents labels it keeps its floor however bad it looks', () => {
+  const estimatedOnly: ArmEvidence = {
+    arm: 'v7',
+    events: 100_000,
+    labelled: { n: SETTINGS.minEvents - 1, sum: 0, sumSq: SETTINGS.minEvents - 1 },
+    estimateOnly: { n: 100_000, sum: -100_000, sumSq: 200_000, conditionalVariance: 100_000 },
+    residual: NO_RESIDUALS,
+  };
+  const d = banditDecision([labelled('champion', 100_000, 1.5, 2), estimatedOnly], new Set(), SETTINGS, createRng(7));
+  assert.deepEqual(d.stops, []);
   assert.ok(Math.abs(d.weights[1]! - SETTINGS.floorShare) < 1e-12, `floor ${d.weights[1]}`);
 });
 
@@ -113,6 +128,7 @@ test('estimate-only events count with a discount and with the variance of their 
     events: n,
     labelled: { n: 0, sum: 0, sumSq: 0 },
     estimateOnly: { n, sum: n, sumSq: n * (1 + 1), conditionalVariance: n * 3 },
+    residual: NO_RESIDUALS,
   };
   const [a, b] = posteriors([asLabels, asEstimates], SETTINGS);
   assert.ok(Math.abs(b!.effectiveEvents - SETTINGS.estimateWeight * n) < 1e-9);
@@ -121,8 +137,27 @@ test('estimate-only events count with a discount and with the variance of their 
   assert.ok(Math.abs(b!.mean - 1) < 1e-3);
 });
 
+test('labels correct an arm whose scores overstate its value: the estimates still waiting move by the observed bias', () => {
+  // 20,000 events estimated at 3 per event; the 2,000 labelled so far realised 2 (residual -1 each, sd 4).
+  const overstated: ArmEvidence = {
+    arm: 'shallow',
+    events: 22_000,
+    labelled: { n: 2000, sum: 2000 * 2, sumSq: 2000 * (16 + 4) },
+    estimateOnly: { n: 20_000, sum: 20_000 * 3, sumSq: 20_000 * 10, conditionalVariance: 20_000 * 15 },
+    residual: { n: 2000, sum: -2000, sumSq: 2000 * (16 + 1) },
+  };
+  const honest = labelled('default', 22_000, 2.2, 4);
+  const [o, h] = posteriors([overstated, honest], SETTINGS);
+  const shrunk = 2000 / (2000 + SETTINGS.calibrationPriorEvents);
+  assert.ok(Math.abs(o!.mean - (2000 * 2 + 0.5 * 20_000 * (3 - shrunk)) / (1 + 2000 + 0.5 * 20_000)) < 0.01, `mean ${o!.mean}`);
+  assert.ok(o!.mean < h!.mean, 'corrected, the overstated arm is no longer ahead');
+  const uncorrected = posteriors([{ ...overstated, residual: NO_RESIDUALS }, honest], SETTINGS)[0]!;
+  assert.ok(uncorrected.mean > h!.mean, 'without its residuals it would be');
+  assert.ok(o!.sd > uncorrected.sd, 'the correction\'s own error widens the posterior');
+});
+
 test('with no evidence every arm has an equal chance and the same seed gives the same weights', () => {
-  const empty = (arm: string): ArmEvidence => ({ arm, events: 0, labelled: { n: 0, sum: 0, sumSq: 0 }, estimateOnly: NO_ESTIMATES });
+  const empty = (arm: string): ArmEvidence => ({ arm, events: 0, labelled: { n: 0, sum: 0, sumSq: 0 }, estimateOnly: NO_ESTIMATES, residual: NO_RESIDUALS });
   const d1 = banditDecision([empty('a'), empty('b')], new Set(), SETTINGS, createRng(9));
   const d2 = banditDecision([empty('a'), empty('b')], new Set(), SETTINGS, createRng(9));
   assert.deepEqual(d1.weights, d2.weights);
