@@ -61,7 +61,7 @@ export interface ArmSnapshot {
   readonly estimateOnly: EstimateSums;
   /** Realised minus estimated value of the labelled events. */
   readonly residual: ValueSums;
-  /** Estimate-only events whose pending entry was evicted: they keep their estimate for good. */
+  /** Estimate-only events that will not get their label here (evicted from the pending table, or outside the label sample). */
   readonly expired: number;
   readonly realised: Confusion;
   readonly estimated: Confusion;
@@ -156,7 +156,7 @@ export class ArmStatistics {
     else if (isFraud) this.#realised.fn++;
   }
 
-  /** The event's pending entry was evicted before its label: its estimate stays. */
+  /** The event will not get its label here: its estimate stays. */
   expire(): void {
     this.#expired++;
   }

@@ -54,10 +54,17 @@ export const banditConfigSchema = {
   }),
   banditPendingCapacity: field.int({
     env: 'EXPERIMENT_PENDING_LABELS',
-    description: 'events per experiment held for their label; older ones keep their estimated value (about 200 bytes each)',
-    default: 500_000,
+    description: 'events per experiment held for their label (about 200 bytes each); older ones keep their estimated value',
+    default: 200_000,
     min: 1000,
     max: 50_000_000,
+  }),
+  banditLabelSample: field.number({
+    env: 'EXPERIMENT_LABEL_SAMPLE',
+    description: 'share of transactions held for their label (0..1]; the rest keep their estimate, corrected by the sample; sample × events/s × label delay (s) should fit EXPERIMENT_PENDING_LABELS',
+    default: 1,
+    min: 0.000001,
+    max: 1,
   }),
 } as const;
 

@@ -11,17 +11,13 @@
  * mean, in constant memory. It is noisy with few groups of few events; the bandit takes the larger of it
  * and the per-event variance.
  */
+import { stableHash32 } from './stable-hash.ts';
 
 export const CARD_GROUPS = 64;
 
-/** The card's group in [0, CARD_GROUPS): FNV-1a of the token's UTF-16 code units, with a final avalanche. */
+/** The card's group in [0, CARD_GROUPS). */
 export function cardGroup(cardToken: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < cardToken.length; i++) h = Math.imul(h ^ cardToken.charCodeAt(i), 0x01000193);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  return (h >>> 0) % CARD_GROUPS;
+  return stableHash32(cardToken) % CARD_GROUPS;
 }
 
 /** Per group: labelled events and their realised value, estimate-only events and their estimated value. */

@@ -45,6 +45,7 @@ export class ExperimentBandits {
       valueModel: this.#deps.valueModel,
       rng: this.#deps.rngFor(spec.name),
       pendingCapacity: c.banditPendingCapacity,
+      labelSample: c.banditLabelSample,
     });
     this.#running.set(spec.name, controller);
   }

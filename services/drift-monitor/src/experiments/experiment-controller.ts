@@ -13,6 +13,7 @@ import { ValidationError } from '@riskstream/shared';
 import { ArmStatistics, type ArmScoredEvent, type ArmSnapshot, type ArmValueModel } from './arm-statistics.ts';
 import type { ExperimentView } from './experiment-metrics.ts';
 import { PendingLabels } from './pending-labels.ts';
+import { stableFraction } from './stable-hash.ts';
 import { banditDecision, banditSettingsProblems, type ArmPosterior, type BanditSettings, type NormalSource, type StopDecision } from './thompson.ts';
 
 /** The experiment as started: arm 0 is the control. Structurally a part of shared's ExperimentSpec. */
@@ -44,6 +45,12 @@ export interface ExperimentControllerDeps {
   readonly valueModel: ArmValueModel;
   readonly rng: NormalSource;
   readonly pendingCapacity: number;
+  /**
+   * Share of transactions (a stable hash of the id) held for their label, in (0, 1]; default 1. The rest
+   * count by their estimate for good, corrected by the residuals of the sample. Pick it so that the
+   * sample of one label delay's traffic fits the pending capacity.
+   */
+  readonly labelSample?: number;
 }
 
 export interface WeightsDecision {
@@ -63,6 +70,7 @@ export class ExperimentController {
   readonly #arms: ArmStatistics[];
   readonly #armIndex: ReadonlyMap<string, number>;
   readonly #pending: PendingLabels;
+  readonly #labelSample: number;
   readonly #stopped = new Set<string>();
   #weights: readonly number[];
   #lastEvaluated = Number.NEGATIVE_INFINITY;
@@ -77,6 +85,8 @@ export class ExperimentController {
     const problems = banditSettingsProblems(settings, plan.arms.length);
     if (plan.arms.length < 2) problems.push('an experiment needs at least two arms');
     if (plan.weights.length !== plan.arms.length) problems.push(`${plan.weights.length} weights for ${plan.arms.length} arms`);
+    const labelSample = deps.labelSample ?? 1;
+    if (!(labelSample > 0 && labelSample <= 1)) problems.push(`labelSample must be in (0, 1], got ${labelSample}`);
     if (problems.length > 0) throw new ValidationError('EXPERIMENT_SETTINGS_INVALID', problems.map((problem) => ({ path: plan.name, problem })));
     this.plan = plan;
     this.#settings = settings;
@@ -85,6 +95,7 @@ export class ExperimentController {
     this.#arms = plan.arms.map((a) => new ArmStatistics(a.arm, deps.valueModel));
     this.#armIndex = new Map(plan.arms.map((a, i) => [a.arm, i]));
     this.#pending = new PendingLabels(deps.pendingCapacity);
+    this.#labelSample = labelSample;
     this.#weights = Object.freeze([...plan.weights]);
   }
 
@@ -108,7 +119,7 @@ export class ExperimentController {
     return this.#stopped;
   }
 
-  /** Counts a scored record of this experiment; false when it is not one (other experiment, unknown arm, redelivery). */
+  /** Counts a scored record of this experiment; false when it is not one (other experiment, unknown arm, redelivery of a held event). */
   onScored(record: ExperimentScoredRecord): boolean {
     if (record.experiment !== this.plan.name) return false;
     const i = this.#armIndex.get(record.experiment_arm ?? '');
@@ -120,8 +131,14 @@ export class ExperimentController {
       this.duplicates++;
       return false;
     }
-    const evicted = this.#pending.put(record.transaction_id, this.#arms[i]!.addScored(record, i));
-    if (evicted) this.#arms[evicted.arm]!.expire();
+    const pending = this.#arms[i]!.addScored(record, i);
+    // Outside the label sample an event keeps its estimate (and a redelivery of it is not recognised).
+    if (this.#labelSample < 1 && stableFraction(record.transaction_id) >= this.#labelSample) {
+      this.#arms[i]!.expire();
+    } else {
+      const evicted = this.#pending.put(record.transaction_id, pending);
+      if (evicted) this.#arms[evicted.arm]!.expire();
+    }
     this.#eventsSince++;
     return true;
   }

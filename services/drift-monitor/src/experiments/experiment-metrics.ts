@@ -19,6 +19,8 @@ export interface ExperimentMetrics {
   readonly recall: Gauge<ArmLabels | 'source'>;
   readonly value: Gauge<ArmLabels | 'source'>;
   readonly valuePerEvent: Gauge<ArmLabels | 'source'>;
+  readonly estimateBias: Gauge<ArmLabels>;
+  readonly pendingLabels: Gauge<ArmLabels>;
   readonly weight: Gauge<ArmLabels>;
   readonly probabilityBest: Gauge<ArmLabels>;
   readonly stopped: Gauge<ArmLabels>;
@@ -52,6 +54,11 @@ export function experimentMetrics(registry: Registry): ExperimentMetrics {
     recall: bySource('drift_experiment_arm_recall', 'Recall of the arm\'s REVIEW and DECLINE decisions (realised: labelled events; estimated: calibrated scores)'),
     value: bySource('drift_experiment_arm_value', 'Total value of the arm\'s decisions in VALUE_CURRENCY against approving everything (realised, estimated or blended)'),
     valuePerEvent: bySource('drift_experiment_arm_value_per_event', 'Mean value per event of the arm in VALUE_CURRENCY (realised, estimated or blended)'),
+    estimateBias: arm(
+      'drift_experiment_arm_estimate_bias',
+      'Mean realised minus estimated value per labelled event of the arm, in VALUE_CURRENCY: how far its calibration is off in value (the bandit corrects its estimates by it)',
+    ),
+    pendingLabels: arm('drift_experiment_arm_estimate_only_events', 'Events of the arm counted by their estimated value: label not arrived, evicted or outside the label sample'),
     weight: arm('drift_experiment_arm_weight', 'Share of cards routed to the arm (the weights in force)'),
     probabilityBest: arm('drift_experiment_arm_probability_best', 'Posterior probability that the arm has the highest value per event (bandit experiments)'),
     stopped: arm('drift_experiment_arm_stopped', '1 when the arm was stopped (automatically or by hand)'),
@@ -79,6 +86,8 @@ function setArm(m: ExperimentMetrics, v: ExperimentView, i: number): void {
   finite(m.valuePerEvent, 'realised', ratio(a.labelled.sum, a.labelled.n));
   finite(m.valuePerEvent, 'estimated', ratio(a.estimatedValue, a.events));
   finite(m.valuePerEvent, 'blended', blendedValuePerEvent(a));
+  if (a.residual.n > 0) m.estimateBias.set(l, a.residual.sum / a.residual.n);
+  m.pendingLabels.set(l, a.estimateOnly.n);
   m.weight.set(l, v.weights[i] ?? 0);
   const pBest = v.probabilityBest?.[i];
   if (pBest !== undefined) m.probabilityBest.set(l, pBest);

@@ -36,6 +36,8 @@ export interface ReplayOptions {
   readonly rng: NormalSource;
   readonly labelDelayMs: number;
   readonly pendingCapacity: number;
+  /** Share of transactions held for their label (the controller's labelSample); default 1. */
+  readonly labelSample?: number;
   readonly fixedWeights: boolean;
 }
 
@@ -76,7 +78,12 @@ export function armForBucket(weights: readonly number[], bucket: number): number
 
 /** Replays events in the order given (event time ascending). */
 export function replayExperiment(events: readonly ReplayEvent[], o: ReplayOptions): ReplayResult {
-  const c = new ExperimentController(o.plan, o.settings, o.policy, { valueModel: o.valueModel, rng: o.rng, pendingCapacity: o.pendingCapacity });
+  const c = new ExperimentController(o.plan, o.settings, o.policy, {
+    valueModel: o.valueModel,
+    rng: o.rng,
+    pendingCapacity: o.pendingCapacity,
+    ...(o.labelSample !== undefined ? { labelSample: o.labelSample } : {}),
+  });
   const arms = o.plan.arms.length;
   const eventsByArm = new Array<number>(arms).fill(0);
   const valueIfOnly = new Array<number>(arms).fill(0);

@@ -3,8 +3,9 @@
  * past `capacity` the oldest entry is evicted and its event keeps its estimated value for good (the
  * caller counts it as expired). A Map keeps insertion order, so the oldest entry is its first key and
  * eviction is O(1). An entry is the transaction id plus a small object (roughly 150-200 bytes in V8), so
- * the capacity is the memory budget: it should cover the traffic of one label delay (chargebacks take
- * days); labels later than that are counted as unmatched, as in the drift monitor's LabelJoin.
+ * the capacity is the memory budget: it should cover one label delay's traffic (chargebacks take days),
+ * of the sampled transactions only when that is too much (the controller's labelSample); labels later
+ * than that are counted as unmatched, as in the drift monitor's LabelJoin.
  * A label settles its entry once: a redelivered label finds nothing and is not counted twice.
  */
 import type { PendingEvent } from './arm-statistics.ts';

@@ -85,6 +85,24 @@ test('decides on the interval or after everyEvents, publishes only material chan
   assert.deepEqual(c.weights, [1, 0]);
 });
 
+test('with a label sample only that share of transactions waits for its label; the rest keep their estimate', () => {
+  const c = new ExperimentController(PLAN, SETTINGS, POLICY, { valueModel: DEFAULT_VALUE_MODEL, rng: createRng(1), pendingCapacity: 10_000, labelSample: 0.25 });
+  const ids: string[] = [];
+  for (let i = 0; i < 4000; i++) {
+    const r = scored(i % 2 === 0 ? 'champion' : 'v7', 'APPROVE', 0.05);
+    ids.push(r.transaction_id);
+    assert.equal(c.onScored(r), true);
+  }
+  let matched = 0;
+  for (const id of ids) if (c.onLabel({ transaction_id: id, is_fraud: false })) matched++;
+  assert.ok(matched > 850 && matched < 1150, `${matched} of 4000 held`);
+  const arms = c.snapshot();
+  assert.equal(arms[0]!.labelled.n + arms[1]!.labelled.n, matched);
+  assert.equal(arms[0]!.expired + arms[1]!.expired, 4000 - matched);
+  assert.equal(arms[0]!.estimateOnly.n + arms[1]!.estimateOnly.n, 4000 - matched);
+  assert.throws(() => new ExperimentController(PLAN, SETTINGS, POLICY, { valueModel: DEFAULT_VALUE_MODEL, rng: createRng(1), pendingCapacity: 10, labelSample: 0 }), ValidationError);
+});
+
 test('a split experiment is measured but never reweighted', () => {
   const c = controller({ ...PLAN, mode: 'split', weights: [0.5, 0.5] });
   c.onScored(scored('v7', 'APPROVE', 0.1));
@@ -121,6 +139,9 @@ test('metrics: per-arm series of the experiment, rewritten on each publish', asy
   assert.match(text, /drift_experiment_arm_weight\{experiment="exp1",arm="champion"\} 0\.\d+/);
   assert.match(text, /drift_experiment_arm_probability_best\{experiment="exp1",arm="v7"\}/);
   assert.match(text, /drift_experiment_arm_stopped\{experiment="exp1",arm="v7"\} 0/);
+  // Declined at 0.9, a fraud: realised 115, estimated 0.9 × 115 - 0.1 × 15 = 102; bias 13.
+  assert.match(text, /drift_experiment_arm_estimate_bias\{experiment="exp1",arm="v7"\} 13(\.\d+)?\n/);
+  assert.match(text, /drift_experiment_arm_estimate_only_events\{experiment="exp1",arm="champion"\} 1/);
   publishExperimentMetrics(m, []);
   assert.doesNotMatch(await registry.metrics(), /experiment="exp1"/);
 });

@@ -44,6 +44,11 @@ test('the bandit moves traffic to the better arm and earns more than a fixed 50/
   assert.ok(bandit.regret < split.regret);
 });
 
+test('with a fifth of the labels sampled, the bandit still moves traffic to the better arm', () => {
+  const bandit = replayExperiment(traffic.events, { ...options(false, ['worse', 'good'], 1), labelSample: 0.2 });
+  assert.ok(bandit.finalWeights[1]! >= 0.8, `final weights ${bandit.finalWeights}`);
+});
+
 test('a worse challenger against a good control is capped and then stopped, only once its labels are in', () => {
   const reversed = traffic.events.map((e) => ({ ...e, scores: [e.scores[1]!, e.scores[0]!], decisions: [e.decisions[1]!, e.decisions[0]!] }));
   const o = options(false, ['good', 'worse'], 0.2, 300);
