@@ -3,8 +3,8 @@
  * of its mean value per event that respects cards: a card's events are not independent (a compromised
  * card brings a run of frauds, a big spender a run of large amounts), and routing is sticky per card,
  * so an arm's mean moves with the particular cards it got. Treating events as independent makes the
- * bandit overconfident: in the simulated proof the value per event of one model differs by more between
- * two fifths of the cards than between two models on the same cards.
+ * bandit overconfident: with a few thousand cards, the value per event of one model can differ more
+ * between two sets of cards than between two models on the same cards.
  *
  * Every card falls in exactly one group, so the groups are independent clusters of cards and the
  * between-group spread of the group totals gives the cluster-robust (ratio-estimator) variance of the

@@ -30,8 +30,8 @@
  * AUTO-STOP: an arm (never the control) with at least `minEvents` labelled events whose mean is below
  * the control's by more than `stopMargin` at one-sided confidence `stopConfidence`, i.e. whose upper
  * confidence bound of (arm - control) is below -stopMargin, is stopped for good. Estimates move traffic
- * but never stop an arm on their own: a stop is final, and an arm's calibration can be off out of time
- * (the simulated proof has a model whose estimates put it at a quarter of its realised value).
+ * but never stop an arm on their own: a stop is final, and an arm's calibration can be far off out of
+ * time (in the simulated proof, stopping on estimates stopped the better arm).
  */
 import { probit } from 'simple-statistics';
 import type { ArmEvidence, EstimateSums, ValueSums } from './arm-statistics.ts';
