@@ -9,9 +9,9 @@
  * at first. Reported per race: events (and event-time hours, labels in, value and regret so far) until
  * the better arm has 80% and 95% of the weight, the value earned by each replay, each arm's value alone
  * (hindsight) and the regret against the best. The last scenario puts the worse model in as a capped
- * challenger against the good control and reports when it was stopped. Routing is sticky per card, so
- * an arm's mean moves with its cards: with few cards (--customers 3000) two models a few percent apart
- * stay undecided, which the bandit's card-level variance admits instead of guessing.
+ * challenger against the good control and reports when it was stopped. Routing is scoring's, sticky per
+ * card, so an arm's mean carries the luck of its cards: with few cards (--customers 3000) the bandit's
+ * card-level variance keeps it exploring longer between close models.
  *
  * Prints JSON and writes bench/results/bandit-vs-split-<date>.json.
  *

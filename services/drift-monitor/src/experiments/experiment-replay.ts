@@ -1,7 +1,7 @@
 /**
  * Replays labelled traffic through an experiment offline: every event carries the score and decision
- * each arm would give it, the routing picks the arm in force for the event's card (sticky buckets, the
- * same cumulative-range rule as scoring), the controller sees the scored record at once and the label
+ * each arm would give it, the routing picks the arm in force for the event's card with scoring's own
+ * sticky rule (armIndexFor), the controller sees the scored record at once and the label
  * `labelDelayMs` of event time later, and its decisions change the weights for the following events.
  * With `fixedWeights` the plan's weights stay (a split) while the controller still measures.
  *
@@ -10,6 +10,7 @@
  * (hindsight), and the regret.
  */
 import type { Decision } from '@riskstream/shared';
+import { armIndexFor } from '@riskstream/shared/model';
 import type { ArmValueModel } from './arm-statistics.ts';
 import { ExperimentController, type ExperimentPlan, type PublishPolicy } from './experiment-controller.ts';
 import type { BanditSettings, NormalSource, StopDecision } from './thompson.ts';
@@ -17,8 +18,6 @@ import type { BanditSettings, NormalSource, StopDecision } from './thompson.ts';
 export interface ReplayEvent {
   readonly transactionId: string;
   readonly cardToken: string;
-  /** The card's sticky bucket in [0, 1). */
-  readonly bucket: number;
   /** epoch ms */
   readonly eventTime: number;
   readonly amount: number;
@@ -65,17 +64,6 @@ export interface ReplayResult {
   readonly finalWeights: readonly number[];
 }
 
-/** The arm whose cumulative weight range holds the bucket (scoring's rule; the last weighted arm for rounding). */
-export function armForBucket(weights: readonly number[], bucket: number): number {
-  let upTo = 0;
-  for (let i = 0; i < weights.length; i++) {
-    upTo += weights[i]!;
-    if (bucket < upTo) return i;
-  }
-  for (let i = weights.length - 1; i >= 0; i--) if (weights[i]! > 0) return i;
-  return 0;
-}
-
 /** Replays events in the order given (event time ascending). */
 export function replayExperiment(events: readonly ReplayEvent[], o: ReplayOptions): ReplayResult {
   const c = new ExperimentController(o.plan, o.settings, o.policy, {
@@ -106,7 +94,7 @@ export function replayExperiment(events: readonly ReplayEvent[], o: ReplayOption
         for (const s of d.stops) stops.push({ ...s, afterEvents: i });
       }
     }
-    const arm = armForBucket(c.weights, e.bucket);
+    const arm = armIndexFor({ name: o.plan.name, weights: c.weights }, e.cardToken);
     eventsByArm[arm]!++;
     for (let a = 0; a < arms; a++) valueIfOnly[a]! += o.valueModel.realised(e.decisions[a]!, e.amount, e.isFraud);
     value += o.valueModel.realised(e.decisions[arm]!, e.amount, e.isFraud);

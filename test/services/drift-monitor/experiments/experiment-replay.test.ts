@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_VALUE_MODEL } from '@riskstream/shared';
 import { createRng } from '../../../../training/src/random.ts';
-import { armForBucket, eventsUntilShare, replayExperiment, type ReplayOptions } from '../../../../services/drift-monitor/src/experiments/experiment-replay.ts';
+import { eventsUntilShare, replayExperiment, type ReplayOptions } from '../../../../services/drift-monitor/src/experiments/experiment-replay.ts';
 import { labelledTraffic } from './labelled-traffic.ts';
 
 const DAY_MS = 86_400_000;
@@ -58,11 +58,4 @@ test('a worse challenger against a good control is capped and then stopped, only
   assert.equal(bandit.stops[0]!.arm, 'worse');
   assert.ok(bandit.stops[0]!.labelledEvents >= 300, 'not before minEvents labelled events');
   assert.deepEqual(bandit.finalWeights, [1, 0]);
-});
-
-test('armForBucket follows the cumulative weights', () => {
-  assert.equal(armForBucket([0.5, 0.5], 0.49), 0);
-  assert.equal(armForBucket([0.5, 0.5], 0.5), 1);
-  assert.equal(armForBucket([1, 0], 0.99), 0);
-  assert.equal(armForBucket([0.3, 0.3, 0.3999999], 0.9999999), 2);
 });

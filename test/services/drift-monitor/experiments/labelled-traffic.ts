@@ -5,7 +5,7 @@
  * scores are honest about knowing little). A shallow one (two two-leaf trees) sits between. All are scored with their exported ONNX artifacts through onnxruntime-node (training's
  * scoreRows, the artifact the scoring service serves) and decided at their manifests' thresholds with
  * the scoring service's rule. The replayed events are every transaction after the training week (the
- * label-delay week and the test week), in event-time order; cards get sticky buckets from a seeded RNG.
+ * label-delay week and the test week), in event-time order; a card's token is its customer number.
  */
 import { decisionAt } from '@riskstream/shared';
 import { loadOnnxModel, scoreRows, simulate, simulatedTrainingData, takeRows, trainModel, type Dataset, type GbdtOptions, type TrainOutcome } from '@riskstream/training';
@@ -84,8 +84,6 @@ export async function labelledTraffic(o: TrafficOptions): Promise<LabelledTraffi
   const rows = takeRows(data.dataset, replay);
   const scores = await Promise.all(models.map((m) => onnxScores(m, rows.x, rows.rows)));
 
-  const rng = createRng(o.seed);
-  const buckets = Float64Array.from({ length: o.customers }, () => rng.next());
   let frauds = 0;
   const events: ReplayEvent[] = Array.from(replay, (i, r) => {
     frauds += tx.isFraud[i]!;
@@ -93,7 +91,6 @@ export async function labelledTraffic(o: TrafficOptions): Promise<LabelledTraffi
     return {
       transactionId: `tx-${i}`,
       cardToken: `card-${tx.customer[i]!}`,
-      bucket: buckets[tx.customer[i]!]!,
       eventTime: tx.eventTimeMs[i]!,
       amount: tx.amount[i]!,
       isFraud: tx.isFraud[i] === 1,
