@@ -1,8 +1,10 @@
 /**
  * The running experiments of the monitored model, one controller each, fed from the monitor's scored
  * and label micro-batches. What app.ts wires: start/stop from models.lifecycle.v1 (EXPERIMENT_STARTED,
- * EXPERIMENT_STOPPED; ARM_WEIGHTS set by hand are adopted), addScored/addLabels in the stream handler,
- * decide(now) on a timer (publishing what it returns), publishExperimentMetrics(views()) after it.
+ * EXPERIMENT_STOPPED; ARM_WEIGHTS set by hand are adopted, arms stopped by hand marked),
+ * addScored/addLabels in the stream handler, decide(now) on a timer (publishing what it returns),
+ * publishExperimentMetrics(views()) after it. The evidence lives in memory: a restarted monitor starts
+ * it again from the records it reads.
  *
  * A label carries no experiment: it settles the event of whichever experiment holds it (at most one,
  * transaction ids being unique); labels no experiment holds (traffic from before any experiment, or
@@ -57,6 +59,11 @@ export class ExperimentBandits {
   /** Weights changed outside the bandit (by hand); ignored for an experiment not running here. */
   adoptWeights(name: string, weights: readonly number[]): void {
     this.#running.get(name)?.adoptWeights(weights);
+  }
+
+  /** An arm stopped elsewhere (by hand, or before a restart); ignored for an experiment not running here. */
+  markStopped(name: string, arm: string): void {
+    this.#running.get(name)?.markStopped(arm);
   }
 
   get(name: string): ExperimentController | undefined {

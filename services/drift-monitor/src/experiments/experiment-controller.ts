@@ -115,6 +115,14 @@ export class ExperimentController {
     this.#weights = Object.freeze([...weights]);
   }
 
+  /** An arm stopped elsewhere (by hand, or announced before a restart): weight 0 from the next decision on. */
+  markStopped(arm: string): void {
+    if (!this.#armIndex.has(arm) || this.#armIndex.get(arm) === 0) {
+      throw new ValidationError('EXPERIMENT_ARM_INVALID', [{ path: this.plan.name, problem: `"${arm}" is not an arm that can be stopped (the control cannot)` }]);
+    }
+    this.#stopped.add(arm);
+  }
+
   get stopped(): ReadonlySet<string> {
     return this.#stopped;
   }

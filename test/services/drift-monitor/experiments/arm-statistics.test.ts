@@ -2,7 +2,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_VALUE_MODEL, type Decision } from '@riskstream/shared';
 import { ArmStatistics, blendedValuePerEvent, precisionOf, recallOf } from '../../../../services/drift-monitor/src/experiments/arm-statistics.ts';
-import { PendingLabels } from '../../../../services/drift-monitor/src/experiments/pending-labels.ts';
 
 const vm = DEFAULT_VALUE_MODEL;
 const ev = (id: string, decision: Decision, score: number, amount = 100) => ({ transaction_id: id, card_token: `card-${id}`, decision, score, amount });
@@ -58,16 +57,4 @@ test('realised precision and recall at the arm\'s decisions; estimated ones from
   assert.ok(Math.abs(precisionOf(s.estimated) - 2 / 3) < 1e-12);
   assert.ok(Math.abs(recallOf(s.estimated) - 2 / 2.21) < 1e-12);
   assert.ok(Number.isNaN(precisionOf({ tp: 0, fp: 0, fn: 3 })));
-});
-
-test('pending labels: bounded, oldest evicted first, a label settles once', () => {
-  const table = new PendingLabels(2);
-  const e = (arm: number) => ({ arm, group: 0, decision: 'APPROVE' as const, amount: 1, estimate: 0, conditionalVariance: 0 });
-  assert.equal(table.put('a', e(0)), undefined);
-  assert.equal(table.put('b', e(1)), undefined);
-  assert.deepEqual(table.put('c', e(2)), e(0));
-  assert.equal(table.size, 2);
-  assert.equal(table.take('a'), undefined);
-  assert.deepEqual(table.take('b'), e(1));
-  assert.equal(table.take('b'), undefined);
 });

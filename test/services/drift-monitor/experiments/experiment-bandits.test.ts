@@ -68,12 +68,3 @@ test('decide returns the experiments whose weights changed, capped at the experi
   assert.equal(out[0]!.experiment, 'a');
   assert.ok(out[0]!.decision.weights[1]! <= 0.2 + 1e-12);
 });
-
-test('bandit settings: defaults, and every bad variable reported at once', () => {
-  const defaults = loadConfig(banditConfigSchema, {});
-  assert.equal(defaults.banditFloorShare, 0.05);
-  assert.throws(
-    () => loadConfig(banditConfigSchema, { EXPERIMENT_FLOOR_SHARE: '2', EXPERIMENT_DRAWS: 'many', EXPERIMENT_ESTIMATE_WEIGHT: '0' }),
-    (err: Error) => ['EXPERIMENT_FLOOR_SHARE', 'EXPERIMENT_DRAWS', 'EXPERIMENT_ESTIMATE_WEIGHT'].every((v) => err.message.includes(v)),
-  );
-});

@@ -1,10 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Registry } from 'prom-client';
 import { DEFAULT_VALUE_MODEL, ValidationError, type Decision } from '@riskstream/shared';
 import { createRng } from '../../../../training/src/random.ts';
 import { ExperimentController, type ExperimentPlan } from '../../../../services/drift-monitor/src/experiments/experiment-controller.ts';
-import { experimentMetrics, publishExperimentMetrics } from '../../../../services/drift-monitor/src/experiments/experiment-metrics.ts';
 import type { BanditSettings } from '../../../../services/drift-monitor/src/experiments/thompson.ts';
 
 const PLAN: ExperimentPlan = { name: 'exp1', mode: 'bandit', arms: [{ arm: 'champion' }, { arm: 'v7' }], weights: [0.9, 0.1] };
@@ -103,6 +101,17 @@ test('with a label sample only that share of transactions waits for its label; t
   assert.throws(() => new ExperimentController(PLAN, SETTINGS, POLICY, { valueModel: DEFAULT_VALUE_MODEL, rng: createRng(1), pendingCapacity: 10, labelSample: 0 }), ValidationError);
 });
 
+test('an arm stopped elsewhere gets no weight from the next decision; the control cannot be stopped', () => {
+  const c = controller();
+  c.markStopped('v7');
+  const d = c.decide(0);
+  assert.ok(d);
+  assert.deepEqual(d.weights, [1, 0]);
+  assert.deepEqual(d.stops, [], 'not reported as the bandit\'s stop');
+  assert.throws(() => c.markStopped('champion'), ValidationError);
+  assert.throws(() => c.markStopped('v9'), ValidationError);
+});
+
 test('a split experiment is measured but never reweighted', () => {
   const c = controller({ ...PLAN, mode: 'split', weights: [0.5, 0.5] });
   c.onScored(scored('v7', 'APPROVE', 0.1));
@@ -119,29 +128,4 @@ test('refuses invalid settings with a typed error naming each problem', () => {
       err.issues.some((i) => i.problem.startsWith('floorShare must be in')) &&
       err.issues.some((i) => i.problem === '1 weights for 2 arms'),
   );
-});
-
-test('metrics: per-arm series of the experiment, rewritten on each publish', async () => {
-  const registry = new Registry();
-  const m = experimentMetrics(registry);
-  const c = controller();
-  const r = scored('v7', 'DECLINE', 0.9);
-  c.onScored(r);
-  c.onScored(scored('champion', 'APPROVE', 0.01));
-  c.onLabel({ transaction_id: r.transaction_id, is_fraud: true });
-  c.decide(0);
-  publishExperimentMetrics(m, [c.view()]);
-  const text = await registry.metrics();
-  assert.match(text, /drift_experiment_arm_events\{experiment="exp1",arm="v7"\} 1/);
-  assert.match(text, /drift_experiment_arm_decisions\{experiment="exp1",arm="v7",decision="DECLINE"\} 1/);
-  assert.match(text, /drift_experiment_arm_precision\{experiment="exp1",arm="v7",source="realised"\} 1/);
-  assert.match(text, /drift_experiment_arm_value\{experiment="exp1",arm="v7",source="realised"\} 115/);
-  assert.match(text, /drift_experiment_arm_weight\{experiment="exp1",arm="champion"\} 0\.\d+/);
-  assert.match(text, /drift_experiment_arm_probability_best\{experiment="exp1",arm="v7"\}/);
-  assert.match(text, /drift_experiment_arm_stopped\{experiment="exp1",arm="v7"\} 0/);
-  // Declined at 0.9, a fraud: realised 115, estimated 0.9 × 115 - 0.1 × 15 = 102; bias 13.
-  assert.match(text, /drift_experiment_arm_estimate_bias\{experiment="exp1",arm="v7"\} 13(\.\d+)?\n/);
-  assert.match(text, /drift_experiment_arm_estimate_only_events\{experiment="exp1",arm="champion"\} 1/);
-  publishExperimentMetrics(m, []);
-  assert.doesNotMatch(await registry.metrics(), /experiment="exp1"/);
 });
