@@ -241,6 +241,22 @@ export const alerts: readonly AlertDefinition[] = [
     evidence: ['drifted_features'],
   },
   {
+    name: 'ExperimentArmStopped',
+    group: 'model',
+    // The bandit stops an arm only after the experiment's --min-events labelled events of it.
+    value: 'max by (experiment, arm) (drift_experiment_arm_stopped) and on(experiment, arm) (drift_experiment_arm_labelled_events >= 1)',
+    op: '>',
+    threshold: 'experimentArmStopped',
+    for: 'experimentStop',
+    severity: 'warning',
+    action: 'none',
+    summary: 'Experiment {{ $labels.experiment }} stopped arm {{ $labels.arm }}',
+    description:
+      'The bandit stopped arm {{ $labels.arm }} of experiment {{ $labels.experiment }}: its value per event trails the champion\'s by more than ' +
+      'EXPERIMENT_STOP_MARGIN with confidence; its cards are back on the other arms (ARM_WEIGHTS on models.lifecycle.v1). ' +
+      '`riskstream experiment status` shows the evidence.',
+  },
+  {
     name: 'DeadLetterRateHigh',
     group: 'pipeline',
     value:

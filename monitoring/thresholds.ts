@@ -33,6 +33,7 @@ export const thresholds = Object.freeze({
   estimatedPerformanceDrop: t(0.05, 'metric points (absolute ROC AUC / AP)', 'reference (holdout) minus CBPE-estimated ROC AUC or average precision'),
   calibrationError: t(0.02, 'ECE (probability)', 'expected calibration error of the champion on labelled events'),
   rollbackMargin: t(0.02, 'metric points (absolute)', 'the newly promoted champion may trail the previous one by at most this much on any tracked metric'),
+  experimentArmStopped: t(0.5, 'stopped 0/1', 'drift_experiment_arm_stopped above this (i.e. 1): the bandit stopped an arm whose value trails the champion\'s'),
 
   // --- pipeline -----------------------------------------------------------------------------------------
   dlqRatio: t(0.01, 'fraction of consumed records', 'dead-lettered records per consumed record, per service and input topic'),
@@ -60,6 +61,7 @@ export const durations = Object.freeze({
     performance: '30s',
     calibration: '1m',
     rollback: '15s',
+    experimentStop: '0s',
     dlq: '30s',
     lag: '1m',
     crashes: '0s',

@@ -103,3 +103,4 @@ export type { ColumnKind, ColumnRequest, ColumnData, ColumnarBatch, ScanOptions,
 export { listPartitions, dataFileNames, archivedOffsetsForDate, archivedOffsets, removeStaleTemporaries } from './offline-store/offline-files.ts';
 export type { PartitionFiles, ArchivedOffsets } from './offline-store/offline-files.ts';
 export type { EngineOptions as OfflineEngineOptions } from './offline-store/duckdb-engine.ts';
+export { createRng, sampleIndices, shuffleInPlace, type Rng } from './random.ts';

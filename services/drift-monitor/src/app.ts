@@ -22,6 +22,7 @@ import {
   type TransactionLabel,
 } from '@riskstream/shared';
 import { createModelSource, type ModelSource } from '@riskstream/shared/model';
+import { LiveExperiments } from './experiments/live-experiments.ts';
 import { ChampionTracker } from './champion-tracker.ts';
 import { driftSettings, type DriftMonitorConfig } from './config.ts';
 import { driftMetrics } from './drift-metrics.ts';
@@ -51,6 +52,7 @@ export interface DriftMonitorDeps {
 
 export interface DriftMonitorParts extends ServiceParts {
   readonly monitor: DriftMonitor;
+  readonly experiments: LiveExperiments;
   readonly ledger: ValueLedger;
   readonly tracker: ChampionTracker;
 }
@@ -83,8 +85,10 @@ export async function buildDriftMonitor(ctx: ServiceContext, config: DriftMonito
     metrics: valueMetrics(ctx.registry),
   });
   const tracker = new ChampionTracker({ source, name: config.modelName, logger: log, onChange: (next) => monitor.setChampion(next) });
+  const experiments = new LiveExperiments({ ctx, config, valueModel: createValueModel(config), source, logger: log });
   // Before the runners start: events consumed right away are compared with the champion already.
   await tracker.loadInitial();
+  await experiments.loadInitial();
 
   const streams = ctx.runner<MonitorInput>({
     groupId: config.groupId,
@@ -111,10 +115,12 @@ export async function buildDriftMonitor(ctx: ServiceContext, config: DriftMonito
       if (scored.length > 0) {
         monitor.addScored(scored);
         ledger.addScored(scored);
+        experiments.addScored(scored);
       }
       if (labels.length > 0) {
         monitor.addLabels(labels);
         ledger.addLabels(labels);
+        experiments.addLabels(labels);
       }
       noteOffsets(monitor, messages);
       monitor.recomputeIfDue();
@@ -125,7 +131,10 @@ export async function buildDriftMonitor(ctx: ServiceContext, config: DriftMonito
   const lifecycle = followLifecycle(ctx, {
     groupPrefix: config.groupId,
     ...(deps.lifecycleGroupId ? { groupId: deps.lifecycleGroupId } : {}),
-    handle: (event) => tracker.handleLifecycle(event),
+    handle: async (event) => {
+      experiments.handleLifecycle(event);
+      await tracker.handleLifecycle(event);
+    },
   });
 
   const timers: NodeJS.Timeout[] = [];
@@ -145,14 +154,22 @@ export async function buildDriftMonitor(ctx: ServiceContext, config: DriftMonito
   every(config.modelReconcileMs, () => tracker.reconcile());
   // A quiet stream still gets its last events into the gauges.
   every(Math.max(100, config.recomputeIntervalMs), () => void monitor.recomputeIfDue());
+  // The bandit decides at most every EXPERIMENT_DECIDE_INTERVAL_MS; the tick only asks often enough.
+  every(Math.min(1000, config.banditIntervalMs), () => experiments.tick(Date.now()));
 
   return {
     runners: [lifecycle, streams],
     monitor,
+    experiments,
     ledger,
     tracker,
     routes: {
       'GET /v1/drift': (_req, res) => sendJson(res, 200, monitor.evidence()),
+      'GET /v1/experiments/*': (req, res) => {
+        const name = decodeURIComponent((req.url ?? '').split('?')[0]!.slice('/v1/experiments/'.length));
+        const status = experiments.status(name);
+        sendJson(res, status ? 200 : 404, status ?? { error: 'NOT_FOUND', message: `no experiment "${name}" is measured here` });
+      },
     },
     readiness: {
       champion: async () => {
@@ -163,6 +180,7 @@ export async function buildDriftMonitor(ctx: ServiceContext, config: DriftMonito
     close: async () => {
       for (const t of timers) clearInterval(t);
       await tracker.close();
+      await experiments.close();
     },
   };
 }

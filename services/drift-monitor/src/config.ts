@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { field, serviceSchema, TOPICS, valueSchema, type ConfigIssue, type ConfigOf } from '@riskstream/shared';
+import { banditConfigSchema, checkBanditConfig } from './experiments/bandit-config.ts';
 import { CORRECTIONS } from './multiple-testing.ts';
 import type { DriftSettings } from './drift-core.ts';
 
@@ -113,6 +114,7 @@ export const driftMonitorConfigSchema = {
   }),
   // The business value of decisions (riskstream_value_* metrics): VALUE_CURRENCY and the VALUE_* costs.
   ...valueSchema,
+  ...banditConfigSchema,
 } as const;
 
 export type DriftMonitorConfig = ConfigOf<typeof driftMonitorConfigSchema>;
@@ -132,6 +134,7 @@ export function checkDriftMonitorConfig(c: DriftMonitorConfig): ConfigIssue[] {
   if (c.minPerformanceEvents > c.performanceWindow) {
     issues.push({ field: 'DRIFT_MIN_PERFORMANCE_EVENTS', problem: `must not exceed DRIFT_PERFORMANCE_WINDOW_EVENTS (${c.performanceWindow})` });
   }
+  issues.push(...checkBanditConfig(c));
   return issues;
 }
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRng, sampleIndices, shuffleInPlace } from '../../training/src/random.ts';
+import { createRng, sampleIndices, shuffleInPlace } from '../../shared/src/random.ts';
 
 test('same seed gives the same sequence, different seeds differ', () => {
   const a = createRng(42);
