@@ -6,7 +6,7 @@ import { lifecycleEventId } from '../../../training/src/worker/trainer.ts';
 // The worker announces through the shared publisher (shared/src/lifecycle-publisher.ts), like the CLI.
 test('a lifecycle event names the model server route; a rejection without any model has no artifact', () => {
   const e = lifecycleEvent({ action: 'PROMOTED', model: { name: 'fraud', version: 4, manifest: { onnxSha256: 'ab' } }, previousVersion: 3, reasons: ['r'], eventId: 'id', at: 5 }, 'http://models:8095/');
-  assert.deepEqual(e, { event_id: 'id', model_name: 'fraud', action: 'PROMOTED', version: 4, previous_version: 3, onnx_sha256: 'ab', artifact_uri: 'http://models:8095/v1/models/fraud/4/model.onnx', reasons: ['r'], at: 5 });
+  assert.deepEqual(e, { event_id: 'id', model_name: 'fraud', action: 'PROMOTED', version: 4, previous_version: 3, onnx_sha256: 'ab', artifact_uri: 'http://models:8095/v1/models/fraud/4/model.onnx', reasons: ['r'], at: 5, experiment: null });
   assert.deepEqual(lifecycleRecord(e), { topic: 'modelsLifecycle', key: 'fraud', value: e });
   const none = lifecycleEvent({ action: 'REJECTED', model: { name: 'fraud', version: 0, manifest: { onnxSha256: '' } }, reasons: ['no data'] });
   assert.equal(none.artifact_uri, '');
