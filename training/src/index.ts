@@ -47,3 +47,4 @@ export type { ChallengerJobInput, ChallengerJobResult } from './worker/challenge
 export { lineChart, barChart, overlaidHistogram, PALETTE } from './report/svg-charts.ts';
 export type { LineSeries, ChartPoint, BarSeries, OverlaidHistogramOptions } from './report/svg-charts.ts';
 export { escapeHtml } from './report/html-escape.ts';
+export { htmlPage } from './report/html-page.ts';

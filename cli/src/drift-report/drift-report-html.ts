@@ -5,7 +5,7 @@
  * statistics table, one overlaid distribution per monitored feature, the score's drift and the
  * performance over time. Every string from the input goes through escapeHtml; numbers are formatted here.
  */
-import { escapeHtml, lineChart, overlaidHistogram, type LineSeries } from '@riskstream/training';
+import { escapeHtml, htmlPage, lineChart, overlaidHistogram, type LineSeries } from '@riskstream/training';
 import type { PerformanceBucket, VariableDrift } from '@riskstream/drift-monitor';
 import type { DriftReportData } from './drift-report.ts';
 
@@ -22,42 +22,17 @@ export function renderDriftReport(r: DriftReportData): string {
     ['performance', 'Performance over time', performanceSection(r)],
   ];
   const body = sections.map(([id, heading, html]) => `<section class="${id}"><h2>${escapeHtml(heading)}</h2>${html}</section>`).join('\n');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<title>${escapeHtml(title)}</title>
-<style>${CSS}</style>
-</head>
-<body>
-<h1>${escapeHtml(title)}</h1>
-${body}
-</body>
-</html>
-`;
+  return htmlPage(title, body, CSS);
 }
 
+/** The drift report's rules beside the page's base style (training's html-page.ts). */
 const CSS = `
-body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:1180px;padding:0 1rem;color:#1a1a1a;line-height:1.4}
-h1{font-size:1.6rem;border-bottom:2px solid #0072B2;padding-bottom:.3rem}
-h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ddd;padding-bottom:.2rem}
-h3{font-size:1rem;margin:1rem 0 .4rem}
-table{border-collapse:collapse;margin:.5rem 0 1rem;font-size:.9rem}
-th,td{border:1px solid #ddd;padding:.25rem .6rem;text-align:right}
-th{background:#f4f6f8}
-td.l,th.l{text-align:left}
-.charts{display:flex;flex-wrap:wrap;gap:1rem}
-.charts svg,.feature svg{max-width:100%;height:auto;border:1px solid #eee}
+.feature svg{max-width:100%;height:auto;border:1px solid #eee}
 .feature{display:inline-block;vertical-align:top;margin:0 1rem 1rem 0}
-.note{color:#555;font-style:italic}
-.badge{display:inline-block;padding:.2rem .7rem;border-radius:4px;font-weight:700;color:#fff}
 .badge.drift{background:#b3261e}
 .badge.stable{background:#0a7d32}
 .badge.untested{background:#777}
 tr.drifted td{background:#fdecea}
-code{font-size:.85rem;background:#f4f6f8;padding:0 .2rem;word-break:break-all}
 `;
 
 function verdictSection(r: DriftReportData): string {

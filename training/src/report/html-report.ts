@@ -16,6 +16,7 @@ import type { ThresholdChoice } from '../thresholds.ts';
 import { HEADLINE_METRICS, compareEvaluations, headlineMetrics } from './evaluation.ts';
 import type { Evaluation } from './evaluation.ts';
 import { escapeHtml } from './html-escape.ts';
+import { htmlPage } from './html-page.ts';
 import { PALETTE, barChart, lineChart, reliabilityDiagram } from './svg-charts.ts';
 import type { LineSeries } from './svg-charts.ts';
 import type { ThresholdMetrics } from '../metrics/threshold-metrics.ts';
@@ -150,41 +151,15 @@ export function renderReport(input: ReportInput): string {
     Features: featureSection(input),
   };
   const sections = REPORT_SECTIONS.map((s) => `<section><h2>${escapeHtml(s)}</h2>${body[s]}</section>`).join('\n');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<title>${escapeHtml(title)}</title>
-<style>${CSS}</style>
-</head>
-<body>
-<h1>${escapeHtml(title)}</h1>
-${sections}
-</body>
-</html>
-`;
+  return htmlPage(title, sections, CSS);
 }
 
+/** The training report's rules beside the page's base style (html-page.ts). */
 const CSS = `
-body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:1180px;padding:0 1rem;color:#1a1a1a;line-height:1.4}
-h1{font-size:1.6rem;border-bottom:2px solid #0072B2;padding-bottom:.3rem}
-h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ddd;padding-bottom:.2rem}
-h3{font-size:1rem;margin:1rem 0 .4rem}
-table{border-collapse:collapse;margin:.5rem 0 1rem;font-size:.9rem}
-th,td{border:1px solid #ddd;padding:.25rem .6rem;text-align:right}
-th{background:#f4f6f8}
-td.l,th.l{text-align:left}
-.charts{display:flex;flex-wrap:wrap;gap:1rem}
-.charts svg{max-width:100%;height:auto;border:1px solid #eee}
 .better{color:#0a7d32}
 .worse{color:#b3261e}
-.note{color:#555;font-style:italic}
-.badge{display:inline-block;padding:.2rem .7rem;border-radius:4px;font-weight:700;color:#fff}
 .promote{background:#0a7d32}
 .refuse{background:#b3261e}
-code{font-size:.85rem;background:#f4f6f8;padding:0 .2rem;word-break:break-all}
 `;
 
 function modelSection(input: ReportInput, label: string): string {
