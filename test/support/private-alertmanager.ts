@@ -1,8 +1,9 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, waitFor } from './child-service.ts';
+import { freePort } from './child-service.ts';
+import { startReadyBinary } from './ready-binary.ts';
 
 /**
  * A private Debian `prometheus-alertmanager` for receiver tests: its own directory laid out like the
@@ -56,33 +57,15 @@ export function writeAlertmanagerDir(files: AlertmanagerFiles): { root: string; 
   return { root, configPath };
 }
 
-const running = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const c of running) c.kill('SIGKILL');
-});
-
 export async function startPrivateAlertmanager(files: AlertmanagerFiles): Promise<PrivateAlertmanager> {
   const { root, configPath } = writeAlertmanagerDir(files);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  let output = '';
-  const child = spawn(
+  const binary = await startReadyBinary(
+    'Alertmanager',
     ALERTMANAGER_BIN,
     [`--config.file=${configPath}`, `--storage.path=${join(root, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address=', `--web.external-url=${url}`],
-    { cwd: join(root, 'alertmanager'), stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  running.add(child);
-  child.stdout!.on('data', (c: Buffer) => (output += c.toString('utf8')));
-  child.stderr!.on('data', (c: Buffer) => (output += c.toString('utf8')));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await waitFor(
-    `private Alertmanager on ${port}`,
-    async () => {
-      if (child.exitCode !== null) throw new Error(`alertmanager exited (${child.exitCode}): ${output}`);
-      return (await fetch(`${url}/-/ready`).catch(() => undefined))?.ok === true;
-    },
-    30_000,
-    200,
+    { cwd: join(root, 'alertmanager'), url, root },
   );
   return {
     url,
@@ -92,14 +75,7 @@ export async function startPrivateAlertmanager(files: AlertmanagerFiles): Promis
       const res = await fetch(`${url}/api/v2/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(alerts) });
       if (!res.ok) throw new Error(`POST /api/v2/alerts: ${res.status} ${await res.text()}`);
     },
-    log: () => output,
-    async stop() {
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        await exited;
-      }
-      running.delete(child);
-      rmSync(root, { recursive: true, force: true });
-    },
+    log: binary.log,
+    stop: binary.stop,
   };
 }

@@ -1,8 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { freePort, waitFor } from './child-service.ts';
+import { freePort } from './child-service.ts';
+import { startReadyBinary } from './ready-binary.ts';
 
 /**
  * A private Debian `prometheus` for tests that need real series under rules the shared stack has not
@@ -19,11 +19,6 @@ export interface PrivatePrometheus {
   log(): string;
   stop(): Promise<void>;
 }
-
-const running = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const c of running) c.kill('SIGKILL');
-});
 
 export async function startPrivatePrometheus(o: { ruleFiles: readonly string[]; targets: readonly string[] }): Promise<PrivatePrometheus> {
   const root = mkdtempSync(join(tmpdir(), 'riskstream-prom-'));
@@ -48,23 +43,7 @@ export async function startPrivatePrometheus(o: { ruleFiles: readonly string[]; 
   );
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  let output = '';
-  const child = spawn(PROMETHEUS_BIN, [`--config.file=${configPath}`, `--storage.tsdb.path=${join(root, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  running.add(child);
-  child.stdout!.on('data', (c: Buffer) => (output += c.toString('utf8')));
-  child.stderr!.on('data', (c: Buffer) => (output += c.toString('utf8')));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await waitFor(
-    `private Prometheus on ${port}`,
-    async () => {
-      if (child.exitCode !== null) throw new Error(`prometheus exited (${child.exitCode}): ${output}`);
-      return (await fetch(`${url}/-/ready`).catch(() => undefined))?.ok === true;
-    },
-    30_000,
-  );
+  const binary = await startReadyBinary('Prometheus', PROMETHEUS_BIN, [`--config.file=${configPath}`, `--storage.tsdb.path=${join(root, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], { cwd: root, url, root });
   return {
     url,
     async query(expr, time) {
@@ -74,14 +53,7 @@ export async function startPrivatePrometheus(o: { ruleFiles: readonly string[]; 
       if (doc.status !== 'success') throw new Error(`${expr}: ${doc.error}`);
       return doc.data!.result;
     },
-    log: () => output,
-    async stop() {
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        await exited;
-      }
-      running.delete(child);
-      rmSync(root, { recursive: true, force: true });
-    },
+    log: binary.log,
+    stop: binary.stop,
   };
 }
