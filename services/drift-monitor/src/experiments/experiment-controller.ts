@@ -14,7 +14,7 @@ import { ArmStatistics, type ArmScoredEvent, type ArmSnapshot, type ArmValueMode
 import type { ExperimentView } from './experiment-metrics.ts';
 import { PendingLabels } from './pending-labels.ts';
 import { stableFraction } from './stable-hash.ts';
-import { banditDecision, banditSettingsProblems, type ArmPosterior, type BanditSettings, type NormalSource, type StopDecision } from './thompson.ts';
+import { banditDecision, banditSettingsProblems, posteriors, type ArmPosterior, type BanditSettings, type NormalSource, type StopDecision } from './thompson.ts';
 
 /** The experiment as started: arm 0 is the control. Structurally a part of shared's ExperimentSpec. */
 export interface ExperimentPlan {
@@ -181,6 +181,11 @@ export class ExperimentController {
     for (const s of d.stops) this.#stopped.add(s.arm);
     this.#weights = Object.freeze([...d.weights]);
     return { weights: this.#weights, stops: d.stops, probabilityBest: d.probabilityBest, posteriors: d.posteriors, at: now };
+  }
+
+  /** Each arm's posterior on value per event, as the bandit's next decision would see it. */
+  posteriors(): ArmPosterior[] {
+    return posteriors(this.snapshot(), this.#settings);
   }
 
   snapshot(): ArmSnapshot[] {

@@ -2,9 +2,10 @@
  * What `riskstream experiment status` prints, as the drift monitor serves it (GET /v1/experiments):
  * per arm the events, decisions, realised and estimated precision/recall at the arm's thresholds with a
  * 95 % Wilson interval on the realised ones, and value per event (realised where labelled, estimated
- * otherwise) with a 95 % normal interval.
+ * otherwise) with the 95 % interval of the bandit's posterior.
  */
 import type { ArmSnapshot } from './arm-statistics.ts';
+import type { ArmPosterior } from './thompson.ts';
 
 const Z95 = 1.959963984540054;
 
@@ -42,20 +43,21 @@ export function wilson(k: number, n: number): Interval {
   return [Math.max(0, centre - half), Math.min(1, centre + half)];
 }
 
-/** Mean value per event over labelled (realised) and estimate-only events, and its 95 % interval. */
-export function valuePerEvent(a: Pick<ArmSnapshot, 'labelled' | 'estimateOnly'>): { blended: number; ci: Interval } {
+/**
+ * Mean value per event over labelled (realised) and estimate-only events, and the 95 % interval of the
+ * bandit's posterior on it (thompson.ts: estimates discounted and corrected by the labelled residuals,
+ * the variance over card groups), so `experiment promote` judges with the evidence the bandit uses.
+ */
+export function valuePerEvent(a: Pick<ArmSnapshot, 'labelled' | 'estimateOnly'>, posterior: Pick<ArmPosterior, 'mean' | 'sd'>): { blended: number; ci: Interval } {
   const n = a.labelled.n + a.estimateOnly.n;
-  if (n === 0) return { blended: Number.NaN, ci: [Number.NaN, Number.NaN] };
-  const mean = (a.labelled.sum + a.estimateOnly.sum) / n;
-  // Spread of the per-event values, plus the uncertainty an estimate carries about its realised value.
-  const variance = Math.max(0, (a.labelled.sumSq + a.estimateOnly.sumSq) / n - mean * mean) + a.estimateOnly.conditionalVariance / n;
-  const half = Z95 * Math.sqrt(variance / n);
-  return { blended: mean, ci: [mean - half, mean + half] };
+  const blended = n === 0 ? Number.NaN : (a.labelled.sum + a.estimateOnly.sum) / n;
+  const half = Z95 * posterior.sd;
+  return { blended, ci: Number.isFinite(half) ? [posterior.mean - half, posterior.mean + half] : [Number.NaN, Number.NaN] };
 }
 
 const ratio = (num: number, den: number): number => (den > 0 ? num / den : Number.NaN);
 
-export function armStatus(a: ArmSnapshot, weight: number, stopped: boolean, probabilityBest: number | undefined): ArmStatus {
+export function armStatus(a: ArmSnapshot, posterior: ArmPosterior, weight: number, stopped: boolean, probabilityBest: number | undefined): ArmStatus {
   const { realised: r, estimated: e } = a;
   return {
     arm: a.arm,
@@ -67,7 +69,7 @@ export function armStatus(a: ArmSnapshot, weight: number, stopped: boolean, prob
     precision: { realised: ratio(r.tp, r.tp + r.fp), realisedCi: wilson(r.tp, r.tp + r.fp), estimated: ratio(e.tp, e.tp + e.fp) },
     recall: { realised: ratio(r.tp, r.tp + r.fn), realisedCi: wilson(r.tp, r.tp + r.fn), estimated: ratio(e.tp, e.tp + e.fn) },
     value: { realised: a.labelled.sum, estimated: a.estimatedValue, blended: a.labelled.sum + a.estimateOnly.sum },
-    valuePerEvent: valuePerEvent(a),
+    valuePerEvent: valuePerEvent(a, posterior),
     probabilityBest: probabilityBest ?? null,
   };
 }

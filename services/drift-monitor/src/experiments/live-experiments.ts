@@ -117,13 +117,15 @@ export class LiveExperiments {
   /** What `riskstream experiment status` prints; undefined for an experiment not running here. */
   status(name: string): ExperimentStatus | undefined {
     const spec = this.#specs.get(name);
-    const view = this.#bandits.views().find((v) => v.experiment === name);
-    if (!spec || !view) return undefined;
+    const controller = this.#bandits.get(name);
+    if (!spec || !controller) return undefined;
+    const view = controller.view();
+    const posteriors = controller.posteriors();
     return {
       name,
       mode: spec.mode,
       currency: this.#o.valueModel.currency,
-      arms: view.arms.map((a, i) => armStatus(a, view.weights[i] ?? 0, view.stopped.has(a.arm), view.probabilityBest?.[i])),
+      arms: view.arms.map((a, i) => armStatus(a, posteriors[i]!, view.weights[i] ?? 0, view.stopped.has(a.arm), view.probabilityBest?.[i])),
     };
   }
 
