@@ -25,12 +25,13 @@ models.lifecycle.v1 (EXPERIMENT_STARTED, ARM_WEIGHTS, EXPERIMENT_STOPPED).
             --bandit thompson  Thompson sampling on each arm's value per event (the drift monitor
                              updates the weights from delayed labels, estimated value before them)
             --max-share S    bandit: the largest share any arm but the champion may get (default 0.2)
-            --min-events N   bandit: events an arm needs before it is favoured or stopped (default 5000)
+            --min-events N   bandit: labelled events an arm needs before it can be stopped; until then it
+                             keeps EXPERIMENT_FLOOR_SHARE of the traffic (default 5000)
   status    the experiment and, from the drift monitor, each arm's events, decisions, realised and
             estimated precision/recall (95% intervals), value per event and weight
   stop      every card back to the champion
-  promote   stops the experiment and makes ARM's version the champion; refused unless ARM's value per
-            event beats the champion's with its 95% interval above it (--force skips the evidence)
+  promote   stops the experiment and makes ARM's version the champion; refused unless the 95% interval
+            of ARM's value per event (the bandit's posterior) lies above the champion's (--force skips it)
 
 Options:
   --model NAME     the model (default: $MODEL_NAME or fraud)

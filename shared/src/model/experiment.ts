@@ -31,7 +31,7 @@ export interface ExperimentSpec {
   readonly weights: readonly number[];
   /** Bandit: the largest share any arm but the control may get. */
   readonly maxShare: number;
-  /** Bandit: events an arm needs before it can be stopped or favoured on its evidence. */
+  /** Bandit: labelled events an arm needs before it can be stopped (estimates move traffic, never stop an arm). */
   readonly minEvents: number;
   /** Epoch ms. */
   readonly startedAt: number;
