@@ -1,8 +1,9 @@
 /**
  * The pipeline under soak: its services' entry points as children on free ports (so their /metrics can
  * be read), on the soak's own topic namespace, consumer groups, Redis (see soak.ts) and key prefix and a
- * copy of the bench model, against the running stack's Kafka and registry. Only the stages that turn a raw transaction into a scored one run:
- * fused, or ingest + features + scoring.
+ * copy of the bench model, against the running stack's Kafka and registry. Only the stages that turn a
+ * raw transaction into a scored one run: fused, or ingest + features + scoring. Redis is the soak's own
+ * redis-server, stopped with all its keys afterwards (soak.ts): nothing is deleted key by key here.
  */
 import { randomBytes } from 'node:crypto';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
@@ -10,7 +11,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startChild, waitFor, type ChildService } from '../../test/support/child-service.ts';
 import type { IntegrationEnv } from '../../test/support/integration.ts';
-import { Redis } from 'ioredis';
 import { BENCH_REGISTRY } from '../latency/riskstream-cli.ts';
 import { inspectorUrl } from './heap-after-gc.ts';
 import type { GroupInput } from './soak-meters.ts';
@@ -26,25 +26,6 @@ const ENTRIES: Record<SoakTopology, ReadonlyArray<{ readonly name: string; reado
 };
 
 const READY_TIMEOUT_MS = 180_000;
-
-/**
- * Deletes the soak's Redis keys: ingest's duplicate check and the feature store keep about two keys per
- * transaction (for 24 h and 7 days), millions after a long soak, which make every other SCAN on the shared
- * Redis slow. Large SCAN pages and UNLINK (freed off the main thread): 6.7M keys in 90 s here.
- */
-async function deleteSoakKeys(redisUrl: string, prefix: string): Promise<void> {
-  const redis = new Redis(redisUrl);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 5000);
-      if (keys.length > 0) await redis.unlink(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-}
 
 export interface SoakProcess {
   readonly name: string;
@@ -96,7 +77,6 @@ export async function startSoakPipeline(env: IntegrationEnv, topology: SoakTopol
   const stop = async () => {
     for (const p of processes) p.child.child.kill('SIGTERM');
     await Promise.all(processes.map((p) => p.child.exited()));
-    await deleteSoakKeys(redisUrl, keyPrefix);
     await rm(dir, { recursive: true, force: true });
   };
   try {

@@ -65,7 +65,9 @@ export function floorGrowth(series: readonly number[], window: number): GrowthFi
 export function memoryVerdict(series: readonly MemorySeries[], windows: MemoryWindows, limits: SoakLimits = SOAK_LIMITS) {
   const perProcess = series.map((s) => ({ process: s.process, heap: floorGrowth(s.heapBytes, windows.heap), rss: floorGrowth(s.rssBytes, windows.rss) }));
   const over = perProcess.flatMap((p) =>
-    (['heap', 'rss'] as const).filter((k) => !(p[k].growth < limits.maxMemoryGrowth)).map((k) => `${p.process} ${k} ${pct(p[k].growth)}`),
+    (['heap', 'rss'] as const)
+      .filter((k) => !(p[k].growth < limits.maxMemoryGrowth))
+      .map((k) => (Number.isNaN(p[k].growth) ? `${p.process} ${k}: no samples after warm-up` : `${p.process} ${k} ${pct(p[k].growth)}`)),
   );
   const pass = perProcess.length > 0 && over.length === 0;
   const why = perProcess.length === 0 ? 'no memory samples' : pass ? `every process under ${pct(limits.maxMemoryGrowth)}` : `over ${pct(limits.maxMemoryGrowth)}: ${over.join(', ')}`;

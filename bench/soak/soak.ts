@@ -69,7 +69,7 @@ async function startRig(options: SoakOptions, teardown: Teardown): Promise<Rig> 
   teardown.add('stop the soak\'s redis-server', () => redisServer.stop());
   log(`starting the ${options.topology} pipeline on namespace ${env.namespace}, Redis ${redisServer.url}`);
   const pipeline = await startSoakPipeline(env, options.topology, redisServer.url, `soak-${uniqueId()}:`);
-  teardown.add('stop the pipeline and delete its Redis keys', () => pipeline.stop());
+  teardown.add('stop the pipeline', () => pipeline.stop());
   const load = await openSteadyLoad(env.kafka, env.names.transactionsRaw);
   teardown.add('disconnect the load generator', () => load.close());
   const reader = await startScoredReader(env.kafka, env.codec, env.names.transactionsScored, load.idPrefix);

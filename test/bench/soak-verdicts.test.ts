@@ -61,6 +61,9 @@ describe('soak verdicts', () => {
 
   it('fails with no memory samples rather than passing on nothing', () => {
     assert.equal(v.memoryVerdict([], { heap: 3, rss: 18 }).pass, false);
+    const noHeap = v.memoryVerdict([{ process: 'fused', heapBytes: [], rssBytes: steadyRss(N) }], { heap: 3, rss: 18 });
+    assert.equal(noHeap.pass, false);
+    assert.match(noHeap.why, /fused heap: no samples after warm-up/);
     assert.ok(Number.isNaN(v.floorGrowth([], 6).growth));
   });
 

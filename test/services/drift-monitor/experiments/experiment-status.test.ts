@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { ArmSnapshot } from '../../../../services/drift-monitor/src/experiments/arm-statistics.ts';
 import { armStatus, valuePerEvent, wilson } from '../../../../services/drift-monitor/src/experiments/experiment-status.ts';
 
 test('Wilson interval: known values, bounded to [0, 1], undefined without trials', () => {
@@ -20,7 +21,10 @@ test('value per event: the raw blended mean, and the 95% interval of the bandit\
 
 test('an arm\'s status: precision and recall from its confusion counts, realised with intervals', () => {
   const s = armStatus(
+    // The card groups play no part in the status figures.
     {
+      residual: { n: 800, sum: 0, sumSq: 0 },
+      groups: {} as ArmSnapshot['groups'],
       arm: 'v7', events: 1000, decisions: { APPROVE: 900, REVIEW: 60, DECLINE: 40 }, labelled: { n: 800, sum: 400, sumSq: 4000 },
       estimateOnly: { n: 200, sum: 50, sumSq: 100, conditionalVariance: 10 }, expired: 0, realised: { tp: 30, fp: 50, fn: 10 }, estimated: { tp: 35, fp: 60, fn: 12 }, estimatedValue: 470,
     },
