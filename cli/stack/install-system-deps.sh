@@ -2,14 +2,26 @@
 # Installs the Debian packages the local stack runs (riskstream stack up calls this too, so CI and laptops
 # share one list). Idempotent: a package is installed only when its binary is missing.
 #
-#   cli/stack/install-system-deps.sh            install whatever is missing
-#   cli/stack/install-system-deps.sh --check    list what is missing, exit 1 if anything is
+#   cli/stack/install-system-deps.sh                     install whatever is missing
+#   cli/stack/install-system-deps.sh --check             list what is missing, exit 1 if anything is
+#   cli/stack/install-system-deps.sh --with-test-tools   also what only the tests use (.ci/run passes it)
 #
 # Each line is "<binary> <debian package>". Java 17 and Maven fetch and run Kafka and the Apicurio registry.
 # redis-server is listed because the stack starts its own Redis when none answers on REDIS_URL; like every
-# other entry it is skipped when the binary already exists. chromium is not part of the stack: the drift
-# report's test renders the page in it (headless, through playwright-core), so CI gets it from this list too.
+# other entry it is skipped when the binary already exists. TEST_PACKAGES are not part of the stack and
+# come only with --with-test-tools: chromium, in which the drift report's test renders the page (headless,
+# through playwright-core).
 set -euo pipefail
+
+check=false
+with_test_tools=false
+for arg in "$@"; do
+  case "$arg" in
+    --check) check=true ;;
+    --with-test-tools) with_test_tools=true ;;
+    *) echo "install-system-deps: unknown option $arg" >&2; exit 2 ;;
+  esac
+done
 
 PACKAGES=(
   "java openjdk-17-jre-headless"
@@ -19,8 +31,11 @@ PACKAGES=(
   "promtool prometheus"
   "kcat kcat"
   "redis-server redis-server"
+)
+TEST_PACKAGES=(
   "chromium chromium"
 )
+if [[ "$with_test_tools" == true ]]; then PACKAGES+=("${TEST_PACKAGES[@]}"); fi
 
 missing=()
 for entry in "${PACKAGES[@]}"; do
@@ -30,7 +45,7 @@ for entry in "${PACKAGES[@]}"; do
   fi
 done
 
-if [[ "${1-}" == "--check" ]]; then
+if [[ "$check" == true ]]; then
   if ((${#missing[@]} > 0)); then printf '%s\n' "${missing[@]}"; exit 1; fi
   exit 0
 fi

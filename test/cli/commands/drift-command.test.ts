@@ -123,7 +123,7 @@ describe('drift report on an imported offline store', () => {
     assert.match(version.stderr, /\[NOT_FOUND\] model: fraud has no version 7 in /);
   });
 
-  test('headless Chromium renders the page without errors or requests, every monitored feature visible with its chart', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: cli/stack/install-system-deps.sh installs it` }, async () => {
+  test('headless Chromium renders the page without errors or requests, every monitored feature visible with its chart', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: cli/stack/install-system-deps.sh --with-test-tools installs it` }, async () => {
     const r = await report(DRIFT_DAY, DAYS, ['--quiet'], { DRIFT_MIN_PERFORMANCE_EVENTS: '200' });
     assert.equal(r.code, 0, r.stderr);
     const { chromium } = await import('playwright-core');
