@@ -92,12 +92,14 @@ test('integration: cost and value panels and rules return their series with the 
   for (const q of panels) if ((await prom.query(q.expr)).length === 0) empty.push(`${q.title}: ${q.expr}`);
   assert.deepEqual(empty, [], `panels without series:\n${empty.join('\n')}\n${prom.log().slice(-2000)}`);
 
-  // The cost rules, read at one evaluation (a second back: every rule of it written) once the rate
-  // window holds a few scrapes: each stage's CPU per 1,000 scored, its price, its memory.
+  // The cost rules, read at one evaluation of their group: the timestamp of its last rule's latest
+  // sample, so every rule before it was written at that moment too (a loaded machine can be in the
+  // middle of the next evaluation "a second back"). Each stage's CPU per 1,000 scored, price, memory.
   let at = 0;
   await waitFor('a steady scored rate', async () => {
-    at = Date.now() / 1000 - 1;
-    const r = await prom.query(COST_RECORDS.scored, at);
+    const last = await prom.query(`timestamp(${COST_RECORDS.totalCostPer1k})`);
+    at = Number(last[0]?.value[1] ?? 0);
+    const r = at > 0 ? await prom.query(COST_RECORDS.scored, at) : [];
     return Number(r[0]?.value[1] ?? 0) > 0;
   }, 30_000, 500);
   const one = async (expr: string): Promise<number> => {
