@@ -96,11 +96,13 @@ test('integration: cost and value panels and rules return their series with the 
   // sample, so every rule before it was written at that moment too (a loaded machine can be in the
   // middle of the next evaluation "a second back"). Each stage's CPU per 1,000 scored, price, memory.
   let at = 0;
-  await waitFor('a steady scored rate', async () => {
+  // The value rules are another group: wait until, at that moment too, both kinds have both series.
+  await waitFor('a steady scored rate and value series at one evaluation', async () => {
     const last = await prom.query(`timestamp(${COST_RECORDS.totalCostPer1k})`);
     at = Number(last[0]?.value[1] ?? 0);
-    const r = at > 0 ? await prom.query(COST_RECORDS.scored, at) : [];
-    return Number(r[0]?.value[1] ?? 0) > 0;
+    if (!(at > 0) || !(Number((await prom.query(COST_RECORDS.scored, at))[0]?.value[1] ?? 0) > 0)) return false;
+    for (const kind of ['estimated', 'realised'] as const) if ((await prom.query(valueRecords(kind).per1k, at)).length !== 2) return false;
+    return true;
   }, 30_000, 500);
   const one = async (expr: string): Promise<number> => {
     const r = await prom.query(expr, at);
