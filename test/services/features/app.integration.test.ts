@@ -482,6 +482,10 @@ test('integration: a feature service killed mid-stream and restarted emits every
     FEATURES_MICRO_BATCH_SIZE: '10',
     COMMIT_MAX_RECORDS: '10',
     FEATURES_SESSION_TIMEOUT_MS: '6000',
+    // 20 ms per micro-batch: a slice lasts long enough for the kill to land inside it on a fast machine
+    // too (a clean-clone run once committed the whole slice before the SIGKILL took effect).
+    RUNNER_TEST_HANDLER_DELAY_MS: '20',
+    RUNNER_TEST_HANDLER_DELAY_EVERY: '1',
   };
   let child = startChild('services/features/src/main.ts', childEnv);
   t.after(async () => {
