@@ -4,7 +4,7 @@
  * 95 % Wilson interval on the realised ones, and value per event (realised where labelled, estimated
  * otherwise) with the 95 % interval of the bandit's posterior.
  */
-import type { ArmSnapshot } from './arm-statistics.ts';
+import { blendedValuePerEvent, precisionOf, recallOf, type ArmSnapshot } from './arm-statistics.ts';
 import type { ArmPosterior } from './thompson.ts';
 
 const Z95 = 1.959963984540054;
@@ -49,13 +49,10 @@ export function wilson(k: number, n: number): Interval {
  * the variance over card groups), so `experiment promote` judges with the evidence the bandit uses.
  */
 export function valuePerEvent(a: Pick<ArmSnapshot, 'labelled' | 'estimateOnly'>, posterior: Pick<ArmPosterior, 'mean' | 'sd'>): { blended: number; ci: Interval } {
-  const n = a.labelled.n + a.estimateOnly.n;
-  const blended = n === 0 ? Number.NaN : (a.labelled.sum + a.estimateOnly.sum) / n;
+  const blended = blendedValuePerEvent(a);
   const half = Z95 * posterior.sd;
   return { blended, ci: Number.isFinite(half) ? [posterior.mean - half, posterior.mean + half] : [Number.NaN, Number.NaN] };
 }
-
-const ratio = (num: number, den: number): number => (den > 0 ? num / den : Number.NaN);
 
 export function armStatus(a: ArmSnapshot, posterior: ArmPosterior, weight: number, stopped: boolean, probabilityBest: number | undefined): ArmStatus {
   const { realised: r, estimated: e } = a;
@@ -66,8 +63,8 @@ export function armStatus(a: ArmSnapshot, posterior: ArmPosterior, weight: numbe
     events: a.events,
     labelled: a.labelled.n,
     decisions: a.decisions,
-    precision: { realised: ratio(r.tp, r.tp + r.fp), realisedCi: wilson(r.tp, r.tp + r.fp), estimated: ratio(e.tp, e.tp + e.fp) },
-    recall: { realised: ratio(r.tp, r.tp + r.fn), realisedCi: wilson(r.tp, r.tp + r.fn), estimated: ratio(e.tp, e.tp + e.fn) },
+    precision: { realised: precisionOf(r), realisedCi: wilson(r.tp, r.tp + r.fp), estimated: precisionOf(e) },
+    recall: { realised: recallOf(r), realisedCi: wilson(r.tp, r.tp + r.fn), estimated: recallOf(e) },
     value: { realised: a.labelled.sum, estimated: a.estimatedValue, blended: a.labelled.sum + a.estimateOnly.sum },
     valuePerEvent: valuePerEvent(a, posterior),
     probabilityBest: probabilityBest ?? null,
