@@ -3,7 +3,7 @@ import { UsageError, field, loadConfig } from '@riskstream/shared';
 import { experimentProblems, type ExperimentArm, type ExperimentSpec } from '@riskstream/shared/model';
 import { ModelRegistry, type GateResult } from '@riskstream/training';
 import { parseCommandArgs, type Command, type CommandIo } from '../command.ts';
-import { publishLifecycle, type LifecycleAction } from '../lifecycle-publisher.ts';
+import { announceRegistryChange, type LifecycleAction } from '../lifecycle-publisher.ts';
 import { REPO_ROOT } from '../stack/stack-config.ts';
 import { formatExperimentStatus, type ExperimentStatusView } from './experiment-status-format.ts';
 
@@ -209,10 +209,9 @@ async function promote(ctx: Context, armLabel: string | undefined, force: boolea
   await ctx.registry.promote(ctx.model, spec.arms[index]!.version, gate, `experiment ${spec.name}: arm ${armLabel} promoted`);
   ctx.io.stdout.write(`${ctx.model}: v${spec.arms[index]!.version} (arm ${armLabel}) is the champion; experiment ${spec.name} stopped\n`);
   const stopped = await announce(ctx, 'EXPERIMENT_STOPPED', spec, [`arm ${armLabel} promoted`]);
-  if (stopped !== 0 || ctx.io.env['RISKSTREAM_NO_PUBLISH'] === '1') return stopped;
+  if (stopped !== 0) return stopped;
   const entry = await ctx.registry.get(ctx.model, spec.arms[index]!.version);
-  await publishLifecycle(ctx.io.env, { action: 'PROMOTED', model: entry, previousVersion: spec.arms[0]!.version, reasons: gate.reasons });
-  return 0;
+  return announceRegistryChange(ctx.io, { action: 'PROMOTED', model: entry, previousVersion: spec.arms[0]!.version, reasons: gate.reasons }, `${entry.name} v${entry.version}`);
 }
 
 /** The registry's promotion record from the live evidence: value per event of the arm against the champion's. */
@@ -248,15 +247,8 @@ function fmt(x: number): string {
   return Number.isFinite(x) ? x.toFixed(4) : '-';
 }
 
+/** EXPERIMENT_* on models.lifecycle.v1, about the champion arm, carrying the experiment as it now is. */
 async function announce(ctx: Context, action: LifecycleAction, spec: ExperimentSpec, reasons: readonly string[]): Promise<number> {
-  if (ctx.io.env['RISKSTREAM_NO_PUBLISH'] === '1') return 0;
   const control = await ctx.registry.get(ctx.model, spec.arms[0]!.version);
-  try {
-    await publishLifecycle(ctx.io.env, { action, model: control, reasons, experiment: spec });
-    ctx.io.stdout.write(`announced ${action} ${spec.name} on models.lifecycle.v1\n`);
-    return 0;
-  } catch (err) {
-    ctx.io.stderr.write(`the registry is updated, but announcing it on Kafka failed (${(err as Error).message}); scoring picks it up on its next reconciliation\n`);
-    return 1;
-  }
+  return announceRegistryChange(ctx.io, { action, model: control, reasons, experiment: spec }, spec.name);
 }

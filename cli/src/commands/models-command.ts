@@ -3,7 +3,7 @@ import { UsageError, field, loadConfig, serviceMain } from '@riskstream/shared';
 import { ModelRegistry, type GateResult, type RegisteredModel } from '@riskstream/training';
 import { parseCommandArgs, type Command, type CommandIo } from '../command.ts';
 import { REPO_ROOT } from '../stack/stack-config.ts';
-import { publishLifecycle } from '../lifecycle-publisher.ts';
+import { announceRegistryChange } from '../lifecycle-publisher.ts';
 import { modelServerMain } from '../model-server.ts';
 
 const USAGE = `Usage:
@@ -146,16 +146,8 @@ async function promote(registry: ModelRegistry, name: string | undefined, versio
 }
 
 /** Tells scoring instances (models.lifecycle.v1); the registry change itself is already durable. */
-async function announce(io: CommandIo, action: 'PROMOTED' | 'ROLLED_BACK', model: RegisteredModel, previous: number | undefined, reasons: readonly string[]): Promise<number> {
-  if (io.env['RISKSTREAM_NO_PUBLISH'] === '1') return 0;
-  try {
-    await publishLifecycle(io.env, { action, model, ...(previous !== undefined ? { previousVersion: previous } : {}), reasons });
-    io.stdout.write(`announced ${action} ${model.name} v${model.version} on models.lifecycle.v1\n`);
-    return 0;
-  } catch (err) {
-    io.stderr.write(`the registry is updated, but announcing it on Kafka failed (${(err as Error).message}); scoring picks it up on its next registry poll\n`);
-    return 1;
-  }
+function announce(io: CommandIo, action: 'PROMOTED' | 'ROLLED_BACK', model: RegisteredModel, previous: number | undefined, reasons: readonly string[]): Promise<number> {
+  return announceRegistryChange(io, { action, model, ...(previous !== undefined ? { previousVersion: previous } : {}), reasons }, `${model.name} v${model.version}`);
 }
 
 /** `models serve` flags, each the command-line form of one of the model server's variables. */
