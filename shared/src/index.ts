@@ -99,6 +99,7 @@ export type { CellValue, OfflineRow, RowSource } from './offline-store/offline-r
 export { OfflineStoreWriter, ParquetFileWriter } from './offline-store/parquet-writer.ts';
 export type { WrittenFile, OfflineStoreWriterOptions } from './offline-store/parquet-writer.ts';
 export { OfflineStoreQuery } from './offline-store/parquet-reader.ts';
+export { loadDuckDB } from './offline-store/duckdb-engine.ts';
 export type { ColumnKind, ColumnRequest, ColumnData, ColumnarBatch, ScanOptions, ParquetColumn } from './offline-store/parquet-reader.ts';
 export { listPartitions, dataFileNames, archivedOffsetsForDate, archivedOffsets, removeStaleTemporaries } from './offline-store/offline-files.ts';
 export type { PartitionFiles, ArchivedOffsets } from './offline-store/offline-files.ts';

@@ -48,3 +48,16 @@ export { lineChart, barChart, overlaidHistogram, PALETTE } from './report/svg-ch
 export type { LineSeries, ChartPoint, BarSeries, OverlaidHistogramOptions } from './report/svg-charts.ts';
 export { escapeHtml } from './report/html-escape.ts';
 export { htmlPage } from './report/html-page.ts';
+export { RunStore, RUNS_DATABASE, RUN_ARTIFACTS_DIR } from './tracking/run-store.ts';
+export type { ListOptions, RunStoreOptions } from './tracking/run-store.ts';
+export { compileFilter } from './tracking/run-filter.ts';
+export { flattenParams, newRunId, RUN_KINDS } from './tracking/tracked-run.ts';
+export type { TrackedRun, RunKind, RunStatus, RunOutcome as TrackedRunOutcome, RunOutcomeStatus, RunData } from './tracking/tracked-run.ts';
+export { trainRandomForest } from './models/random-forest.ts';
+export type { RandomForestResult } from './models/random-forest.ts';
+export { DEFAULT_RANDOM_FOREST_OPTIONS, resolveRandomForestOptions } from './models/random-forest-options.ts';
+export type { RandomForestOptions } from './models/random-forest-options.ts';
+export { selectColumns } from './data/select-columns.ts';
+export { selectFeatures } from './selection/feature-selection.ts';
+export type { FeatureSelectionResult, FeatureSelectionOptions } from './selection/feature-selection.ts';
+export { permutationImportance } from './selection/permutation-importance.ts';

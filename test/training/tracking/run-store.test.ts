@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { NotFoundError, UsageError } from '@riskstream/shared';
+import { RunStore } from '../../../training/src/tracking/run-store.ts';
+import { flattenParams, type TrackedRun } from '../../../training/src/tracking/tracked-run.ts';
+
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const HOLD_FILE = `import { DuckDBInstance } from '@duckdb/node-api';
+const i = await DuckDBInstance.create(process.argv[1]);
+console.log('holding');
+setTimeout(() => i.closeSync(), Number(process.argv[2]));`;
+
+/** The test runner's context variable would make the child report to it instead of printing. */
+function childEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env['NODE_TEST_CONTEXT'];
+  return env;
+}
+
+function run(id: string, over: Partial<TrackedRun> = {}): TrackedRun {
+  return {
+    id,
+    model: 'fraud',
+    kind: 'train',
+    status: 'finished',
+    startedAt: '2026-12-07T10:00:00.000Z',
+    endedAt: '2026-12-07T10:01:00.000Z',
+    params: { algorithm: 'gbdt', 'gbdt.maxLeaves': 8, seed: 42 },
+    data: { source: { kind: 'csv', file: 'x.csv' }, rows: 100, hash: 'abc' },
+    metrics: { ap: 0.5, auc: 0.7 },
+    artifacts: { 'report.html': '/tmp/r.html' },
+    outcome: { status: 'registered', version: 1, reasons: ['gate refused'] },
+    ...over,
+  };
+}
+
+describe('RunStore', () => {
+  let dir: string;
+  let store: RunStore;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'runs-'));
+    store = await RunStore.open(dir);
+    await store.save(run('aaa111', { metrics: { ap: 0.61, auc: 0.78 }, startedAt: '2026-12-07T09:00:00.000Z' }));
+    await store.save(run('aaa222', { metrics: { ap: 0.55, auc: 0.8 }, params: { algorithm: 'rf', 'rf.nEstimators': 100, seed: 42 } }));
+    await store.save(run('bbb333', { kind: 'trial', parentId: 'aaa222', metrics: { ap: 0.7, auc: 0.75 }, outcome: { status: 'not-registered', reasons: [] }, startedAt: '2026-12-07T11:00:00.000Z' }));
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  it('round-trips a run with every field', async () => {
+    const got = await store.get('aaa222');
+    assert.deepEqual(got, run('aaa222', { metrics: { ap: 0.55, auc: 0.8 }, params: { algorithm: 'rf', 'rf.nEstimators': 100, seed: 42 } }));
+  });
+
+  it('saving again replaces the run (start, then end)', async () => {
+    await store.save(run('ccc444', { status: 'running', endedAt: undefined, metrics: {} }));
+    await store.save(run('ccc444', { metrics: { ap: 0.1 } }));
+    const got = await store.get('ccc444');
+    assert.equal(got.status, 'finished');
+    assert.deepEqual(got.metrics, { ap: 0.1 });
+    assert.equal((await store.list()).filter((r) => r.id === 'ccc444').length, 1);
+  });
+
+  it('filters on metrics, params (dotted keys), outcome and columns', async () => {
+    const ids = async (filter: string) => (await store.list({ filter })).map((r) => r.id).sort();
+    assert.deepEqual(await ids('metrics.ap > 0.6'), ['aaa111', 'bbb333']);
+    assert.deepEqual(await ids("params.algorithm = 'rf'"), ['aaa222']);
+    assert.deepEqual(await ids('params.rf.nEstimators >= 100'), ['aaa222']);
+    assert.deepEqual(await ids('outcome.status = not-registered'), ['bbb333']);
+    assert.deepEqual(await ids('kind = trial or metrics.auc >= 0.8'), ['aaa222', 'bbb333']);
+    assert.deepEqual(await ids('not kind = trial and metrics.ap > 0.5 and metrics.ap < 0.6'), ['aaa222']);
+    assert.deepEqual(await ids('parent = aaa222'), ['bbb333']);
+  });
+
+  it('sorts by a metric either way, newest first by default', async () => {
+    const base = (await store.list({ filter: "model = 'fraud' and metrics.auc > 0" })).map((r) => r.id);
+    assert.equal(base[0], 'bbb333');
+    assert.deepEqual((await store.list({ filter: 'metrics.auc > 0', sort: 'metrics.auc' })).map((r) => r.id), ['aaa222', 'aaa111', 'bbb333']);
+    assert.deepEqual((await store.list({ filter: 'metrics.auc > 0', sort: 'metrics.auc:asc' })).map((r) => r.id), ['bbb333', 'aaa111', 'aaa222']);
+    assert.deepEqual((await store.list({ parentId: 'aaa222' })).map((r) => r.id), ['bbb333']);
+  });
+
+  it('finds a run by a unique id prefix and refuses an ambiguous one', async () => {
+    assert.equal((await store.get('bbb')).id, 'bbb333');
+    await assert.rejects(store.get('aaa'), UsageError);
+    await assert.rejects(store.get('zzz'), NotFoundError);
+    await assert.rejects(store.get("a' or 1=1"), UsageError);
+  });
+
+  it('rejects a bad filter or sort with the place of the problem', async () => {
+    await assert.rejects(store.list({ filter: 'metrics.ap >' }), /expected a value/);
+    await assert.rejects(store.list({ filter: 'secret = 1' }), /unknown field "secret"/);
+    await assert.rejects(store.list({ filter: "metrics.ap > 0.5'); DROP TABLE runs; --" }), UsageError);
+    await assert.rejects(store.list({ sort: 'metrics.ap;drop' }), /--sort/);
+    assert.ok((await store.list()).length >= 3);
+  });
+
+  it('waits while another process holds the file', async () => {
+    const holder = spawn(process.execPath, ['--input-type=module', '-e', HOLD_FILE, store.path, '1500'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: childEnv() });
+    const exited = new Promise((resolve) => holder.once('exit', resolve));
+    let stderr = '';
+    holder.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    await new Promise<void>((resolve, reject) => {
+      holder.stdout.once('data', () => resolve());
+      holder.once('exit', (code) => reject(new Error(`the holding process exited (${code}) before holding: ${stderr}`)));
+    });
+    const started = performance.now();
+    await store.save(run('held01'));
+    assert.ok(performance.now() - started > 500, 'the save went through while the other process held the file');
+    assert.equal((await store.get('held01')).id, 'held01');
+    await exited;
+  });
+
+  it('shares one open file between concurrent operations of a process', async () => {
+    const other = await RunStore.open(dir);
+    const results = await Promise.all([0, 1, 2, 3].map((i) => other.save(run(`par${i}`)).then(() => store.list({ filter: `id = par${i}` }))));
+    assert.deepEqual(results.map((r) => r.length), [1, 1, 1, 1]);
+  });
+});
+
+describe('flattenParams', () => {
+  it('turns nested objects into dotted keys and keeps arrays', () => {
+    assert.deepEqual(flattenParams({ seed: 1, gbdt: { maxLeaves: 8, classWeight: { kind: 'balanced' } }, arms: [1, 2], skip: undefined, inf: Infinity }), {
+      seed: 1,
+      'gbdt.maxLeaves': 8,
+      'gbdt.classWeight.kind': 'balanced',
+      arms: [1, 2],
+      inf: 'Infinity',
+    });
+  });
+});
