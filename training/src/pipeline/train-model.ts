@@ -9,9 +9,8 @@
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ModelError, type Logger, type ValueSettings } from '@riskstream/shared';
+import { ModelError, UsageError, type Logger, type ValueSettings } from '@riskstream/shared';
 import type { DecisionThresholds, JsonValue, ModelManifest } from '@riskstream/shared/model';
-import type { ManifestDraft } from '../registry/model-registry.ts';
 import { predictBatch } from '@riskstream/shared/model';
 import { assertDataOk, checkData } from '../build/data-checks.ts';
 import { assertNoLeakage, checkLeakage } from '../build/leakage-check.ts';
@@ -19,21 +18,25 @@ import { buildReferenceProfile } from '../build/reference-profile.ts';
 import { hashDataset, saveTrainingSet } from '../build/training-set.ts';
 import { fitPlatt, withCalibration } from '../calibration.ts';
 import { takeRows, type Dataset } from '../data/dataset.ts';
+import { selectColumns } from '../data/select-columns.ts';
 import { exportOnnx } from '../export/onnx-export.ts';
 import { loadOnnxModel, scoreRows } from '../export/onnx-session.ts';
-import type { GbdtRoundMetrics } from '../models/gbdt.ts';
-import { trainGbdtWithHoldout } from '../models/gbdt-holdout.ts';
-import { DEFAULT_GBDT_OPTIONS, type GbdtOptions } from '../models/gbdt-options.ts';
+import { averagePrecision } from '../metrics/average-precision.ts';
+import { rocAuc } from '../metrics/roc-auc.ts';
+import type { GbdtOptions } from '../models/gbdt-options.ts';
 import { trainLogisticRegression } from '../models/logistic-regression.ts';
 import { modelMargins } from '../models/margins.ts';
+import type { RandomForestOptions } from '../models/random-forest-options.ts';
+import type { ManifestDraft, ModelRegistry } from '../registry/model-registry.ts';
 import { evaluateGate, type GateMetric, type GateResult } from '../registry/promotion-gate.ts';
-import type { ModelRegistry } from '../registry/model-registry.ts';
 import { valueGateInput } from '../registry/value-gate.ts';
 import { compareEvaluations, evaluateScores, type Evaluation } from '../report/evaluation.ts';
 import { renderReport } from '../report/html-report.ts';
 import { searchGbdt } from '../search.ts';
+import { selectFeatures, type FeatureSelectionResult, type SelectionMode } from '../selection/feature-selection.ts';
 import { splitDataset } from '../split.ts';
 import { chooseThresholds } from '../thresholds.ts';
+import { ALGORITHM_NAMES, fitCandidate, type Algorithm, type CandidateSettings } from './fit-candidate.ts';
 
 export type Progress = (stage: string, done: number, total: number) => void;
 
@@ -65,7 +68,16 @@ export interface GateSettings {
 export interface TrainOptions {
   readonly name: string;
   readonly seed: number;
+  /** The learner (default gbdt). */
+  readonly algorithm?: Algorithm;
   readonly gbdt?: Partial<GbdtOptions>;
+  readonly rf?: Partial<RandomForestOptions>;
+  /** Keep a subset of the features: 'auto' (lose at most selectionMargin AP) or the top K. */
+  readonly selectFeatures?: SelectionMode;
+  /** Average precision feature selection may lose, absolute (default 0.005). */
+  readonly selectionMargin?: number;
+  /** The tracked run this training belongs to, shown in the report. */
+  readonly runId?: string;
   /** Hyperparameter search trials (successive halving); 0 trains the defaults. */
   readonly searchTrials?: number;
   readonly validFraction?: number;
@@ -94,6 +106,10 @@ export interface TrainOutcome {
   readonly candidate: Evaluation;
   readonly baseline: Evaluation;
   readonly champion?: Evaluation;
+  /** The candidate, fitted without them, on the inner validation rows (calibrated). */
+  readonly validation: { readonly average_precision: number; readonly roc_auc: number };
+  readonly algorithm: Algorithm;
+  readonly featureSelection?: FeatureSelectionSummary;
   readonly gate: GateResult;
   readonly parityMaxAbsDiff: number;
   readonly trainSeconds: number;
@@ -102,13 +118,25 @@ export interface TrainOutcome {
   readonly promoted: boolean;
 }
 
+/** What feature selection decided, as the manifest and the run record keep it. */
+export interface FeatureSelectionSummary {
+  readonly mode: SelectionMode;
+  readonly margin: number;
+  readonly kept: string[];
+  readonly dropped: string[];
+  readonly referenceAp: number;
+  readonly finalAp: number;
+  readonly refits: number;
+}
+
 export const DEFAULT_GATE: GateSettings = Object.freeze({ metric: 'roc_auc', margin: 0.002, iterations: 500, confidence: 0.95 });
 
 export async function trainModel(data: TrainingData, options: TrainOptions): Promise<TrainOutcome> {
   const progress: Progress = options.progress ?? (() => undefined);
   const gateSettings = options.gate ?? DEFAULT_GATE;
-  const train = takeRows(data.dataset, data.trainIndex);
-  const test = takeRows(data.dataset, data.testIndex);
+  const algorithm = options.algorithm ?? 'gbdt';
+  let train = takeRows(data.dataset, data.trainIndex);
+  const fullTest = takeRows(data.dataset, data.testIndex);
 
   progress('checks', 0, 3);
   const dataReport = checkData(data.dataset);
@@ -122,42 +150,28 @@ export async function trainModel(data: TrainingData, options: TrainOptions): Pro
   progress('checks', 3, 3);
 
   const started = performance.now();
-  let gbdtOptions: Partial<GbdtOptions> = { ...options.gbdt, seed: options.seed };
-  if ((options.searchTrials ?? 0) > 0) {
-    // Search on an inner split of the training rows only: the holdout never informs a choice.
-    const inner = splitDataset(train, { testFraction: 0.2, seed: options.seed + 1, grouped: data.grouped });
-    const search = searchGbdt(
-      inner.train,
-      inner.test,
-      { strategy: 'halving', trials: options.searchTrials!, seed: options.seed, baseOptions: gbdtOptions },
-      (_t, done, planned) => progress('search', done, planned),
-    );
-    gbdtOptions = { ...search.bestOptions };
-  }
-  const rounds = gbdtOptions.rounds ?? DEFAULT_GBDT_OPTIONS.rounds;
-  const learningCurve: GbdtRoundMetrics[] = [];
-  const fit = trainGbdtWithHoldout(
-    train,
-    gbdtOptions,
-    {
-      validFraction: options.validFraction ?? 0.2,
-      seed: options.seed,
-      grouped: data.grouped,
-      refitRoundsFactor: options.refitRoundsFactor ?? 1,
-    },
-    (round, metrics) => {
-      learningCurve.push(metrics);
-      progress('boosting', round + 1, rounds);
-    },
-    (round, refitRounds) => progress('refit', round + 1, refitRounds),
-  );
-  const valid = fit.validation;
-  // Calibration and thresholds come from the early-stopped model on validation rows it never saw. The
+  const settings: CandidateSettings = {
+    algorithm,
+    seed: options.seed,
+    gbdt: { ...options.gbdt },
+    ...(options.rf ? { rf: options.rf } : {}),
+    validFraction: options.validFraction ?? 0.2,
+    grouped: data.grouped,
+    refitRoundsFactor: options.refitRoundsFactor ?? 1,
+  };
+  const searched = searchIfAsked(train, settings, options, data.grouped, progress);
+  const selection = options.selectFeatures !== undefined ? selectFeatureSubset(train, searched, options, data.grouped, progress) : undefined;
+  if (selection) train = selectColumns(train, selection.kept);
+  const test = selection ? selectColumns(fullTest, selection.kept) : fullTest;
+
+  const fit = fitCandidate(train, searched, progress);
+  const valid = fit.valid;
+  // Calibration and thresholds come from the model fitted without the validation rows, on those rows. The
   // refit model (same rounds, all rows, so the same margin scale) reuses them: fitted on its own margins,
   // the validation rows would be in-sample and the probabilities overconfident.
-  const calibration = fitPlatt(modelMargins(fit.earlyStopped.model, valid.x, valid.rows), valid.y);
-  const model = withCalibration(fit.result.model, calibration);
-  const heldOutScores = predictBatch(withCalibration(fit.earlyStopped.model, calibration), valid.x, valid.rows);
+  const calibration = fitPlatt(modelMargins(fit.heldOutModel, valid.x, valid.rows), valid.y);
+  const model = withCalibration(fit.model, calibration);
+  const heldOutScores = predictBatch(withCalibration(fit.heldOutModel, calibration), valid.x, valid.rows);
 
   progress('baseline', 0, 1);
   const lr = trainLogisticRegression(train);
@@ -167,6 +181,7 @@ export async function trainModel(data: TrainingData, options: TrainOptions): Pro
 
   progress('evaluate', 0, 3);
   const thresholds = chooseThresholds(heldOutScores, valid.y);
+  const validation = { average_precision: averagePrecision(heldOutScores, valid.y), roc_auc: rocAuc(heldOutScores, valid.y) };
   const cards = data.cards ? { day: pick(data.cards.day, data.testIndex), card: pick(data.cards.card, data.testIndex) } : undefined;
   const testScores = predictBatch(model, test.x, test.rows);
   const candidate = evaluateScores({ scores: testScores, labels: test.y, thresholds, ...(cards ? { cards } : {}) });
@@ -174,16 +189,14 @@ export async function trainModel(data: TrainingData, options: TrainOptions): Pro
   progress('evaluate', 1, 3);
 
   const onnx = exportOnnx(model, { description: `${options.name} trained ${new Date().toISOString()}` });
-  const loaded = await loadOnnxModel(onnx, { featureNames: model.featureNames });
-  const onnxScores = await scoreRows(loaded.session, loaded.featureNames, test.x, test.rows);
-  await loaded.session.release();
+  const onnxScores = await scoreOnnx(onnx, model.featureNames, test);
   let parityMaxAbsDiff = 0;
   for (let i = 0; i < test.rows; i++) parityMaxAbsDiff = Math.max(parityMaxAbsDiff, Math.abs(onnxScores[i]! - testScores[i]!));
   // The ONNX model is what serves: it must agree with what we evaluated.
   if (!(parityMaxAbsDiff <= 1e-5)) throw new ModelError(options.name, `ONNX parity ${parityMaxAbsDiff} exceeds 1e-5`);
   progress('evaluate', 2, 3);
 
-  const champion = options.registry ? await championScores(options.registry, options.name, model.featureNames, test) : undefined;
+  const champion = options.registry ? await championScores(options.registry, options.name, fullTest) : undefined;
   const championEval = champion ? evaluateScores({ scores: champion.scores, labels: test.y, thresholds, ...(cards ? { cards } : {}) }) : undefined;
   const gate = evaluateGate({
     challengerScores: onnxScores,
@@ -198,8 +211,10 @@ export async function trainModel(data: TrainingData, options: TrainOptions): Pro
   progress('evaluate', 3, 3);
 
   const trainScores = predictBatch(model, train.x, train.rows);
+  const trees = model.kind === 'tree-ensemble' ? model.trees.length : undefined;
+  const selectionRecord = selection ? selectionSummary(selection) : undefined;
   const manifest: ManifestDraft = {
-    kind: 'tree-ensemble',
+    kind: model.kind,
     featureNames: model.featureNames,
     inputSchema: Object.fromEntries(model.featureNames.map((f) => [f, { type: 'float', description: f }])),
     metrics: {
@@ -207,9 +222,10 @@ export async function trainModel(data: TrainingData, options: TrainOptions): Pro
       baseline: headline(baseline),
       ...(championEval ? { champion: headline(championEval) } : {}),
       vs_baseline: compareEvaluations(candidate, baseline),
+      validation,
       parity_max_abs_diff: parityMaxAbsDiff,
       train_seconds: trainSeconds,
-      trees: model.trees.length,
+      ...(trees !== undefined ? { trees } : {}),
     },
     dataHash,
     referenceProfile: buildReferenceProfile(train, trainScores),
@@ -218,11 +234,10 @@ export async function trainModel(data: TrainingData, options: TrainOptions): Pro
     trainingConfig: {
       source: data.source,
       seed: options.seed,
-      gbdt: { ...fit.result.options } as unknown as JsonValue,
-      bestRound: fit.earlyStopped.bestRound,
-      refitRounds: fit.result === fit.earlyStopped ? 0 : fit.result.model.trees.length,
+      ...fit.config,
       calibration: { kind: 'platt', a: calibration.a, b: calibration.b },
       rows: { train: train.rows, validInner: valid.rows, test: test.rows },
+      ...(selectionRecord ? { featureSelection: selectionRecord as unknown as JsonValue } : {}),
       gate: { ...gateSettings },
       // The gate as evaluated against parentVersion; `models promote` may reuse it only while that
       // version is still the champion.
@@ -230,28 +245,30 @@ export async function trainModel(data: TrainingData, options: TrainOptions): Pro
     },
   };
 
-  const reportHtml = renderReport({
-    title: `${options.name}: training report`,
-    model: { name: options.name, kind: 'tree-ensemble', trees: model.trees.length },
-    createdAt: (options.now ?? (() => new Date()))().toISOString(),
-    data: {
-      rows: data.dataset.rows,
-      trainRows: train.rows,
-      testRows: test.rows,
-      positiveRate: dataReport.classBalance.rate,
-      dataHash,
-      features: [...model.featureNames],
-    },
-    evaluations: { candidate, baseline, ...(championEval ? { champion: championEval } : {}) },
-    learningCurve: learningCurve.map((m) => ({ round: m.round, train: m.trainLogloss, valid: m.validLogloss ?? Number.NaN })),
-    gate,
-    featureImportance: model.featureNames.map((f, j) => ({ feature: f, importance: fit.result.importance.gain[j] ?? 0 })),
-  });
+  const renderFor = (version: number | undefined): string =>
+    renderReport({
+      title: `${options.name}: training report`,
+      model: { name: options.name, kind: model.kind, version, trees, details: reportDetails(algorithm, options.runId, selection) },
+      createdAt: (options.now ?? (() => new Date()))().toISOString(),
+      data: {
+        rows: data.dataset.rows,
+        trainRows: train.rows,
+        testRows: test.rows,
+        positiveRate: dataReport.classBalance.rate,
+        dataHash,
+        features: [...model.featureNames],
+      },
+      evaluations: { candidate, baseline, ...(championEval ? { champion: championEval } : {}) },
+      learningCurve: fit.learningCurve,
+      gate,
+      featureImportance: model.featureNames.map((f, j) => ({ feature: f, importance: fit.importance[j] ?? 0 })),
+      ...(algorithm === 'lr' ? { importanceKind: '|standardised weight|' } : {}),
+    });
 
   let version: number | undefined;
   let promoted = false;
   if (options.registry) {
-    version = await options.registry.register(options.name, { onnx, manifest, reportHtml });
+    version = await options.registry.register(options.name, { onnx, manifest, reportHtml: renderFor });
     if (gate.promote) {
       await options.registry.promote(options.name, version, gate);
       promoted = true;
@@ -259,6 +276,7 @@ export async function trainModel(data: TrainingData, options: TrainOptions): Pro
       await options.registry.setAlias(options.name, 'challenger', version, `gate refused: ${gate.reasons.join('; ')}`);
     }
   }
+  const reportHtml = renderFor(version);
   if (options.outDir) {
     const createdAt = (options.now ?? (() => new Date()))().toISOString();
     // Registered: the registry's own manifest. Unregistered: the same document as a one-model
@@ -276,12 +294,76 @@ export async function trainModel(data: TrainingData, options: TrainOptions): Pro
     candidate,
     baseline,
     ...(championEval ? { champion: championEval } : {}),
+    validation,
+    algorithm,
+    ...(selectionRecord ? { featureSelection: selectionRecord } : {}),
     gate,
     parityMaxAbsDiff,
     trainSeconds,
     ...(version !== undefined ? { version } : {}),
     promoted,
   };
+}
+
+/** GBDT with --search: the search runs on an inner split of the training rows; the holdout informs nothing. */
+function searchIfAsked(train: Dataset, settings: CandidateSettings, options: TrainOptions, grouped: boolean, progress: Progress): CandidateSettings {
+  if ((options.searchTrials ?? 0) === 0) return settings;
+  if (settings.algorithm !== 'gbdt') throw new UsageError(`--search tunes the GBDT only; --algorithm ${settings.algorithm} trains its defaults`);
+  const inner = splitDataset(train, { testFraction: 0.2, seed: options.seed + 1, grouped });
+  const search = searchGbdt(
+    inner.train,
+    inner.test,
+    { strategy: 'halving', trials: options.searchTrials!, seed: options.seed, baseOptions: { ...settings.gbdt, seed: options.seed } },
+    (_t, done, planned) => progress('search', done, planned),
+  );
+  return { ...settings, gbdt: { ...search.bestOptions } };
+}
+
+/** Feature selection on an inner split of the training rows (the holdout informs nothing). */
+function selectFeatureSubset(train: Dataset, settings: CandidateSettings, options: TrainOptions, grouped: boolean, progress: Progress): FeatureSelectionResult {
+  const inner = splitDataset(train, { testFraction: 0.2, seed: options.seed + 2, grouped });
+  const innerSettings = { ...settings, refitRoundsFactor: 0 };
+  return selectFeatures(inner.train, inner.test, {
+    fit: (tr) => fitCandidate(tr, innerSettings).heldOutModel,
+    mode: options.selectFeatures!,
+    seed: options.seed,
+    ...(options.selectionMargin !== undefined ? { margin: options.selectionMargin } : {}),
+    progress: (stage, done, total) => progress(`select ${stage}`, done, total),
+  });
+}
+
+function selectionSummary(r: FeatureSelectionResult): FeatureSelectionSummary {
+  return {
+    mode: r.mode,
+    margin: r.margin,
+    kept: [...r.kept],
+    dropped: [...r.dropped],
+    referenceAp: r.reference.ap,
+    finalAp: r.final.ap,
+    refits: r.steps.length,
+  };
+}
+
+function reportDetails(algorithm: Algorithm, runId: string | undefined, selection: FeatureSelectionResult | undefined): [string, string][] {
+  const rows: [string, string][] = [['Algorithm', ALGORITHM_NAMES[algorithm]]];
+  if (runId) rows.push(['Run', runId]);
+  if (selection) {
+    rows.push([
+      'Feature selection',
+      `${selection.mode === 'auto' ? 'auto' : `top ${selection.mode}`}: kept ${selection.kept.length}, dropped ${selection.dropped.length} (${selection.dropped.join(', ') || 'none'}); ` +
+        `validation AP ${selection.reference.ap.toFixed(4)} -> ${selection.final.ap.toFixed(4)} (margin ${selection.margin})`,
+    ]);
+  }
+  return rows;
+}
+
+async function scoreOnnx(onnx: Uint8Array, featureNames: readonly string[], test: Dataset): Promise<Float32Array> {
+  const loaded = await loadOnnxModel(onnx, { featureNames });
+  try {
+    return await scoreRows(loaded.session, loaded.featureNames, test.x, test.rows);
+  } finally {
+    await loaded.session.release();
+  }
 }
 
 function pick(values: Int32Array, index: Uint32Array): Int32Array {
@@ -305,21 +387,18 @@ function headline(e: Evaluation): Record<string, number> {
   return out;
 }
 
-/** Scores the holdout with the current champion's ONNX model, when it takes the same features. */
+/** Scores the holdout with the current champion's ONNX model, on the champion's own feature list. */
 async function championScores(
   registry: ModelRegistry,
   name: string,
-  featureNames: readonly string[],
   test: Dataset,
 ): Promise<{ scores: Float32Array; version: number; thresholds: DecisionThresholds } | undefined> {
   const aliases = await registry.aliases(name);
   if (aliases.champion === undefined) return undefined;
   const entry = await registry.get(name, 'champion');
-  const sameFeatures = entry.manifest.featureNames.length === featureNames.length && entry.manifest.featureNames.every((f, i) => f === featureNames[i]);
-  if (!sameFeatures) throw new ModelError(name, `champion v${entry.version} uses different features; retrain both on one feature set`);
-  const loaded = await loadOnnxModel(await registry.readOnnx(entry), { featureNames });
-  const scores = await scoreRows(loaded.session, loaded.featureNames, test.x, test.rows);
-  await loaded.session.release();
+  const missing = entry.manifest.featureNames.filter((f) => !test.featureNames.includes(f));
+  if (missing.length > 0) throw new ModelError(name, `champion v${entry.version} uses features this data lacks (${missing.join(', ')}); retrain both on one feature set`);
+  const scores = await scoreOnnx(await registry.readOnnx(entry), entry.manifest.featureNames, selectColumns(test, entry.manifest.featureNames));
   return { scores, version: entry.version, thresholds: entry.manifest.thresholds };
 }
 

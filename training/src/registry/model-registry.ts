@@ -44,7 +44,8 @@ export type ManifestDraft = Omit<ModelManifest, 'name' | 'version' | 'createdAt'
 export interface RegisterInput {
   onnx: Uint8Array;
   manifest: ManifestDraft;
-  reportHtml?: string;
+  /** The training report; a function renders it with the version number once that is known. */
+  reportHtml?: string | ((version: number) => string);
 }
 
 export interface RegisteredModel {
@@ -123,9 +124,10 @@ export class ModelRegistry {
     await mkdir(temp);
     try {
       await writeFileDurable(join(temp, MODEL_FILE), input.onnx);
-      if (input.reportHtml !== undefined) await writeFileDurable(join(temp, REPORT_FILE), input.reportHtml);
+      if (typeof input.reportHtml === 'string') await writeFileDurable(join(temp, REPORT_FILE), input.reportHtml);
       return await withDirectoryLock(join(modelDir, LOCK_FILE), async () => {
         const version = (await highestVersionNumber(modelDir)) + 1;
+        if (typeof input.reportHtml === 'function') await writeFileDurable(join(temp, REPORT_FILE), input.reportHtml(version));
         if (draft.parentVersion !== undefined && !(await this.#complete(name, draft.parentVersion))) {
           throw new NotFoundError('model-version', `${name} parentVersion ${draft.parentVersion} is not registered`);
         }

@@ -30,6 +30,8 @@ export interface ReportModelInfo {
   readonly parentVersion?: number | undefined;
   /** Number of trees kept (tree ensembles). */
   readonly trees?: number | undefined;
+  /** Further labelled facts (algorithm, run id, feature selection), shown as given (escaped). */
+  readonly details?: readonly (readonly [string, string])[] | undefined;
 }
 
 export interface DataSplitSummary {
@@ -173,6 +175,7 @@ function modelSection(input: ReportInput, label: string): string {
   ];
   if (model.trees !== undefined) rows.push(['Trees', int(model.trees)]);
   if (model.parentVersion !== undefined) rows.push(['Parent version', escapeHtml(model.parentVersion)]);
+  for (const [label, value] of model.details ?? []) rows.push([escapeHtml(label), escapeHtml(value)]);
   rows.push(['Review threshold', num(candidate.thresholds.review)], ['Decline threshold', num(candidate.thresholds.decline)]);
   const choice = input.thresholdChoice;
   let note = '';
