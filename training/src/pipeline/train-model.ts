@@ -53,6 +53,8 @@ export interface TrainingData {
   readonly source: JsonValue;
   /** Keep dataset.group on one side of the inner validation split (entities that repeat). */
   readonly grouped: boolean;
+  /** ISO times of the first and last event, when the rows have event times. */
+  readonly timeRange?: { readonly from: string; readonly to: string };
 }
 
 export interface GateSettings {

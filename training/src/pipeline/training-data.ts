@@ -110,6 +110,7 @@ export function simulatedTrainingData(o: SimulatedSourceOptions): TrainingData &
     cards: { day, card: tx.customer },
     // dataset.group is the customer: the early-stopping split must not see a card on both sides.
     grouped: true,
+    timeRange: eventTimeRange(tx.eventTimeMs, [split.train, split.test]),
     source: {
       kind: 'simulator',
       days: sim.options.nbDays,
@@ -122,4 +123,16 @@ export function simulatedTrainingData(o: SimulatedSourceOptions): TrainingData &
     },
     simulation: sim,
   };
+}
+
+function eventTimeRange(times: ArrayLike<number>, indexes: readonly Uint32Array[]): { from: string; to: string } {
+  let from = Infinity;
+  let to = -Infinity;
+  for (const index of indexes) {
+    for (const i of index) {
+      from = Math.min(from, times[i]!);
+      to = Math.max(to, times[i]!);
+    }
+  }
+  return { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
 }
