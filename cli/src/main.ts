@@ -12,6 +12,7 @@ import { offlineCommand } from './commands/offline-command.ts';
 import { scoreCommand } from './commands/score-command.ts';
 import { driftCommand } from './commands/drift-command.ts';
 import { experimentCommand } from './commands/experiment-command.ts';
+import { runsCommand } from './commands/runs-command.ts';
 
 const COMMANDS: readonly Command[] = [
   stackCommand,
@@ -20,6 +21,7 @@ const COMMANDS: readonly Command[] = [
   trainCommand,
   modelsCommand,
   experimentCommand,
+  runsCommand,
   scoreCommand,
   produceCommand,
   consumeCommand,

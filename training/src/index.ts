@@ -74,3 +74,5 @@ export { runSweep, bestTrial } from './sweep/sweep.ts';
 export type { SweepSettings, SweepResult } from './sweep/sweep.ts';
 export { parseSweep, gridConfigs, randomConfigs, applyConfig, describeConfig } from './sweep/sweep-spec.ts';
 export type { SweepAxis, SweepConfig } from './sweep/sweep-spec.ts';
+export { compareRuns, comparisonJson, lowerIsBetter } from './tracking/run-comparison.ts';
+export type { ComparisonRow, RunComparison, RunComparisonJson } from './tracking/run-comparison.ts';

@@ -14,12 +14,10 @@ import type { Progress, TrainingData, TrainOptions } from '../pipeline/train-mod
 import type { RunStore } from '../tracking/run-store.ts';
 import { beginRun, endRun, failRun, trainTracked, type TrackedOutcome } from '../tracking/tracked-training.ts';
 import { codeVersion } from '../tracking/code-version.ts';
+import { lowerIsBetter } from '../tracking/run-comparison.ts';
 import { newRunId, type TrackedRun } from '../tracking/tracked-run.ts';
 import { applyConfig, describeConfig, gridConfigs, parseSweep, randomConfigs, type SweepConfig } from './sweep-spec.ts';
 import type { TrialInput, TrialMessage, TrialOutcome } from './sweep-thread.ts';
-
-/** Metrics where lower is better; every other metric is maximised. */
-const LOWER_IS_BETTER = new Set(['logloss', 'ece', 'brier', 'train_seconds']);
 
 export interface SweepSettings {
   readonly spec: string;
@@ -115,7 +113,7 @@ function trainInThread(input: TrialInput): Promise<TrialOutcome> {
 }
 
 export function bestTrial(trials: readonly TrackedRun[], metric: string): TrackedRun | undefined {
-  const sign = LOWER_IS_BETTER.has(metric) ? -1 : 1;
+  const sign = lowerIsBetter(metric) ? -1 : 1;
   let best: TrackedRun | undefined;
   for (const t of trials) {
     const v = t.metrics[metric];
