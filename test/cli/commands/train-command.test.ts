@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { validateManifest } from '@riskstream/shared/model';
-import { ModelRegistry } from '@riskstream/training';
+import { ModelRegistry, RunStore } from '@riskstream/training';
 import { trainCommand } from '../../../cli/src/commands/train-command.ts';
 import { registryEnv, runCli, tempDir, writeSyntheticCsv } from './cli-io.ts';
 
@@ -22,6 +22,15 @@ describe('train: usage errors exit 2 with a clear message and touch nothing', ()
     ['--search that is negative', ['--simulated', '--search=-1'], /--search must be an integer >= 0, got "-1"/],
     ['--days below the 21-day protocol', ['--simulated', '--days', '20'], /--days must be an integer >= 21, got "20"/],
     ['--csv without a file name', ['--csv'], /Option '--csv <value>' argument missing/],
+    ['an unknown --algorithm', ['--simulated', '--algorithm', 'svm'], /--algorithm must be one of gbdt, rf, lr or auto, got "svm"/],
+    ['--set with an unknown key', ['--simulated', '--set', 'gbdt.leaves=3'], /unknown key "gbdt.leaves"/],
+    ['--set with several values', ['--simulated', '--set', 'gbdt.maxLeaves=3,4'], /--set takes one value per key/],
+    ['--select-features 0', ['--simulated', '--select-features', '0'], /--select-features must be an integer >= 1, got "0"/],
+    ['--selection-margin without --select-features', ['--simulated', '--selection-margin', '0.01'], /--selection-margin needs --select-features/],
+    ['--search with --algorithm rf', ['--simulated', '--algorithm', 'rf', '--search', '4'], /--search tunes the GBDT only/],
+    ['--parallel without --sweep', ['--simulated', '--parallel', '2'], /--parallel needs --sweep SPEC/],
+    ['--sweep with a bad spec', ['--simulated', '--sweep', 'gbdt.maxLeaves'], /expected KEY=VALUES/],
+    ['--sweep with --algorithm auto', ['--simulated', '--sweep', 'seed=1,2', '--algorithm', 'auto'], /--sweep and --algorithm auto both choose/],
     ['--rng with --csv', ['--csv', 'data.csv', '--target', 'y', '--out', 'out', '--rng', 'handbook'], /--rng applies to --simulated only/],
     ['--train-start without 21 simulated days after it', ['--simulated', '--days', '21', '--train-start', '2018-04-02'], /--train-start must be a YYYY-MM-DD day with 21 simulated days from it \(2018-04-01\.\.2018-04-01\), got "2018-04-02"/],
   ];
@@ -141,7 +150,7 @@ describe('train --csv', () => {
     assert.deepEqual(manifest.featureNames, ['row_id', ...FEATURES]);
   });
 
-  test('--no-register writes --out only: no registry, "not registered"', async (t) => {
+  test('--no-register writes --out only: no model registered, "not registered", the run still tracked', async (t) => {
     const dir = await tempDir(t, 'train-noreg');
     const csv = join(dir, 'data.csv');
     await writeSyntheticCsv(csv, { rows: 1500, seed: 2 });
@@ -150,7 +159,11 @@ describe('train --csv', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^model data: not registered\n/);
     for (const f of OUTPUTS) assert.ok(existsSync(join(dir, 'out', f)), f);
-    assert.equal(existsSync(registryDir), false);
+    assert.deepEqual(await (await ModelRegistry.open(registryDir)).models(), []);
+    const runs = await (await RunStore.open(registryDir)).list();
+    assert.equal(runs.length, 1);
+    assert.equal(runs[0]!.outcome?.status, 'not-registered');
+    assert.match(r.stdout, new RegExp(`run ${runs[0]!.id} \\(gradient-boosted trees\\)`));
     const manifest = JSON.parse(await readFile(join(dir, 'out', 'manifest.json'), 'utf8')) as Record<string, unknown>;
     // Unregistered output is a one-model registry's manifest: version 1, and valid on its own.
     assert.equal(manifest['version'], 1);
@@ -207,4 +220,45 @@ test('train --simulated --days 21 trains on the handbook protocol', { skip: proc
   assert.match(r.stdout, /^model fraud v1: /);
   assert.match(r.stdout, /CP@100 /);
   for (const f of OUTPUTS) assert.ok(existsSync(join(dir, 'out', f)), f);
+});
+
+describe('train: learners, feature selection and sweeps as tracked runs', () => {
+  test('--algorithm auto: halving trials are child runs of the winning run; --select-features 2 keeps two features', async (t) => {
+    const dir = await tempDir(t, 'train-auto');
+    const csv = join(dir, 'data.csv');
+    await writeSyntheticCsv(csv, { rows: 2000, seed: 4 });
+    const registryDir = join(dir, 'registry');
+    const r = await runCli(['train', '--csv', csv, '--target', 'y', '--out', join(dir, 'out'), '--algorithm', 'auto', '--select-features', '2', '--set', 'rf.nEstimators=20', '--quiet'], registryEnv(registryDir));
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /algorithm selection \(successive halving, validation AP\):/);
+    assert.match(r.stdout, /winner: (gbdt|rf|lr)/);
+    const store = await RunStore.open(registryDir);
+    const [parent] = await store.list({ filter: 'kind = train' });
+    assert.ok(parent);
+    assert.equal(parent.params['selectFeatures'], 2);
+    assert.equal(parent.params['algorithmSelection'], 'successive halving');
+    assert.equal(parent.metrics['features'], 2);
+    const trials = await store.list({ parentId: parent.id });
+    assert.equal(trials.length, 5);
+    assert.ok(trials.every((x) => x.kind === 'algorithm'));
+    const manifest = JSON.parse(await readFile(join(dir, 'out', 'manifest.json'), 'utf8')) as { featureNames: string[] };
+    assert.equal(manifest.featureNames.length, 2);
+  });
+
+  test('--sweep --register-best: a table of trials, the best trained again and registered', async (t) => {
+    const dir = await tempDir(t, 'train-sweep');
+    const csv = join(dir, 'data.csv');
+    await writeSyntheticCsv(csv, { rows: 2000, seed: 6 });
+    const registryDir = join(dir, 'registry');
+    const r = await runCli(
+      ['train', '--csv', csv, '--target', 'y', '--out', join(dir, 'out'), '--sweep', 'algorithm=rf rf.nEstimators=5,20 rf.maxDepth=range(4,9,4)', '--parallel', '2', '--register-best', '--quiet'],
+      registryEnv(registryDir),
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^sweep [0-9a-f]{12}: 4 trials, 4 finished/);
+    assert.equal(r.stdout.split('\n').filter((l) => /rf\.nEstimators=\d+ rf\.maxDepth=\d/.test(l)).length, 5, 'four trial rows and the best line');
+    assert.match(r.stdout, /trained again as run [0-9a-f]{12}: v1 PROMOTED to champion/);
+    for (const f of OUTPUTS) assert.ok(existsSync(join(dir, 'out', f)), f);
+    assert.equal((await (await ModelRegistry.open(registryDir)).get('data', 'champion')).version, 1);
+  });
 });

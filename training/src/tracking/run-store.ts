@@ -1,7 +1,7 @@
 /**
  * Where runs are kept: an embedded DuckDB file next to the registry (`<registry>/runs.duckdb`), so
  * tracking needs no server. Artifacts of runs that were never registered live beside it
- * (`<registry>/runs/<id>/`); the registry ignores both.
+ * (`<registry>/.runs/<id>/`); the registry ignores both.
  *
  * DuckDB lets one process at a time hold a database file. The CLI, the web UI and the trainer worker all
  * use it, so every operation opens the file, does its work and closes it again; an operation that finds
@@ -15,7 +15,7 @@ import { compileField, compileFilter } from './run-filter.ts';
 import type { TrackedRun } from './tracked-run.ts';
 
 export const RUNS_DATABASE = 'runs.duckdb';
-export const RUN_ARTIFACTS_DIR = 'runs';
+export const RUN_ARTIFACTS_DIR = '.runs';
 
 const SCHEMA = `CREATE TABLE IF NOT EXISTS runs (
   id VARCHAR PRIMARY KEY,
