@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import type { Consumer, Producer } from 'kafkajs';
 import { createIdempotentProducer, loadConfig, runService, sendRecords, type ModelLifecycleEvent, type RetrainRequested } from '@riskstream/shared';
-import { ModelRegistry } from '@riskstream/training';
+import { ModelRegistry, RunStore } from '@riskstream/training';
 import { JsonlOfflineStore } from '../../../training/src/data/offline-store.ts';
 import { buildTrainer } from '../../../training/src/worker/app.ts';
 import { trainerConfigSchema } from '../../../training/src/worker/config.ts';
@@ -85,6 +86,17 @@ test('integration: RETRAIN promotes or rejects with reasons, ROLLBACK restores t
   await until(5, 'REJECTED for lack of data');
   assert.deepEqual(summary(events).slice(4), ['REJECTED v2']);
   assert.match(events[4]!.reasons[0]!, /^only 0 frauds among 0 transactions in the training range/);
+
+  // Every retrain is a tracked run (one per request, redelivery included); the stored report names its version.
+  // The run is concluded just after the announcement, so wait for the third.
+  const store = await RunStore.open(world.registryDir);
+  const retrainRuns = () => store.list({ filter: 'kind = retrain', sort: 'started:asc' });
+  await waitFor('three retrain runs', async () => (await retrainRuns()).length === 3, 10_000);
+  const runs = await retrainRuns();
+  assert.deepEqual(runs.map((r) => [r.outcome?.status, r.outcome?.version ?? null]), [['promoted', 2], ['rejected', 3], ['failed', null]]);
+  assert.ok(runs[0]!.metrics['ap']! > 0 && runs[0]!.metrics['champion_ap']! > 0, 'challenger and champion metrics recorded');
+  assert.equal(runs[0]!.params['retrain.event_id'], 'it-retrain-1');
+  assert.match(await readFile(runs[0]!.artifacts['report.html']!, 'utf8'), /Version<\/th><td class="l">2<\/td>/);
 
   // 5. Rollback of v2, twice (the second is a redelivery), then one more retrain request to prove
   // nothing was announced in between.

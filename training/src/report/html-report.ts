@@ -164,12 +164,22 @@ const CSS = `
 .refuse{background:#b3261e}
 `;
 
+const UNREGISTERED = 'not registered yet';
+
+/**
+ * A report rendered before registration (a retrain's, in its training thread) with the version it was
+ * registered as in its Model table.
+ */
+export function reportWithVersion(html: string, version: number): string {
+  return html.replace(`<th class="l">Version</th><td class="l">${UNREGISTERED}</td>`, `<th class="l">Version</th><td class="l">${escapeHtml(version)}</td>`);
+}
+
 function modelSection(input: ReportInput, label: string): string {
   const { model } = input;
   const candidate = input.evaluations.candidate;
   const rows: [string, string][] = [
     ['Name', escapeHtml(model.name)],
-    ['Version', model.version !== undefined ? escapeHtml(model.version) : 'not registered yet'],
+    ['Version', model.version !== undefined ? escapeHtml(model.version) : UNREGISTERED],
     ['Kind', escapeHtml(model.kind)],
     ['Created at', escapeHtml(input.createdAt)],
   ];

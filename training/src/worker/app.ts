@@ -11,6 +11,8 @@
 import { createIdempotentProducer, pipelineMetrics, sendLifecycleEvents, sendJson, type RetrainRequested, type ServiceContext, type ServiceParts } from '@riskstream/shared';
 import type { OfflineStoreReader } from '../data/offline-store.ts';
 import { ModelRegistry } from '../registry/model-registry.ts';
+import { RunStore } from '../tracking/run-store.ts';
+import { RetrainRuns } from './retrain-runs.ts';
 import { runChallengerInThread, type ChallengerRunner } from './challenger-thread.ts';
 import { trainerSettings, type TrainerConfig } from './config.ts';
 import { validateRetrainRequest } from './retrain-request.ts';
@@ -49,6 +51,7 @@ export async function buildTrainer(ctx: ServiceContext, config: TrainerConfig, d
     openStore: deps.openStore,
     announce: (events) => sendLifecycleEvents(producer, ctx.codec, events, pipeline),
     runChallenger: deps.runChallenger ?? runChallengerInThread,
+    runs: new RetrainRuns(await RunStore.open(config.registryDir), ctx.logger),
     metrics,
     logger: ctx.logger,
     ...(deps.now ? { now: deps.now } : {}),

@@ -41,11 +41,13 @@ import type { OfflineStoreReader } from '../data/offline-store.ts';
 import type { GateSettings } from '../pipeline/train-model.ts';
 import { championStack } from '../registry/model-aliases.ts';
 import type { ModelRegistry, RegisteredModel } from '../registry/model-registry.ts';
+import { reportWithVersion } from '../report/html-report.ts';
 import type { GateResult } from '../registry/promotion-gate.ts';
 import type { ChallengerRunner } from './challenger-thread.ts';
 import { gateReasons, rollbackReasons, trainingFailedReason } from './decision-reasons.ts';
 import { buildOfflineTrainingSet, sufficiencyProblems, type UnlabelledPolicy } from './offline-training-set.ts';
 import type { RunJournal, RunOutcome, RunRecord } from './run-journal.ts';
+import type { RetrainRuns } from './retrain-runs.ts';
 import { ShadowTimers } from './shadow-timers.ts';
 import type { TrainerMetrics } from './trainer-metrics.ts';
 import { describeRange, holdoutAfter, trainedUntilMs, trainingWindow, type WindowSettings } from './training-window.ts';
@@ -72,6 +74,8 @@ export interface TrainerDeps {
   /** Sends lifecycle events in order; resolves once Kafka acknowledged them. */
   readonly announce: (events: readonly ModelLifecycleEvent[]) => Promise<void>;
   readonly runChallenger: ChallengerRunner;
+  /** Records retrains as tracked runs (riskstream runs list); absent: not recorded. */
+  readonly runs?: RetrainRuns;
   readonly metrics: TrainerMetrics;
   readonly logger: Logger;
   readonly settings: TrainerSettings;
@@ -305,7 +309,8 @@ export class Trainer {
       return { kind: 'rejected', outcome: 'insufficient_data', reasons: ['no offline store is configured (OFFLINE_STORE_DIR), so there is no training data'] };
     }
     metrics.running.set(1);
-    this.#training = { eventId: event.event_id, model: name, since: new Date(this.#now()).toISOString() };
+    const startedAt = new Date(this.#now()).toISOString();
+    this.#training = { eventId: event.event_id, model: name, since: startedAt };
     try {
       const aliases = await registry.aliases(name);
       const champion = aliases.champion !== undefined ? await registry.get(name, aliases.champion) : undefined;
@@ -396,9 +401,20 @@ export class Trainer {
       log.info({ challenger: result.challenger, champion: result.champion ?? null, promote: result.gate.promote, trainSeconds: result.trainSeconds }, 'retrain: challenger trained and compared');
 
       stageStart = performance.now();
-      const version = await registry.register(name, { onnx: result.onnx, manifest: result.manifest, reportHtml: result.reportHtml });
+      const version = await registry.register(name, { onnx: result.onnx, manifest: result.manifest, reportHtml: (v) => reportWithVersion(result.reportHtml, v) });
       metrics.stageDuration.observe({ stage: 'register' }, (performance.now() - stageStart) / 1000);
       log.info({ version }, 'retrain: challenger registered');
+      await this.#d.runs?.trained(
+        {
+          event,
+          result,
+          version,
+          startedAt,
+          data: { source: set.data.source, rows: set.data.dataset.rows, trainRows: s.train.rows, testRows: s.holdout.rows, timeRange: { from: window.train.from.toISOString(), to: window.holdout.to.toISOString() } },
+          settings: { seed: settings.seed, searchTrials: settings.searchTrials, gate: settings.gate },
+        },
+        registry.root,
+      );
       return { kind: 'registered', version, parentVersion: champion?.version ?? null, promote: result.gate.promote, reasons: result.reasons };
     } catch (err) {
       const e = toAppError(err);
@@ -513,6 +529,7 @@ export class Trainer {
   async #done(run: RunRecord, outcome: RunOutcome, extra: Partial<Pick<RunRecord, 'reasons'>> = {}): Promise<void> {
     await this.#d.journal.put({ ...run, ...extra, state: 'done', outcome });
     this.#d.metrics.count(outcome);
+    if (run.action === 'RETRAIN') await this.#d.runs?.concluded(run, outcome, extra.reasons ?? run.reasons ?? [], run.version);
   }
 }
 
