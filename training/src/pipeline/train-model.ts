@@ -321,18 +321,28 @@ function searchIfAsked(train: Dataset, settings: CandidateSettings, options: Tra
   return { ...settings, gbdt: { ...search.bestOptions } };
 }
 
-/** Feature selection on an inner split of the training rows (the holdout informs nothing). */
+/**
+ * Feature selection on inner splits of the training rows (the holdout informs nothing): every subset's
+ * validation AP is the mean over SELECTION_SPLITS splits, because one split's AP varies by more than the
+ * margin.
+ */
 function selectFeatureSubset(train: Dataset, settings: CandidateSettings, options: TrainOptions, grouped: boolean, progress: Progress): FeatureSelectionResult {
-  const inner = splitDataset(train, { testFraction: 0.2, seed: options.seed + 2, grouped });
+  const [first, ...extraFolds] = Array.from({ length: SELECTION_SPLITS }, (_, i) => {
+    const split = splitDataset(train, { testFraction: 0.2, seed: options.seed + 2 + i, grouped });
+    return { train: split.train, valid: split.test };
+  });
   const innerSettings = { ...settings, refitRoundsFactor: 0 };
-  return selectFeatures(inner.train, inner.test, {
+  return selectFeatures(first!.train, first!.valid, {
     fit: (tr) => fitCandidate(tr, innerSettings).heldOutModel,
     mode: options.selectFeatures!,
     seed: options.seed,
+    extraFolds,
     ...(options.selectionMargin !== undefined ? { margin: options.selectionMargin } : {}),
     progress: (stage, done, total) => progress(`select ${stage}`, done, total),
   });
 }
+
+const SELECTION_SPLITS = 3;
 
 function selectionSummary(r: FeatureSelectionResult): FeatureSelectionSummary {
   return {

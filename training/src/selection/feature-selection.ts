@@ -35,7 +35,15 @@ export type SelectionMode = 'auto' | number;
 
 export type SelectionStage = 'reference' | 'importance' | 'refit';
 
+/** Another train/validation split of the same rows; every AP is then the mean over all splits. */
+export interface SelectionFold {
+  readonly train: Dataset;
+  readonly valid: Dataset;
+}
+
 export interface FeatureSelectionOptions {
+  /** More splits to average every AP over (cost: one more fit per split and subset). */
+  extraFolds?: readonly SelectionFold[];
   fit: FitFunction;
   /** 'auto', or the number of features to keep (integer in [1, F]). */
   mode: SelectionMode;
@@ -99,6 +107,7 @@ interface ResolvedOptions {
   readonly repeats: number;
   readonly gain: Float64Array | undefined;
   readonly fullModel: Model | undefined;
+  readonly extraFolds: readonly SelectionFold[];
   readonly progress: FeatureSelectionOptions['progress'];
 }
 
@@ -137,6 +146,7 @@ function resolveOptions(o: FeatureSelectionOptions, features: number): ResolvedO
     repeats: o.repeats ?? DEFAULT_FEATURE_SELECTION.repeats,
     gain: o.importance ? Float64Array.from(o.importance.gain) : undefined,
     fullModel: o.fullModel,
+    extraFolds: o.extraFolds ?? [],
     progress: o.progress,
   });
 }
@@ -150,10 +160,21 @@ function sameNames(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((name, j) => name === b[j]);
 }
 
-/** Fits on `names` (in train's column order) and scores on valid; refuses a model over other columns. */
-function fitOn(train: Dataset, valid: Dataset, names: readonly string[], fit: FitFunction): Fitted {
-  const subTrain = names.length === train.cols ? train : selectColumns(train, names);
-  const subValid = names.length === valid.cols ? valid : selectColumns(valid, names);
+/**
+ * Fits on `names` (in train's column order) and scores on valid; refuses a model over other columns. With
+ * extra folds, fits on each too and the AP is the mean over all: one validation split's AP varies by more
+ * than a typical margin, so a subset judged on one split can lose more than the margin on new data.
+ */
+function fitOn(train: Dataset, valid: Dataset, names: readonly string[], o: Pick<ResolvedOptions, 'fit' | 'extraFolds'>): Fitted {
+  const first = fitOne(train, valid, names, o.fit);
+  if (o.extraFolds.length === 0) return first;
+  const aps = [first.ap, ...o.extraFolds.map((f) => fitOne(f.train, f.valid, names, o.fit).ap)];
+  return { model: first.model, ap: aps.reduce((a, b) => a + b, 0) / aps.length };
+}
+
+function fitOne(train: Dataset, valid: Dataset, names: readonly string[], fit: FitFunction): Fitted {
+  const subTrain = sameNames(names, train.featureNames) ? train : selectColumns(train, names);
+  const subValid = sameNames(names, valid.featureNames) ? valid : selectColumns(valid, names);
   return checkedFit(fit(subTrain, subValid), subValid);
 }
 
@@ -202,7 +223,7 @@ function keepTopK(train: Dataset, valid: Dataset, ranking: readonly FeatureRank[
   if (k === ranking.length) return { best: full, dropped: [], steps: [] };
   const dropped = ranking.slice(k).map((r) => r.feature).reverse();
   o.progress?.('refit', 0, 1);
-  const best = fitOn(train, valid, without(train, dropped), o.fit);
+  const best = fitOn(train, valid, without(train, dropped), o);
   o.progress?.('refit', 1, 1);
   return { best, dropped, steps: [{ tried: dropped, ap: best.ap, accepted: true }] };
 }
@@ -228,7 +249,7 @@ function dropWeakest(train: Dataset, valid: Dataset, ranking: readonly FeatureRa
   while (hi - lo > 1 && steps.length < o.maxRefits) {
     const mid = Math.floor((lo + hi) / 2);
     const tried = candidates.slice(0, mid);
-    const fitted = fitOn(train, valid, without(train, tried), o.fit);
+    const fitted = fitOn(train, valid, without(train, tried), o);
     const accepted = fitted.ap >= floor;
     steps.push({ tried, ap: fitted.ap, accepted });
     if (accepted) [lo, best] = [mid, fitted];
@@ -244,7 +265,7 @@ export function selectFeatures(train: Dataset, valid: Dataset, options: FeatureS
   const o = resolveOptions(options, train.cols);
   const aligned = sameNames(valid.featureNames, train.featureNames) ? valid : selectColumns(valid, train.featureNames);
   o.progress?.('reference', 0, 1);
-  const full = o.fullModel ? checkedFit(o.fullModel, aligned) : fitOn(train, aligned, train.featureNames, o.fit);
+  const full = o.fullModel && o.extraFolds.length === 0 ? checkedFit(o.fullModel, aligned) : fitOn(train, aligned, train.featureNames, o);
   o.progress?.('reference', 1, 1);
   const importance = permutationImportance(full.model, aligned, {
     repeats: o.repeats,
