@@ -183,3 +183,18 @@ test('a fit that returns a model over other columns is a ModelError; a validatio
   const { fit } = countingFit();
   assert.throws(() => selectFeatures(train, selectColumns(valid, [...SIGNAL]), { fit, mode: 'auto', seed: 1 }), ValidationError);
 });
+
+test('extra folds: every subset is fitted on each split and its AP is the mean over all of them', () => {
+  const { fit, calls } = countingFit();
+  const second = { train: syntheticFraud(3000, 3), valid: syntheticFraud(3000, 4) };
+  const result = selectFeatures(train, valid, { fit, mode: 3, seed: 1, repeats: 1, extraFolds: [second] });
+  assert.equal(calls.length, 4, 'reference and top-3 subset, each on both splits');
+  const apOn = (fold: { train: Dataset; valid: Dataset }, names: readonly string[]) => {
+    const model = trainLogisticRegression(selectColumns(fold.train, names)).model;
+    const v = selectColumns(fold.valid, names);
+    return averagePrecision(predictBatch(model, v.x, v.rows), v.y);
+  };
+  const expected = (apOn({ train, valid }, result.kept) + apOn(second, result.kept)) / 2;
+  assert.ok(Math.abs(result.final.ap - expected) < 1e-12, `${result.final.ap} vs ${expected}`);
+  assert.ok(Math.abs(result.final.ap - validAp(result.model)) > 1e-9, 'not the first split alone');
+});
