@@ -62,7 +62,8 @@ const COMPOSE_ENV_FILE: Record<string, string> = {
 const CONFIGS = PROCESS_CONFIGS;
 
 // Processes without a Kafka consumer: the model server serves files, the alert receiver's input is its HTTP routes.
-const NO_CONSUMER = new Set(['model-server', 'alert-receiver']);
+// The UI reads the lifecycle topic with short-lived groups of its own (one per refresh), no member to name.
+const NO_CONSUMER = new Set(['model-server', 'alert-receiver', 'ui']);
 
 /** Compose interpolation: ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?error}, ${VAR?error}, $$. */
 function interpolate(value: string, env: Readonly<Record<string, string | undefined>>): string {
@@ -102,8 +103,9 @@ function mountAt(svc: ComposeService, containerPath: string): { host: string; re
 }
 
 /** Services that run a main.ts serve /metrics, /healthz and /readyz through runService. */
-function servesMetrics(svc: ComposeService): boolean {
-  return (svc.command ?? []).some((a) => a.endsWith('/main.ts'));
+/** Every riskstream process serves /metrics but the model server (SERVICES says which). */
+function servesMetrics(name: string, svc: ComposeService): boolean {
+  return (svc.command ?? []).some((a) => a.endsWith('/main.ts')) || SERVICES.some((s) => s.name === name && s.metrics !== false);
 }
 
 /** A file-name glob (`*`, `?`) as a RegExp, as Prometheus matches rule_files. */
@@ -350,7 +352,7 @@ test('Prometheus scrapes every riskstream process that serves /metrics under job
   assert.ok(job, 'job riskstream');
   const targets = scrapeTargets(job);
   const expected = Object.entries(compose.services)
-    .filter(([, svc]) => svc.build !== undefined && servesMetrics(svc))
+    .filter(([name, svc]) => svc.build !== undefined && servesMetrics(name, svc))
     .map(([name, svc]) => `${name}:${svc.environment!['HTTP_PORT']}`);
   assert.deepEqual([...targets.keys()].sort(), expected.sort());
   assert.equal(expected.length, SERVICES.length - 1, 'every process but the model server (no /metrics) is scraped');

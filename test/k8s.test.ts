@@ -17,7 +17,8 @@ const CONFIGS = PROCESS_CONFIGS;
 // The model server is a CLI command (`riskstream models serve`): only the registry directory comes from the environment.
 const MODEL_SERVER_ENV = new Set(['MODEL_REGISTRY_DIR']);
 // Processes without a Kafka consumer: the model server serves files, the alert receiver's input is its HTTP routes.
-const NO_CONSUMER = new Set(['model-server', 'alert-receiver']);
+// The UI reads the lifecycle topic with short-lived groups of its own (one per refresh), no member to name.
+const NO_CONSUMER = new Set(['model-server', 'alert-receiver', 'ui']);
 // What a Deployment sets for the stages fused runs, beyond what each stage's own environment is.
 const PER_PROCESS_ENV = new Set(['HTTP_PORT', 'INSTANCE_ID']);
 

@@ -13,6 +13,7 @@ import { scoreCommand } from './commands/score-command.ts';
 import { driftCommand } from './commands/drift-command.ts';
 import { experimentCommand } from './commands/experiment-command.ts';
 import { runsCommand } from './commands/runs-command.ts';
+import { uiCommand } from './commands/ui-command.ts';
 
 const COMMANDS: readonly Command[] = [
   stackCommand,
@@ -27,6 +28,7 @@ const COMMANDS: readonly Command[] = [
   consumeCommand,
   offlineCommand,
   driftCommand,
+  uiCommand,
   demoCommand,
 ];
 

@@ -9,6 +9,7 @@ import { checkTrainerConfig, trainerConfigSchema } from '../../training/src/work
 // By package (their entries re-export the config): test/tsconfig.json references them as packages.
 import { checkFusedConfig, fusedConfigSchema } from '@riskstream/fused';
 import { checkDecisionsConfig, decisionsConfigSchema } from '@riskstream/decisions';
+import { checkUiConfig, uiConfigSchema } from '../../cli/src/ui/ui-config.ts';
 
 export type Check = (c: never) => ConfigIssue[];
 
@@ -26,4 +27,5 @@ export const PROCESS_CONFIGS: Readonly<Record<string, { schema: Schema; check?: 
   'alert-receiver': { schema: alertReceiverConfigSchema, check: checkAlertReceiverConfig as Check },
   archiver: { schema: archiverConfigSchema },
   trainer: { schema: trainerConfigSchema, check: checkTrainerConfig as Check },
+  ui: { schema: uiConfigSchema, check: checkUiConfig as Check },
 };

@@ -38,6 +38,7 @@ export const SERVICES: readonly ServiceSpec[] = [
   { name: 'alert-receiver', entry: 'services/alert-receiver/src/main.ts', basePort: 8090, scalable: true },
   { name: 'archiver', entry: 'services/archiver/src/main.ts', basePort: 8096, scalable: true },
   { name: 'trainer', entry: 'training/src/worker/main.ts', basePort: 8097, scalable: false },
+  { name: 'ui', entry: 'cli/bin/riskstream.ts', args: ['ui'], basePort: 8089, scalable: false },
 ];
 
 /** The topology `services up` runs unless told otherwise: the one the latency bench favours (README). */

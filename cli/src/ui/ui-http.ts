@@ -74,7 +74,7 @@ export function queryOf(req: IncomingMessage): URLSearchParams {
   return new URL(req.url ?? '/', 'http://ui.invalid').searchParams;
 }
 
-/** The path segments after `prefix` ('/api/runs/'), each URI-decoded; undefined when it does not start so. */
+/** The path segments after `prefix` ('/api/runs/'), each URI-decoded (an undecodable one becomes NUL); none when the path does not start so. */
 export function segmentsAfter(req: IncomingMessage, prefix: string): string[] {
   const path = (req.url ?? '/').split('?')[0]!;
   if (!path.startsWith(prefix)) return [];
@@ -123,7 +123,7 @@ export function requireWriteKey(keys: BearerKeys, route: RouteHandler): RouteHan
     const match = keys.match(req.headers);
     if (match.ok) return route(req, res);
     res.setHeader('www-authenticate', 'Bearer realm="riskstream-ui"');
-    sendJson(res, 401, { error: 'UNAUTHORIZED', reason: match.reason, message: 'promote and rollback need a valid API key (Authorization: Bearer <id>:<secret>)' });
+    sendJson(res, 401, { error: 'UNAUTHORIZED', reason: match.reason, message: 'promote and rollback need a valid API key (Authorization: Bearer <secret>)' });
     req.resume();
   };
 }
