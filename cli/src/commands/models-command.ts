@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 import { UsageError, field, loadConfig, serviceMain } from '@riskstream/shared';
 import { ModelRegistry, type GateResult, type RegisteredModel } from '@riskstream/training';
-import { parseCommandArgs, type Command, type CommandIo } from '../command.ts';
+import { flagsToEnv, parseCommandArgs, type Command, type CommandIo } from '../command.ts';
 import { REPO_ROOT } from '../stack/stack-config.ts';
 import { announceRegistryChange } from '../lifecycle-publisher.ts';
 import { modelServerMain } from '../model-server.ts';
@@ -164,19 +164,7 @@ function optionArgs(options: Record<string, string | undefined>): string[] {
  * it exits on --help, a bad argument or config, a failed start, and after the drain on SIGTERM/SIGINT.
  */
 async function serve(args: readonly string[], io: CommandIo): Promise<number> {
-  const env: Record<string, string | undefined> = { ...io.env };
-  const rest: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const [flag = '', inline] = args[i]!.split(/=(.*)/s);
-    const variable = SERVE_FLAGS[flag];
-    if (variable === undefined) {
-      rest.push(args[i]!);
-      continue;
-    }
-    const value = inline ?? args[++i];
-    if (!value) throw new UsageError(`${flag} needs a value`);
-    env[variable] = flag === '--registry' ? resolve(value) : value;
-  }
+  const { env, rest } = flagsToEnv(args, io.env, SERVE_FLAGS);
   await serviceMain(modelServerMain, rest, env, { stdout: io.stdout, stderr: io.stderr });
   return 0;
 }

@@ -1,6 +1,5 @@
-import { resolve } from 'node:path';
-import { UsageError, describeConfig, serviceMain } from '@riskstream/shared';
-import type { Command, CommandIo } from '../command.ts';
+import { describeConfig, serviceMain } from '@riskstream/shared';
+import { flagsToEnv, type Command } from '../command.ts';
 import { uiConfigSchema } from '../ui/ui-config.ts';
 import { uiMain } from '../ui/ui-main.ts';
 
@@ -32,7 +31,7 @@ export const uiCommand: Command = {
       io.stdout.write(`riskstream ui: ${SUMMARY}\n\n${USAGE}\n\nEnvironment:\n${describeConfig(uiConfigSchema)}\n`);
       return 0;
     }
-    const { env, rest } = flagsToEnv(args, io.env);
+    const { env, rest } = flagsToEnv(args, io.env, FLAGS);
     // serviceMain owns the process from here, like every service's: a one-line error and exit 2 on any other
     // argument or a bad config, exit 1 on a failed start, and exit after the drain on SIGINT/SIGTERM.
     await serviceMain(uiMain({ ...io, env }), rest, env, { stdout: io.stdout, stderr: io.stderr });
@@ -40,19 +39,3 @@ export const uiCommand: Command = {
   },
 };
 
-function flagsToEnv(args: readonly string[], base: CommandIo['env']): { env: Record<string, string | undefined>; rest: string[] } {
-  const env: Record<string, string | undefined> = { ...base };
-  const rest: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const [flag = '', inline] = args[i]!.split(/=(.*)/s);
-    const variable = FLAGS[flag];
-    if (variable === undefined) {
-      rest.push(args[i]!);
-      continue;
-    }
-    const value = inline ?? args[++i];
-    if (!value) throw new UsageError(`${flag} needs a value`);
-    env[variable] = flag === '--registry' ? resolve(value) : value;
-  }
-  return { env, rest };
-}
