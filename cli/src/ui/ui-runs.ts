@@ -3,25 +3,18 @@
  * table, and the one way to reach a run's file: by artifact name, looked up in what the run recorded.
  */
 import { UsageError } from '@riskstream/shared';
-import type { JsonValue } from '@riskstream/shared/model';
-import type { RunStore, TrackedRun } from '@riskstream/training';
+import { compareRuns, type RunComparison, type RunStore, type TrackedRun } from '@riskstream/training';
 
 /** A run as the browser sees it: artifacts by name and UI link, never a filesystem path. */
 export interface RunView extends Omit<TrackedRun, 'artifacts'> {
   readonly artifacts: readonly { readonly name: string; readonly url: string }[];
 }
 
-export interface ComparisonRow {
-  readonly key: string;
-  /** One value per compared run, in the order asked; null where a run lacks the key. */
-  readonly values: readonly (JsonValue | null)[];
-  readonly differs: boolean;
-}
-
-export interface RunComparison {
+/** The comparison of `riskstream runs compare` (a value is absent, null in JSON, where a run lacks the key). */
+export interface UiRunComparison {
   readonly runs: readonly RunView[];
-  readonly params: readonly ComparisonRow[];
-  readonly metrics: readonly ComparisonRow[];
+  readonly params: RunComparison['params'];
+  readonly metrics: RunComparison['metrics'];
 }
 
 export const MAX_LISTED_RUNS = 500;
@@ -56,26 +49,13 @@ function limitOf(raw: string | null): number {
   return Math.min(Number(raw), MAX_LISTED_RUNS);
 }
 
-export async function compareRuns(store: RunStore, idsParam: string | null): Promise<RunComparison> {
+export async function compareRunsOf(store: RunStore, idsParam: string | null): Promise<UiRunComparison> {
   const ids = (idsParam ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   if (ids.length < 2) throw new UsageError('compare needs at least two run ids: ?ids=a,b');
   if (ids.length > MAX_COMPARED_RUNS) throw new UsageError(`compare takes at most ${MAX_COMPARED_RUNS} runs, got ${ids.length}`);
   const runs = await Promise.all(ids.map((id) => store.get(id)));
-  return {
-    runs: runs.map(runView),
-    params: comparisonRows(runs.map((r) => r.params)),
-    metrics: comparisonRows(runs.map((r) => r.metrics)),
-  };
-}
-
-/** Every key of any run, sorted; a row differs when two runs hold different values (absent counts). */
-export function comparisonRows(maps: readonly Readonly<Record<string, JsonValue>>[]): ComparisonRow[] {
-  const keys = [...new Set(maps.flatMap((m) => Object.keys(m)))].sort();
-  return keys.map((key) => {
-    const values = maps.map((m) => (key in m ? m[key]! : null));
-    const first = JSON.stringify(values[0]);
-    return { key, values, differs: values.some((v) => JSON.stringify(v) !== first) };
-  });
+  const { params, metrics } = compareRuns(runs);
+  return { runs: runs.map(runView), params, metrics };
 }
 
 /** The recorded path of a run's artifact (undefined when the run recorded no such name); NotFoundError for an unknown run. */

@@ -14,7 +14,7 @@ import { listExperiments } from './ui-experiments.ts';
 import { driftReportPage, type DriftReportSettings } from './ui-drift-report.ts';
 import { htmlRoute, jsonRoute, queryOf, readJsonObject, requireWriteKey, segmentsAfter, sendHtml } from './ui-http.ts';
 import { changeRegistry, getModel, listModels, reportPath, versionOf, type RegistryChangeResult } from './ui-models.ts';
-import { artifactPath, compareRuns, listRuns, runView } from './ui-runs.ts';
+import { artifactPath, compareRunsOf, listRuns, runView } from './ui-runs.ts';
 import { sendStatic, type StaticAssets } from './ui-static.ts';
 
 export interface UiDeps {
@@ -50,7 +50,7 @@ export function uiRoutes(deps: UiDeps): Record<string, RouteHandler> {
     'GET /api/config': json((_req, res) => sendJson(res, 200, { writable: deps.keys.configured, grafanaUrl: deps.grafanaUrl, driftMonitorUrl: deps.driftMonitorUrl })),
     'GET /api/runs': json(async (req, res) => sendJson(res, 200, { runs: await listRuns(deps.runs, queryOf(req)) })),
     'GET /api/runs/*': json(async (req, res) => sendJson(res, 200, runView(await deps.runs.get(oneSegment(req, '/api/runs/', 'run'))))),
-    'GET /api/compare': json(async (req, res) => sendJson(res, 200, await compareRuns(deps.runs, queryOf(req).get('ids')))),
+    'GET /api/compare': json(async (req, res) => sendJson(res, 200, await compareRunsOf(deps.runs, queryOf(req).get('ids')))),
     'GET /runs/*': html((req, res) => artifactRoute(deps, req, res)),
     'GET /api/models': json(async (_req, res) => sendJson(res, 200, { models: await listModels(deps.registry) })),
     'GET /api/models/*': json(async (req, res) => sendJson(res, 200, await getModel(deps.registry, oneSegment(req, '/api/models/', 'model')))),

@@ -82,9 +82,9 @@ describe('ui server (read-only parts, Kafka unreachable)', () => {
     const c = r.json<{ runs: RunJson[]; params: { key: string; values: unknown[]; differs: boolean }[]; metrics: { key: string; values: unknown[]; differs: boolean }[] }>();
     assert.deepEqual(c.runs.map((x) => x.id), ['aaa111', 'ccc444']);
     assert.deepEqual(c.metrics, [
-      { key: 'ap', values: [0.61, 0.4], differs: true },
-      { key: 'auc', values: [0.78, 0.66], differs: true },
-      { key: 'ece', values: [null, 0.02], differs: true },
+      { key: 'ap', values: [0.61, 0.4], differs: true, best: [0] },
+      { key: 'auc', values: [0.78, 0.66], differs: true, best: [0] },
+      { key: 'ece', values: [null, 0.02], differs: true, best: [] },
     ]);
     assert.deepEqual(c.params.map((p) => [p.key, p.differs]), [['algorithm', false], ['gbdt.maxLeaves', true], ['seed', true]]);
     assert.equal((await call(ui.url, '/api/compare?ids=aaa111')).status, 400);
