@@ -50,6 +50,13 @@ const BENCHES: readonly Bench[] = [
   },
   { name: 'simulator', script: 'training/bench/simulate-bench.ts', args: ['--no-csv'] },
   {
+    // About 25 minutes: --select-features auto vs every feature on UCI (5 splits) and the handbook's 4
+    // prequential folds, and the three learners with --algorithm auto's choice on UCI. Reported, not gated:
+    // the figures are in the README.
+    name: 'selection',
+    script: 'training/bench/selection-bench.ts',
+  },
+  {
     name: 'scoring',
     script: 'services/scoring/bench/scoring-bench.ts',
     args: ['--source', '.riskstream/bench-registry', '--batch', '256', '--seconds', '3'],
