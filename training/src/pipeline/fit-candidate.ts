@@ -7,6 +7,7 @@
 import { ConfigError } from '@riskstream/shared';
 import type { JsonValue, Model } from '@riskstream/shared/model';
 import type { Dataset } from '../data/dataset.ts';
+import { trainGbdt } from '../models/gbdt.ts';
 import { trainGbdtWithHoldout } from '../models/gbdt-holdout.ts';
 import { DEFAULT_GBDT_OPTIONS, type GbdtOptions } from '../models/gbdt-options.ts';
 import { trainLogisticRegression } from '../models/logistic-regression.ts';
@@ -67,6 +68,16 @@ export function fitCandidate(train: Dataset, s: CandidateSettings, progress: Can
   const heldOut = fit(split.train, s, (d, t) => progress('fit', d, t));
   const final = s.refitRoundsFactor > 0 ? fit(train, s, (d, t) => progress('refit', d, t)) : heldOut;
   return { model: final.model, heldOutModel: heldOut.model, valid: split.test, importance: final.importance, learningCurve: [], config: final.config };
+}
+
+/**
+ * One fit on every given training row, for comparisons on `valid` (feature selection): the GBDT
+ * early-stops on `valid` itself instead of carving a split from `train`, so the model sees as many rows as
+ * it can, the way the final model will.
+ */
+export function fitOnSplit(train: Dataset, valid: Dataset, s: CandidateSettings): Model {
+  if (s.algorithm === 'gbdt') return trainGbdt(train, { ...s.gbdt, seed: s.seed }, valid).model;
+  return (s.algorithm === 'rf' ? fitForest : fitLinear)(train, s, () => undefined).model;
 }
 
 interface SimpleFit {

@@ -36,7 +36,7 @@ import { searchGbdt } from '../search.ts';
 import { selectFeatures, type FeatureSelectionResult, type SelectionMode } from '../selection/feature-selection.ts';
 import { splitDataset } from '../split.ts';
 import { chooseThresholds } from '../thresholds.ts';
-import { ALGORITHM_NAMES, fitCandidate, type Algorithm, type CandidateSettings } from './fit-candidate.ts';
+import { ALGORITHM_NAMES, fitCandidate, fitOnSplit, type Algorithm, type CandidateSettings } from './fit-candidate.ts';
 
 export type Progress = (stage: string, done: number, total: number) => void;
 
@@ -331,9 +331,8 @@ function selectFeatureSubset(train: Dataset, settings: CandidateSettings, option
     const split = splitDataset(train, { testFraction: 0.2, seed: options.seed + 2 + i, grouped });
     return { train: split.train, valid: split.test };
   });
-  const innerSettings = { ...settings, refitRoundsFactor: 0 };
   return selectFeatures(first!.train, first!.valid, {
-    fit: (tr) => fitCandidate(tr, innerSettings).heldOutModel,
+    fit: (tr, va) => fitOnSplit(tr, va, settings),
     mode: options.selectFeatures!,
     seed: options.seed,
     extraFolds,

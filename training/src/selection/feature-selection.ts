@@ -153,7 +153,10 @@ function resolveOptions(o: FeatureSelectionOptions, features: number): ResolvedO
 
 interface Fitted {
   readonly model: Model;
+  /** Mean of `aps`. */
   readonly ap: number;
+  /** AP on each split (the first, then the extra folds). */
+  readonly aps: readonly number[];
 }
 
 function sameNames(a: readonly string[], b: readonly string[]): boolean {
@@ -169,7 +172,7 @@ function fitOn(train: Dataset, valid: Dataset, names: readonly string[], o: Pick
   const first = fitOne(train, valid, names, o.fit);
   if (o.extraFolds.length === 0) return first;
   const aps = [first.ap, ...o.extraFolds.map((f) => fitOne(f.train, f.valid, names, o.fit).ap)];
-  return { model: first.model, ap: aps.reduce((a, b) => a + b, 0) / aps.length };
+  return { model: first.model, ap: aps.reduce((a, b) => a + b, 0) / aps.length, aps };
 }
 
 function fitOne(train: Dataset, valid: Dataset, names: readonly string[], fit: FitFunction): Fitted {
@@ -185,7 +188,8 @@ function checkedFit(model: Model, valid: Dataset): Fitted {
       `fit returned a model over [${model.featureNames.join(', ')}] for the columns [${valid.featureNames.join(', ')}]`,
     );
   }
-  return { model, ap: scoreModel(model, valid, averagePrecision) };
+  const ap = scoreModel(model, valid, averagePrecision);
+  return { model, ap, aps: [ap] };
 }
 
 /** Strongest first: permutation importance, then gain, then column order. */
@@ -239,7 +243,6 @@ export function bisectionRefits(candidates: number): number {
  */
 function dropWeakest(train: Dataset, valid: Dataset, ranking: readonly FeatureRank[], o: ResolvedOptions, full: Fitted): Search {
   const candidates = ranking.slice(1).map((r) => r.feature).reverse();
-  const floor = full.ap - o.margin;
   const total = Math.min(o.maxRefits, bisectionRefits(candidates.length));
   const steps: SelectionStep[] = [];
   let best = full;
@@ -250,7 +253,9 @@ function dropWeakest(train: Dataset, valid: Dataset, ranking: readonly FeatureRa
     const mid = Math.floor((lo + hi) / 2);
     const tried = candidates.slice(0, mid);
     const fitted = fitOn(train, valid, without(train, tried), o);
-    const accepted = fitted.ap >= floor;
+    // Within the margin on every split, not only on average: a subset that loses more on one split is
+    // not reliably within the margin on new data.
+    const accepted = fitted.aps.every((ap, i) => ap >= full.aps[i]! - o.margin);
     steps.push({ tried, ap: fitted.ap, accepted });
     if (accepted) [lo, best] = [mid, fitted];
     else hi = mid;
