@@ -322,9 +322,9 @@ function searchIfAsked(train: Dataset, settings: CandidateSettings, options: Tra
 }
 
 /**
- * Feature selection on inner splits of the training rows (the holdout informs nothing): every subset's
- * validation AP is the mean over SELECTION_SPLITS splits, because one split's AP varies by more than the
- * margin.
+ * Feature selection on inner splits of the training rows (the holdout informs nothing): a subset must
+ * stay within the margin on each of SELECTION_SPLITS splits, because one split's AP varies by more than
+ * the margin.
  */
 function selectFeatureSubset(train: Dataset, settings: CandidateSettings, options: TrainOptions, grouped: boolean, progress: Progress): FeatureSelectionResult {
   const [first, ...extraFolds] = Array.from({ length: SELECTION_SPLITS }, (_, i) => {

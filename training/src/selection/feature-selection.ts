@@ -10,7 +10,8 @@
  * 3. Mode K: refit on the top K and report its AP (kept whatever the AP; the report shows the loss).
  *    Mode 'auto': drop-column checks on prefixes of the weakest-first ranking, by bisection. The question
  *    "how many of the weakest features can go?" is answered by a binary search over the prefix length:
- *    try dropping the weakest half of the candidates; if AP stays >= reference - margin keep them dropped
+ *    try dropping the weakest half of the candidates; if AP stays >= reference - margin (on every split,
+ *    with extra folds) keep them dropped
  *    and try half of what is left on top, otherwise try half as many. That needs about log2(F) refits
  *    where a one-at-a-time walk needs up to F - 1, and `maxRefits` bounds it anyway. The strongest
  *    feature is never a candidate, so at least one is kept.
