@@ -19,9 +19,10 @@ import {
 } from '@riskstream/shared';
 import {
   ModelRegistry,
+  RunStore,
   simulate,
   simulatedTrainingData,
-  trainModel,
+  trainTracked,
   transactionAt,
   type SimulatedTransaction,
   type SimulationResult,
@@ -32,6 +33,7 @@ import { REPO_ROOT } from '../stack/stack-config.ts';
 import { DEFAULT_TOPOLOGY, SERVICES } from '../services/service-processes.ts';
 import { simulatedTraffic, type SimulatedTraffic } from '../simulated-traffic.ts';
 import { produceTransactions } from '../transaction-producer.ts';
+import { UI_PORT } from '../ui/ui-config.ts';
 import { servicesCommand } from './services-command.ts';
 import { runStackCommand } from './stack-command.ts';
 
@@ -138,7 +140,8 @@ export const demoCommand: Command = {
       const registry = await ModelRegistry.open(resolve(registryDir));
       if ((await registry.aliases('fraud')).champion === undefined) {
         say(`no champion yet: training one on ${days} simulated days`);
-        const outcome = await trainModel(simulatedTrainingData({ days, seed: TRAINING_SEED }), { name: 'fraud', seed: 42, registry, progress: createProgress(io.stderr) });
+        const store = await RunStore.open(resolve(registryDir));
+        const { outcome } = await trainTracked(simulatedTrainingData({ days, seed: TRAINING_SEED }), { name: 'fraud', seed: 42, registry, progress: createProgress(io.stderr) }, { store, kind: 'train' });
         io.stdout.write(`\nmodel fraud v${outcome.version}: ROC AUC ${outcome.candidate.roc_auc?.toFixed(4)}, ${outcome.promoted ? 'champion' : 'not promoted'}\n`);
       }
       if (interrupted) {
@@ -153,6 +156,7 @@ export const demoCommand: Command = {
       say(`services up, ${topology} topology (the drift monitor starts after the warm-up)`);
       const svc = await servicesCommand.run(['up', '--topology', topology, '--only', exceptMonitor], servicesIo);
       if (svc !== 0) return svc;
+      io.stdout.write(`\nweb UI (runs, models, experiment, lifecycle): http://127.0.0.1:${UI_PORT}/\n`);
 
       const config = loadConfig({ ...connectionSchema }, io.env, checkConnectionConfig);
       const names = topicNames(io.env['TOPIC_NAMESPACE'] ?? '');
