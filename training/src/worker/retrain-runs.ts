@@ -58,7 +58,7 @@ export class RetrainRuns {
       startedAt: t.startedAt,
       endedAt: new Date().toISOString(),
       params: flattenParams({ ...t.settings, algorithm: (result.manifest.trainingConfig as { algorithm?: string }).algorithm ?? 'gbdt', retrain: { event_id: event.event_id, alert: event.alert_name, requested_version: event.model_version } }),
-      data: t.data,
+      data: { ...t.data, hash: result.manifest.dataHash },
       metrics: runMetrics(result, validation),
       artifacts: { 'report.html': `${versionDir}/report.html`, 'model.onnx': `${versionDir}/model.onnx`, 'manifest.json': `${versionDir}/manifest.json` },
       outcome: { status: result.gate.promote ? 'registered' : 'rejected', version: t.version, reasons: [...result.reasons] },
