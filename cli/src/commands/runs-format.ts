@@ -141,7 +141,7 @@ function comparisonLines<V>(rows: readonly ComparisonRow<V>[], show: (v: V | und
 
 function legend(tty: boolean): string {
   const differ = tty ? `${ANSI_DIFF}bold yellow${ANSI_RESET} rows differ between runs` : `${DIFF_MARK.trim()} marks rows that differ between runs`;
-  return `${differ}; ${BEST_MARK.trim()} marks the best value of a metric (lower is better for logloss, ece, brier and *_seconds)`;
+  return `${differ}; ${BEST_MARK.trim()} marks the best value of a metric (lower is better for logloss, ece, brier, *_seconds and *_diff)`;
 }
 
 /** Parameters, then metrics; one column per run, aligned across both sections. */

@@ -30,7 +30,7 @@ export interface RunComparisonJson {
 }
 
 /** Losses, calibration errors and times: smaller is better. Every other metric is a score. */
-const LOWER_IS_BETTER = /(^|_)(logloss|ece|brier|seconds)$/;
+const LOWER_IS_BETTER = /(^|_)(logloss|ece|brier|seconds|diff)$/;
 
 export function lowerIsBetter(metric: string): boolean {
   return LOWER_IS_BETTER.test(metric);
