@@ -108,7 +108,7 @@ export interface TrainOutcome {
   readonly candidate: Evaluation;
   readonly baseline: Evaluation;
   readonly champion?: Evaluation;
-  /** The candidate, fitted without them, on the inner validation rows (calibrated). */
+  /** The candidate fitted without the inner validation rows, scored on them (calibrated). */
   readonly validation: { readonly average_precision: number; readonly roc_auc: number };
   readonly algorithm: Algorithm;
   readonly featureSelection?: FeatureSelectionSummary;
