@@ -7,17 +7,17 @@
  * The default metric is the validation average precision: choosing by the holdout's own metrics would
  * let the holdout pick the model it then grades.
  */
-import { Worker } from 'node:worker_threads';
-import { AppError, UsageError } from '@riskstream/shared';
+import { UsageError } from '@riskstream/shared';
 import type { ModelRegistry } from '../registry/model-registry.ts';
 import type { Progress, TrainingData, TrainOptions } from '../pipeline/train-model.ts';
 import type { RunStore } from '../tracking/run-store.ts';
 import { beginRun, endRun, failRun, trainTracked, type TrackedOutcome } from '../tracking/tracked-training.ts';
-import { codeVersion } from '../tracking/code-version.ts';
+import { codeVersionField } from '../tracking/code-version.ts';
 import { lowerIsBetter } from '../tracking/run-comparison.ts';
 import { newRunId, type TrackedRun } from '../tracking/tracked-run.ts';
 import { applyConfig, describeConfig, gridConfigs, parseSweep, randomConfigs, type SweepConfig } from './sweep-spec.ts';
-import type { TrialInput, TrialMessage, TrialOutcome } from './sweep-thread.ts';
+import { callThread } from '../thread-call.ts';
+import type { TrialInput, TrialOutcome } from './sweep-thread.ts';
 
 export interface SweepSettings {
   readonly spec: string;
@@ -57,7 +57,7 @@ export async function runSweep(data: TrainingData, base: TrainOptions, s: SweepS
     params: { spec: s.spec, mode: s.random !== undefined ? 'random' : 'grid', trials: configs.length, metric, parallel: s.parallel, seed: base.seed },
     metrics: {},
     artifacts: {},
-    ...(codeVersion() ? { codeVersion: codeVersion()! } : {}),
+    ...codeVersionField(),
   };
   await store.save(sweep);
   const plain = plainData(data);
@@ -70,7 +70,7 @@ export async function runSweep(data: TrainingData, base: TrainOptions, s: SweepS
   });
 
   const best = bestTrial(trials, metric);
-  const registered = best && s.registry ? await registerBest(data, trialOptions[trials.indexOf(best)]!, s.registry, store, sweep.id) : undefined;
+  const registered = best && s.registry ? await trainTracked(data, { ...trialOptions[trials.indexOf(best)]!, registry: s.registry }, { store, kind: 'train', parentId: sweep.id }) : undefined;
   const finished: TrackedRun = {
     ...sweep,
     status: trials.some((t) => t.status === 'finished') ? 'finished' : 'failed',
@@ -94,22 +94,7 @@ async function runTrial(data: TrainingData, options: TrainOptions, store: RunSto
 }
 
 function trainInThread(input: TrialInput): Promise<TrialOutcome> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(THREAD_ENTRY, { workerData: input });
-    let settled = false;
-    const settle = (fn: () => void) => {
-      if (!settled) {
-        settled = true;
-        fn();
-      }
-    };
-    worker.on('message', (m: TrialMessage) => {
-      if (m.type === 'result') settle(() => resolve(m.outcome));
-      else if (m.type === 'error') settle(() => reject(new AppError('HANDLER_FAILED', m.message)));
-    });
-    worker.on('error', (err) => settle(() => reject(new AppError('HANDLER_FAILED', `sweep trial thread crashed: ${err.message}`, { cause: err }))));
-    worker.on('exit', (code) => settle(() => reject(new AppError('HANDLER_FAILED', `sweep trial thread exited (code ${code}) without a result`))));
-  });
+  return callThread<TrialOutcome>(THREAD_ENTRY, input, { label: 'sweep trial thread' });
 }
 
 export function bestTrial(trials: readonly TrackedRun[], metric: string): TrackedRun | undefined {
@@ -121,10 +106,6 @@ export function bestTrial(trials: readonly TrackedRun[], metric: string): Tracke
     if (!best || sign * v > sign * best.metrics[metric]!) best = t;
   }
   return best;
-}
-
-async function registerBest(data: TrainingData, options: TrainOptions, registry: ModelRegistry, store: RunStore, parentId: string): Promise<TrackedOutcome> {
-  return trainTracked(data, { ...options, registry }, { store, kind: 'train', parentId });
 }
 
 function sweepOutcome(best: TrackedRun | undefined, metric: string, registered: TrackedOutcome | undefined): TrackedRun['outcome'] {

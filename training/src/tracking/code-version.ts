@@ -14,6 +14,12 @@ export function codeVersion(): string | undefined {
   return cached ?? undefined;
 }
 
+/** `{ codeVersion }` for a run record, or nothing outside a git checkout. */
+export function codeVersionField(): { codeVersion?: string } {
+  const v = codeVersion();
+  return v ? { codeVersion: v } : {};
+}
+
 function readGitVersion(): string | null {
   try {
     const git = (...args: string[]) => execFileSync('git', ['-C', REPO, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }).trim();

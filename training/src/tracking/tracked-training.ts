@@ -9,9 +9,8 @@ import { DEFAULT_LOGISTIC_REGRESSION_OPTIONS } from '../models/logistic-regressi
 import { resolveGbdtOptions } from '../models/gbdt-options.ts';
 import { resolveRandomForestOptions } from '../models/random-forest-options.ts';
 import { DEFAULT_GATE, trainModel, type TrainingData, type TrainOptions, type TrainOutcome } from '../pipeline/train-model.ts';
-import type { Evaluation } from '../report/evaluation.ts';
 import type { JsonValue } from '@riskstream/shared/model';
-import { codeVersion } from './code-version.ts';
+import { codeVersionField } from './code-version.ts';
 import type { RunStore } from './run-store.ts';
 import { flattenParams, newRunId, type RunData, type RunKind, type RunOutcome, type TrackedRun } from './tracked-run.ts';
 
@@ -60,7 +59,7 @@ export async function beginRun(data: TrainingData, options: TrainOptions, ctx: R
     data: runData(data),
     metrics: {},
     artifacts: {},
-    ...withCodeVersion(),
+    ...codeVersionField(),
   };
   await ctx.store.save(run);
   return run;
@@ -129,32 +128,36 @@ function runData(data: TrainingData): RunData {
 }
 
 export function runMetrics(o: RecordedOutcome): Record<string, number> {
-  const out: Record<string, number> = {
-    ...headline('', o.candidate),
+  return finiteMetrics({
+    ...headlineMetrics('', o.candidate),
     valid_ap: o.validation.average_precision,
     valid_auc: o.validation.roc_auc,
-    ...headline('baseline_', o.baseline),
-    ...(o.champion ? headline('champion_', o.champion) : {}),
+    ...headlineMetrics('baseline_', o.baseline),
+    ...(o.champion ? headlineMetrics('champion_', o.champion) : {}),
     train_seconds: o.trainSeconds,
     parity_max_abs_diff: o.parityMaxAbsDiff,
     features: o.manifest.featureNames.length,
-  };
-  for (const [k, v] of Object.entries(out)) if (!Number.isFinite(v)) delete out[k];
+  });
+}
+
+type HeadlineKey = 'average_precision' | 'roc_auc' | 'logloss' | 'ece' | 'brier' | 'card_precision_at_100';
+
+/**
+ * An evaluation's headline (an Evaluation, or the manifest's headline record) under the run metric names:
+ * ap and auc with the prefix; the candidate's (no prefix) also logloss, ece, brier and cp_at_100.
+ */
+export function headlineMetrics(prefix: string, e: Readonly<Partial<Record<HeadlineKey, number | null>>>): Record<string, number | null | undefined> {
+  const out: Record<string, number | null | undefined> = { [`${prefix}ap`]: e.average_precision, [`${prefix}auc`]: e.roc_auc };
+  if (prefix === '') Object.assign(out, { logloss: e.logloss, ece: e.ece, brier: e.brier, cp_at_100: e.card_precision_at_100 });
   return out;
 }
 
-function headline(prefix: string, e: Evaluation): Record<string, number> {
-  const out: Record<string, number> = { [`${prefix}ap`]: e.average_precision ?? Number.NaN, [`${prefix}auc`]: e.roc_auc ?? Number.NaN };
-  if (prefix === '') Object.assign(out, { logloss: e.logloss, ece: e.ece, brier: e.brier, cp_at_100: e.card_precision_at_100 ?? Number.NaN });
-  return out;
+/** Only the finite numbers: a run keeps no NaN (e.g. AUC of a one-class holdout) and no absent metric. */
+export function finiteMetrics(metrics: Readonly<Record<string, number | null | undefined>>): Record<string, number> {
+  return Object.fromEntries(Object.entries(metrics).filter((e): e is [string, number] => typeof e[1] === 'number' && Number.isFinite(e[1])));
 }
 
 function runOutcome(o: RecordedOutcome, registering: boolean): RunOutcome {
   if (!registering || o.version === undefined) return { status: 'not-registered', reasons: [] };
   return { status: o.promoted ? 'promoted' : 'rejected', version: o.version, reasons: [...o.gate.reasons] };
-}
-
-function withCodeVersion(): { codeVersion?: string } {
-  const v = codeVersion();
-  return v ? { codeVersion: v } : {};
 }

@@ -7,10 +7,12 @@
  * the retrain goes on.
  */
 import { createHash } from 'node:crypto';
+import { join } from 'node:path';
 import type { Logger, RetrainRequested } from '@riskstream/shared';
 import type { GateSettings } from '../pipeline/train-model.ts';
 import type { RunStore } from '../tracking/run-store.ts';
-import { codeVersion } from '../tracking/code-version.ts';
+import { codeVersionField } from '../tracking/code-version.ts';
+import { finiteMetrics, headlineMetrics } from '../tracking/tracked-training.ts';
 import { flattenParams, type RunData, type RunOutcomeStatus, type TrackedRun } from '../tracking/tracked-run.ts';
 import type { ChallengerJobResult } from './challenger-job.ts';
 import type { RunOutcome } from './run-journal.ts';
@@ -23,6 +25,9 @@ export interface RetrainTrained {
   readonly data: RunData;
   readonly settings: { readonly seed: number; readonly searchTrials: number; readonly gate: GateSettings };
 }
+
+/** What a registered version's directory holds. */
+const REGISTERED_ARTIFACTS = ['report.html', 'model.onnx', 'manifest.json'] as const;
 
 const CONCLUSIONS: Partial<Record<RunOutcome, RunOutcomeStatus>> = {
   promoted: 'promoted',
@@ -49,7 +54,7 @@ export class RetrainRuns {
     const { result, event } = t;
     const metrics = result.manifest.metrics as Record<string, unknown>;
     const validation = (metrics['validation'] ?? {}) as Record<string, number>;
-    const versionDir = `${registryDir}/${event.model_name}/${t.version}`;
+    const versionDir = join(registryDir, event.model_name, String(t.version));
     await this.#save({
       id: RetrainRuns.runId(event.event_id),
       model: event.model_name,
@@ -60,9 +65,9 @@ export class RetrainRuns {
       params: flattenParams({ ...t.settings, algorithm: (result.manifest.trainingConfig as { algorithm?: string }).algorithm ?? 'gbdt', retrain: { event_id: event.event_id, alert: event.alert_name, requested_version: event.model_version } }),
       data: { ...t.data, hash: result.manifest.dataHash },
       metrics: runMetrics(result, validation),
-      artifacts: { 'report.html': `${versionDir}/report.html`, 'model.onnx': `${versionDir}/model.onnx`, 'manifest.json': `${versionDir}/manifest.json` },
+      artifacts: Object.fromEntries(REGISTERED_ARTIFACTS.map((f) => [f, join(versionDir, f)])),
       outcome: { status: result.gate.promote ? 'registered' : 'rejected', version: t.version, reasons: [...result.reasons] },
-      ...(codeVersion() ? { codeVersion: codeVersion()! } : {}),
+      ...codeVersionField(),
     });
   }
 
@@ -94,20 +99,11 @@ export class RetrainRuns {
 }
 
 function runMetrics(result: ChallengerJobResult, validation: Record<string, number>): Record<string, number> {
-  const c = result.challenger;
-  const out: Record<string, number | undefined> = {
-    ap: c['average_precision'],
-    auc: c['roc_auc'],
-    logloss: c['logloss'],
-    ece: c['ece'],
-    brier: c['brier'],
-    cp_at_100: c['card_precision_at_100'],
+  return finiteMetrics({
+    ...headlineMetrics('', result.challenger),
     valid_ap: validation['average_precision'],
     valid_auc: validation['roc_auc'],
-    champion_ap: result.champion?.['average_precision'],
-    champion_auc: result.champion?.['roc_auc'],
+    ...(result.champion ? headlineMetrics('champion_', result.champion) : {}),
     train_seconds: result.trainSeconds,
-  };
-  return Object.fromEntries(Object.entries(out).filter((e): e is [string, number] => typeof e[1] === 'number' && Number.isFinite(e[1])));
+  });
 }
-
