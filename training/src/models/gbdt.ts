@@ -79,21 +79,31 @@ function gradients(margin: Float64Array, y: Uint8Array, w: Float64Array, gh: Flo
   return tot > 0 ? loss / tot : 0;
 }
 
-function toModelTree(t: BinTree, binning: FeatureBinning): Tree {
+/**
+ * A grown tree in the model format: bin splits become float32 thresholds. Leaf values are multiplied by
+ * `leafScale` (a random forest averages its trees: 1 / trees); the GBDT's are already in margin units.
+ */
+export function toModelTree(t: BinTree, binning: FeatureBinning, leafScale = 1): Tree {
   const n = t.feature.length;
   const threshold = new Float32Array(n);
+  const value = leafScale === 1 ? t.value : new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const f = t.feature[i]!;
     if (f >= 0) threshold[i] = binning.edges[f]![t.bin[i]!]!;
+    else if (leafScale !== 1) value[i] = t.value[i]! * leafScale;
   }
-  return {
-    feature: t.feature,
-    threshold,
-    left: t.left,
-    right: t.right,
-    missingLeft: t.missingLeft,
-    value: t.value,
-  };
+  return { feature: t.feature, threshold, left: t.left, right: t.right, missingLeft: t.missingLeft, value };
+}
+
+/** Adds a tree's split gains and split counts to the per-feature importance. */
+export function addImportance(t: BinTree, importance: FeatureImportance): void {
+  for (let i = 0; i < t.feature.length; i++) {
+    const f = t.feature[i]!;
+    if (f >= 0) {
+      importance.gain[f]! += t.gain[i]!;
+      importance.splits[f]!++;
+    }
+  }
 }
 
 function addTree(t: BinTree, m: BinnedMatrix, margin: Float64Array): void {
@@ -199,17 +209,8 @@ export function trainGbdt(
   if (!useEarlyStopping) bestRound = binTrees.length - 1;
 
   const kept = binTrees.slice(0, bestRound + 1);
-  const gain = new Float64Array(cols);
-  const splits = new Uint32Array(cols);
-  for (const t of kept) {
-    for (let i = 0; i < t.feature.length; i++) {
-      const f = t.feature[i]!;
-      if (f >= 0) {
-        gain[f]! += t.gain[i]!;
-        splits[f]!++;
-      }
-    }
-  }
+  const importance: FeatureImportance = { gain: new Float64Array(cols), splits: new Uint32Array(cols) };
+  for (const t of kept) addImportance(t, importance);
   const model: TreeEnsembleModel = {
     kind: 'tree-ensemble',
     featureNames: [...train.featureNames],
@@ -222,7 +223,7 @@ export function trainGbdt(
     bestRound,
     options: o,
     binning,
-    importance: { gain, splits },
+    importance,
     trainSeconds: (performance.now() - started) / 1000,
   };
 }

@@ -19,7 +19,7 @@ import { rocAuc } from '../metrics/roc-auc.ts';
 import { binMatrix, fitBinning, labelBalancedBinWeights } from './binning.ts';
 import type { FeatureBinning } from './binning.ts';
 import { rowWeights } from './class-weights.ts';
-import type { FeatureImportance } from './gbdt.ts';
+import { addImportance, toModelTree, type FeatureImportance } from './gbdt.ts';
 import { binTreeLeaf, binnedMatrix, createTreeGrower } from './histogram-tree.ts';
 import type { BinTree, BinnedMatrix, GrowParams } from './histogram-tree.ts';
 import { featuresPerSplit, resolveRandomForestOptions } from './random-forest-options.ts';
@@ -96,28 +96,6 @@ function growParams(o: Readonly<RandomForestOptions>, cols: number): GrowParams 
 }
 
 /** The model-format tree: bin splits become float32 edge thresholds, leaves are scaled by `scale`. */
-function forestTree(t: BinTree, binning: FeatureBinning, scale: number): Tree {
-  const n = t.feature.length;
-  const threshold = new Float32Array(n);
-  const value = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const f = t.feature[i]!;
-    if (f >= 0) threshold[i] = binning.edges[f]![t.bin[i]!]!;
-    else value[i] = t.value[i]! * scale;
-  }
-  return { feature: t.feature, threshold, left: t.left, right: t.right, missingLeft: t.missingLeft, value };
-}
-
-function addImportance(t: BinTree, importance: { gain: Float64Array; splits: Uint32Array }): void {
-  for (let i = 0; i < t.feature.length; i++) {
-    const f = t.feature[i]!;
-    if (f >= 0) {
-      importance.gain[f]! += t.gain[i]!;
-      importance.splits[f]!++;
-    }
-  }
-}
-
 /** Out-of-bag sums: each row left out of a tree adds that tree's (unscaled) leaf probability. */
 function addOutOfBag(t: BinTree, m: BinnedMatrix, count: Uint32Array, sum: Float64Array, trees: Uint32Array): void {
   for (let r = 0; r < m.rows; r++) {
@@ -168,7 +146,7 @@ export function trainRandomForest(
     drawSample(sample, draws, o.bootstrap, w, rng);
     sampleGradients(sample, train.y, w, gh);
     const { tree } = grower.grow(gh, sample.rowIndex, sample.rowCount, allFeatures, cols, rng);
-    trees.push(forestTree(tree, binning, 1 / o.nEstimators));
+    trees.push(toModelTree(tree, binning, 1 / o.nEstimators));
     addImportance(tree, importance);
     if (o.bootstrap) addOutOfBag(tree, tm, sample.count, oobSum, oobTrees);
     onProgress?.(i, o.nEstimators);
