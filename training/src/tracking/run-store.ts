@@ -128,7 +128,6 @@ export class RunStore {
     const instance = await acquire(this.path, this.#lockWaitMs);
     const con = await instance.connect();
     try {
-      await con.run(SCHEMA);
       return await fn(con);
     } finally {
       con.closeSync();
@@ -162,8 +161,24 @@ function release(path: string): void {
   void entry.instance.then((i) => i.closeSync());
 }
 
-/** Opens the file, waiting while another process holds it. */
+/** Opens the file, waiting while another process holds it, and creates the table on first use. */
 async function create(path: string, lockWaitMs: number): Promise<DuckDBInstance> {
+  const instance = await openFile(path, lockWaitMs);
+  try {
+    const con = await instance.connect();
+    try {
+      await con.run(SCHEMA);
+    } finally {
+      con.closeSync();
+    }
+  } catch (err) {
+    instance.closeSync();
+    throw err;
+  }
+  return instance;
+}
+
+async function openFile(path: string, lockWaitMs: number): Promise<DuckDBInstance> {
   const { DuckDBInstance } = await loadDuckDB();
   const deadline = Date.now() + lockWaitMs;
   for (let attempt = 0; ; attempt++) {
