@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Kafka } from 'kafkajs';
-import { connectionSchema, loadConfig, type ConnectionConfig } from '@riskstream/shared';
+import { connectionSchema, createKafka, createLogger, loadConfig, type ConnectionConfig } from '@riskstream/shared';
 import { bootstrapServers, kafkaNodeName, type ClusterSize } from '../../cli/src/stack/kafka-cluster.ts';
 import { localKafkaNodes } from '../../cli/src/stack/kafka.ts';
 import { readPidFile } from '../../cli/src/stack/pid-file.ts';
@@ -61,6 +61,7 @@ export async function startLocalCluster(size: ClusterSize = 3): Promise<LocalClu
     const outcomes = await stack().up({ timeoutMs: START_TIMEOUT_MS, progress: () => undefined });
     const failed = outcomes.find((o) => !o.ok);
     if (failed) throw failed.error ?? new Error(`${failed.name} failed to start`);
+    await untilConverged(brokers, START_TIMEOUT_MS);
   };
   try {
     await up();
@@ -91,6 +92,40 @@ export async function startLocalCluster(size: ClusterSize = 3): Promise<LocalClu
       }
     },
   };
+}
+
+/**
+ * Until every node lists every node among its brokers. `stack up` returns once each node has registered
+ * itself; on a loaded machine another node's view (or a node briefly fenced for a late heartbeat) can lag
+ * for seconds, and a test that starts then sees a topic or a broker missing on one node.
+ */
+async function untilConverged(brokers: readonly string[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let views: string[] = [];
+  for (;;) {
+    views = await Promise.all(brokers.map((b) => brokersSeenBy(b)));
+    if (views.every((v) => v === String(brokers.length))) return;
+    if (Date.now() > deadline) throw new Error(`the cluster did not converge in ${timeoutMs} ms: brokers seen per node ${views.join(', ')}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** How many brokers one node's metadata lists, or why it did not answer. */
+async function brokersSeenBy(broker: string): Promise<string> {
+  const kafka = createKafka(loadConfig(connectionSchema, { ...process.env, KAFKA_BROKERS: broker }), 'test-cluster-probe', createLogger('test-cluster-probe', { level: 'silent' }), {
+    connectionTimeout: 1000,
+    requestTimeout: 2000,
+    retry: { retries: 0 },
+  });
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    return String((await admin.describeCluster()).brokers.length);
+  } catch (err) {
+    return (err as Error).message;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
 }
 
 function commandLine(pid: number): string {
