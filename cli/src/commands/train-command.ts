@@ -79,6 +79,8 @@ Sweeps (each configuration is a run, children of one sweep run):
                       logloss, ece, brier)
   --parallel N        trials training at once, in worker threads (default: the cores, at most the trials)
   --register-best     train the best configuration again in the registry (gated like any training)
+                      Ctrl-C stops the trials in flight (recorded as failed), starts no more, registers
+                      nothing and exits 130
   --quiet             no progress output
   -h, --help          this help`;
 
@@ -149,11 +151,11 @@ export const trainCommand: Command = {
     const registry = values['no-register'] ? undefined : await ModelRegistry.open(registryDir);
     const options: TrainOptions = { name, seed, progress, logger, ...learner.options };
     if (sweep) {
-      const result = await runSweep(data, options, { ...sweep, ...(values['register-best'] && registry ? { registry } : {}) }, store, progress);
+      const result = await untilSignal((signal) => runSweep(data, options, { ...sweep, signal, ...(values['register-best'] && registry ? { registry } : {}) }, store, progress));
       progress.finish();
       if (values.out && result.best) await copyArtifacts(result.registered?.run ?? result.best, resolve(values.out));
       io.stdout.write(sweepSummary(result, sweep.metric ?? 'valid_ap'));
-      return result.best ? 0 : 1;
+      return result.interrupted ? 130 : result.best ? 0 : 1;
     }
     const ctx = { store, kind: 'train' as const };
     const trained: TrackedOutcome & { readonly selection?: AlgorithmSelection } = learner.auto
@@ -231,6 +233,20 @@ function modelNameFromFile(file: string): string {
   return (file.split('/').pop() ?? 'model').replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9_-]+/g, '-').toLowerCase();
 }
 
+/** Runs `work` with a signal that Ctrl-C (SIGINT) or SIGTERM aborts, so it can record how far it got. */
+async function untilSignal<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    return await work(controller.signal);
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+}
+
 function sweepSummary(r: SweepResult, metric: string): string {
   const f = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(4));
   const rows = [...r.trials].sort((a, b) => (b.metrics[metric] ?? -Infinity) - (a.metrics[metric] ?? -Infinity));
@@ -238,7 +254,7 @@ function sweepSummary(r: SweepResult, metric: string): string {
     `sweep ${r.sweep.id}: ${r.trials.length} trials, ${rows.filter((t) => t.status === 'finished').length} finished (riskstream runs list --parent ${r.sweep.id})`,
     `  ${'run'.padEnd(12)}  ${metric.padStart(9)}  ${'ap'.padStart(6)}  ${'auc'.padStart(6)}  ${'secs'.padStart(6)}  configuration`,
     ...rows.map((t) => `${t === r.best ? '*' : ' '} ${t.id.padEnd(12)}  ${f(t.metrics[metric]).padStart(9)}  ${f(t.metrics['ap']).padStart(6)}  ${f(t.metrics['auc']).padStart(6)}  ${(t.metrics['train_seconds'] ?? 0).toFixed(1).padStart(6)}  ${t.status === 'failed' ? `FAILED: ${t.error}` : String(t.params['sweep'])}`),
-    r.best ? `best: ${r.best.id} (${String(r.best.params['sweep'])}) by ${metric}` : 'no trial finished',
+    r.interrupted ? `${r.sweep.error}; nothing registered` : r.best ? `best: ${r.best.id} (${String(r.best.params['sweep'])}) by ${metric}` : 'no trial finished',
   ];
   if (r.registered) lines.push(`  trained again as run ${r.registered.run.id}: ${r.registered.outcome.promoted ? `v${r.registered.outcome.version} PROMOTED to champion` : `v${r.registered.outcome.version} registered as challenger (not promoted)`}`);
   return `${lines.join('\n')}\n`;

@@ -4,6 +4,8 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { validateManifest } from '@riskstream/shared/model';
 import { ModelRegistry, RunStore } from '@riskstream/training';
 import { trainCommand } from '../../../cli/src/commands/train-command.ts';
@@ -260,5 +262,35 @@ describe('train: learners, feature selection and sweeps as tracked runs', () => 
     assert.match(r.stdout, /trained again as run [0-9a-f]{12}: v1 PROMOTED to champion/);
     for (const f of OUTPUTS) assert.ok(existsSync(join(dir, 'out', f)), f);
     assert.equal((await (await ModelRegistry.open(registryDir)).get('data', 'champion')).version, 1);
+  });
+
+  test('Ctrl-C during a sweep: exit 130, the trial in flight recorded as failed, no run left running, nothing registered', async (t) => {
+    const dir = await tempDir(t, 'train-sweep-sigint');
+    const csv = join(dir, 'data.csv');
+    await writeSyntheticCsv(csv, { rows: 3000, seed: 7 });
+    const registryDir = join(dir, 'registry');
+    const env: NodeJS.ProcessEnv = { ...process.env, ...registryEnv(registryDir) };
+    delete env['NODE_TEST_CONTEXT'];
+    const args = ['train', '--csv', csv, '--target', 'y', '--out', join(dir, 'out'), '--sweep', 'algorithm=rf rf.nEstimators=3000,3001', '--parallel', '1', '--register-best'];
+    const child = spawn(process.execPath, [fileURLToPath(new URL('../../../cli/bin/riskstream.ts', import.meta.url)), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    // The progress line for the sweep appears once the first trial thread is about to train.
+    let interrupted = false;
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+      if (!/sweep/.test(stderr) || interrupted) return;
+      interrupted = true;
+      setTimeout(() => child.kill('SIGINT'), 500);
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    assert.equal(code, 130, `${stdout}\n${stderr}`);
+    assert.match(stdout, /interrupted: 0 of 2 trials finished, 1 stopped, 1 not started; nothing registered/);
+    const runs = await (await RunStore.open(registryDir)).list();
+    assert.deepEqual(runs.map((r) => [r.kind, r.status]).sort(), [['sweep', 'failed'], ['trial', 'failed']]);
+    assert.equal(runs.find((r) => r.kind === 'trial')?.error, 'interrupted while training');
+    assert.deepEqual(await (await ModelRegistry.open(registryDir)).models(), []);
+    assert.ok(!existsSync(join(dir, 'out', 'model.onnx')));
   });
 });

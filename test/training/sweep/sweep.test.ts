@@ -54,6 +54,36 @@ describe('runSweep', () => {
     assert.equal(r.sweep.outcome?.status, 'failed');
   });
 
+  it('an interrupted sweep stops its trials in flight, starts no other, registers nothing and says how far it got', async (t) => {
+    const root = await mkdtemp(join(tmpdir(), 'rs-sweep-abort-'));
+    t.after(() => rm(root, { recursive: true, force: true }));
+    const store = await RunStore.open(join(root, 'registry'));
+    const registry = await ModelRegistry.open(join(root, 'registry'));
+    const data = simulatedTrainingData({ seed: 5, simulation: sim });
+    const controller = new AbortController();
+    // The first trial finishes; the second is stopped while it trains; the third never starts.
+    const r = await runSweep(
+      data,
+      { name: 'fraud', seed: 1, gbdt: { rounds: 30 } },
+      { spec: 'algorithm=rf rf.nEstimators=5,2000,5', parallel: 1, registry, signal: controller.signal },
+      store,
+      (_stage, done) => {
+        if (done === 1) setTimeout(() => controller.abort(), 300);
+      },
+    );
+    assert.equal(r.interrupted, true);
+    assert.deepEqual(r.trials.map((x) => x.status), ['finished', 'failed']);
+    assert.equal(r.trials[1]!.error, 'interrupted while training');
+    assert.equal(r.best, undefined);
+    assert.equal(r.registered, undefined);
+    assert.equal(r.sweep.status, 'failed');
+    assert.equal(r.sweep.error, 'interrupted: 1 of 3 trials finished, 1 stopped, 1 not started');
+    const stored = await store.list();
+    assert.deepEqual(stored.filter((x) => x.status === 'running'), [], 'no run is left running');
+    assert.equal(stored.length, 3, 'the sweep and the two trials that started');
+    assert.deepEqual(await registry.models(), []);
+  });
+
   it('refuses an invalid configuration before anything trains', async (t) => {
     const root = await mkdtemp(join(tmpdir(), 'rs-sweep-bad-'));
     t.after(() => rm(root, { recursive: true, force: true }));

@@ -29,6 +29,11 @@ export interface SweepSettings {
   readonly parallel: number;
   /** Train the best configuration again here: registered and gated. */
   readonly registry?: ModelRegistry;
+  /**
+   * Interrupts the sweep (Ctrl-C): trials in flight stop and are recorded as failed, the rest never
+   * start, nothing is registered, and the sweep run is saved as failed with how far it got.
+   */
+  readonly signal?: AbortSignal;
 }
 
 export interface SweepResult {
@@ -36,6 +41,8 @@ export interface SweepResult {
   readonly trials: readonly TrackedRun[];
   readonly best?: TrackedRun;
   readonly registered?: TrackedOutcome;
+  /** The signal stopped it: `trials` holds those that started (stopped ones failed), and no best is chosen. */
+  readonly interrupted?: boolean;
 }
 
 const THREAD_ENTRY = new URL('./sweep-thread.ts', import.meta.url);
@@ -63,11 +70,12 @@ export async function runSweep(data: TrainingData, base: TrainOptions, s: SweepS
   const plain = plainData(data);
   let done = 0;
   progress('sweep', 0, configs.length);
-  const trials = await mapBounded(trialOptions, s.parallel, async (options, i) => {
-    const trial = await runTrial(plain, options, store, sweep.id, configs[i]!);
+  const trials = await mapBounded(trialOptions, s.parallel, s.signal, async (options, i) => {
+    const trial = await runTrial(plain, options, store, sweep.id, configs[i]!, s.signal);
     progress('sweep', ++done, configs.length);
     return trial;
   });
+  if (s.signal?.aborted) return interrupted(store, sweep, trials, configs.length);
 
   const best = bestTrial(trials, metric);
   const registered = best && s.registry ? await trainTracked(data, { ...trialOptions[trials.indexOf(best)]!, registry: s.registry }, { store, kind: 'train', parentId: sweep.id }) : undefined;
@@ -83,18 +91,29 @@ export async function runSweep(data: TrainingData, base: TrainOptions, s: SweepS
   return { sweep: finished, trials, ...(best ? { best } : {}), ...(registered ? { registered } : {}) };
 }
 
-async function runTrial(data: TrainingData, options: TrainOptions, store: RunStore, parentId: string, config: SweepConfig): Promise<TrackedRun> {
+async function runTrial(data: TrainingData, options: TrainOptions, store: RunStore, parentId: string, config: SweepConfig, signal: AbortSignal | undefined): Promise<TrackedRun> {
   const started = await beginRun(data, options, { store, kind: 'trial', parentId, extraParams: { sweep: describeConfig(config) } });
   try {
-    const outcome = await trainInThread({ data, options: { ...withoutFunctions(options), outDir: store.artifactDir(started.id), runId: started.id } });
+    const outcome = await trainInThread({ data, options: { ...withoutFunctions(options), outDir: store.artifactDir(started.id), runId: started.id } }, signal);
     return await endRun(store, started, outcome, false);
   } catch (err) {
     return failRun(store, started, err);
   }
 }
 
-function trainInThread(input: TrialInput): Promise<TrialOutcome> {
-  return callThread<TrialOutcome>(THREAD_ENTRY, input, { label: 'sweep trial thread' });
+function trainInThread(input: TrialInput, signal: AbortSignal | undefined): Promise<TrialOutcome> {
+  const abort = signal && { signal, before: 'interrupted before it started', during: 'interrupted while training' };
+  return callThread<TrialOutcome>(THREAD_ENTRY, input, { label: 'sweep trial thread', ...(abort ? { abort } : {}) });
+}
+
+/** The sweep run of an interrupted sweep: failed, with the trials it got through. */
+async function interrupted(store: RunStore, sweep: TrackedRun, trials: ReadonlyArray<TrackedRun | undefined>, total: number): Promise<SweepResult> {
+  const ran = trials.filter((t): t is TrackedRun => t !== undefined);
+  const finished = ran.filter((t) => t.status === 'finished').length;
+  const reason = `interrupted: ${finished} of ${total} trials finished, ${ran.length - finished} stopped, ${total - ran.length} not started`;
+  const run: TrackedRun = { ...sweep, status: 'failed', endedAt: new Date().toISOString(), error: reason, metrics: { finished_trials: finished }, outcome: { status: 'failed', reasons: [reason] } };
+  await store.save(run);
+  return { sweep: run, trials: ran, interrupted: true };
 }
 
 export function bestTrial(trials: readonly TrackedRun[], metric: string): TrackedRun | undefined {
@@ -134,12 +153,12 @@ function withoutFunctions(o: TrainOptions): TrainOptions {
   return rest;
 }
 
-/** Maps with at most `limit` calls in flight, results in input order. */
-async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+/** Maps with at most `limit` calls in flight, results in input order; after an abort no call starts (those slots stay empty). */
+async function mapBounded<T, R>(items: readonly T[], limit: number, signal: AbortSignal | undefined, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   const lane = async () => {
-    while (next < items.length) {
+    while (next < items.length && !signal?.aborted) {
       const i = next++;
       results[i] = await fn(items[i]!, i);
     }
