@@ -6,24 +6,8 @@ import { after, before, describe, test } from 'node:test';
 import { RunStore, type TrackedRun } from '@riskstream/training';
 import { main } from '../../../cli/src/main.ts';
 import { capture, registryEnv, runCli } from './cli-io.ts';
+import { trackedRunFixture as run } from '../../support/tracked-run-fixture.ts';
 
-function run(id: string, over: Partial<TrackedRun> = {}): TrackedRun {
-  return {
-    id,
-    model: 'fraud',
-    kind: 'train',
-    status: 'finished',
-    startedAt: '2026-12-07T10:00:00.000Z',
-    endedAt: '2026-12-07T10:01:30.000Z',
-    params: { algorithm: 'gbdt', 'gbdt.maxLeaves': 8, seed: 42 },
-    data: { source: { kind: 'csv', file: 'x.csv' }, rows: 100, trainRows: 70, testRows: 30, hash: 'abc123' },
-    metrics: { ap: 0.5, auc: 0.7, logloss: 0.3 },
-    artifacts: { 'report.html': '/tmp/runs-test/report.html' },
-    outcome: { status: 'registered', version: 1, reasons: ['gate refused: ap below champion'] },
-    codeVersion: 'deadbeef-dirty',
-    ...over,
-  };
-}
 
 const SWEEP = run('aaa111000000', { kind: 'sweep', startedAt: '2026-12-07T09:00:00.000Z', metrics: { ap: 0.61, auc: 0.78, valid_ap: 0.6, logloss: 0.25 } });
 const RF = run('aaa222000000', {

@@ -17,6 +17,7 @@ import { createLifecycleFeed, DASHBOARDS_DIR } from '../../../cli/src/ui/ui-main
 import { createUiServer } from '../../../cli/src/ui/ui-server.ts';
 import { loadStaticAssets } from '../../../cli/src/ui/ui-static.ts';
 import { draft, onnxBytes, passingGate } from '../../training/registry/registry-fixtures.ts';
+import { trackedRunFixture as run } from '../../support/tracked-run-fixture.ts';
 
 /** UI_API_KEYS of the fixture, and what a browser sends: the secret of the key. */
 export const API_KEYS = 'ui-test:0123456789abcdef0123';
@@ -44,22 +45,6 @@ export interface UiFixtureOptions {
   readonly publish?: boolean;
 }
 
-function run(id: string, over: Partial<TrackedRun> = {}): TrackedRun {
-  return {
-    id,
-    model: 'fraud',
-    kind: 'train',
-    status: 'finished',
-    startedAt: '2026-12-07T10:00:00.000Z',
-    endedAt: '2026-12-07T10:01:30.000Z',
-    params: { algorithm: 'gbdt', 'gbdt.maxLeaves': 8, seed: 42 },
-    data: { source: { kind: 'csv', file: 'x.csv' }, rows: 1000, trainRows: 700, testRows: 300, hash: 'sha256:abc' },
-    metrics: { ap: 0.5, auc: 0.7 },
-    artifacts: {},
-    outcome: { status: 'registered', version: 2, reasons: ['gate refused: no improvement'] },
-    ...over,
-  };
-}
 
 async function seedRegistry(registry: ModelRegistry): Promise<void> {
   await registry.register('fraud', { onnx: onnxBytes(), manifest: draft({ metrics: { roc_auc: 0.81, average_precision: 0.42 } }), reportHtml: `<!doctype html><title>v1</title><p>${REPORT_MARKER}</p>` });

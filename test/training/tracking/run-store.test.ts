@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { NotFoundError, UsageError } from '@riskstream/shared';
 import { RunStore } from '../../../training/src/tracking/run-store.ts';
 import { flattenParams, type TrackedRun } from '../../../training/src/tracking/tracked-run.ts';
+import { trackedRunFixture as run } from '../../support/tracked-run-fixture.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const HOLD_FILE = `import { DuckDBInstance } from '@duckdb/node-api';
@@ -22,22 +23,6 @@ function childEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-function run(id: string, over: Partial<TrackedRun> = {}): TrackedRun {
-  return {
-    id,
-    model: 'fraud',
-    kind: 'train',
-    status: 'finished',
-    startedAt: '2026-12-07T10:00:00.000Z',
-    endedAt: '2026-12-07T10:01:00.000Z',
-    params: { algorithm: 'gbdt', 'gbdt.maxLeaves': 8, seed: 42 },
-    data: { source: { kind: 'csv', file: 'x.csv' }, rows: 100, hash: 'abc' },
-    metrics: { ap: 0.5, auc: 0.7 },
-    artifacts: { 'report.html': '/tmp/r.html' },
-    outcome: { status: 'registered', version: 1, reasons: ['gate refused'] },
-    ...over,
-  };
-}
 
 describe('RunStore', () => {
   let dir: string;
