@@ -10,6 +10,7 @@
 import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
 import { ModelError } from '@riskstream/shared';
+import { nativeSection } from '../thread-abort-gate.ts';
 import { ONNX_METADATA_KEYS, ONNX_OUTPUT_NAME, readOnnxMetadata } from './onnx-export.ts';
 
 export type OnnxSession = ort.InferenceSession;
@@ -44,7 +45,7 @@ export async function loadOnnxModel(source: Uint8Array | string, opts: LoadOnnxO
 
   let session: OnnxSession;
   try {
-    session = await ort.InferenceSession.create(bytes, opts.sessionOptions ?? {});
+    session = await nativeSection(() => ort.InferenceSession.create(bytes, opts.sessionOptions ?? {}));
   } catch (err) {
     throw new ModelError(label, `onnxruntime refused the model: ${(err as Error).message}`, err);
   }
@@ -52,7 +53,7 @@ export async function loadOnnxModel(source: Uint8Array | string, opts: LoadOnnxO
     checkSignature(label, session, featureNames);
     await probe(label, session, featureNames);
   } catch (err) {
-    await session.release();
+    await releaseSession(session);
     throw err;
   }
   return { session, featureNames, metadata };
@@ -62,12 +63,27 @@ export async function loadOnnxModel(source: Uint8Array | string, opts: LoadOnnxO
 export async function onnxLoads(source: Uint8Array | string, opts: LoadOnnxOptions = {}): Promise<boolean> {
   try {
     const loaded = await loadOnnxModel(source, opts);
-    await loaded.session.release();
+    await releaseSession(loaded.session);
     return true;
   } catch (err) {
     if (err instanceof ModelError) return false;
     throw err;
   }
+}
+
+/** Loads ONNX bytes, scores a row-major matrix with them, and frees the session again. */
+export async function scoreOnce(onnx: Uint8Array, featureNames: readonly string[], x: Float32Array, rows: number, name?: string): Promise<Float32Array> {
+  const loaded = await loadOnnxModel(onnx, { featureNames, ...(name !== undefined ? { name } : {}) });
+  try {
+    return await scoreRows(loaded.session, loaded.featureNames, x, rows);
+  } finally {
+    await releaseSession(loaded.session);
+  }
+}
+
+/** Frees the session's native memory (an onnxruntime call like the others: see thread-abort-gate.ts). */
+export function releaseSession(session: OnnxSession): Promise<void> {
+  return nativeSection(() => session.release());
 }
 
 /**
@@ -91,7 +107,7 @@ export async function scoreRows(
     for (let i = 0, k = j; i < rows; i++, k += cols) column[i] = x[k]!;
     feeds[featureNames[j]!] = new ort.Tensor('float32', column, [rows, 1]);
   }
-  const result = await session.run(feeds);
+  const result = await nativeSection(() => session.run(feeds));
   const out = result[ONNX_OUTPUT_NAME];
   if (!out || out.type !== 'float32' || out.data.length !== rows) {
     throw new ModelError('onnx-session', `output "${ONNX_OUTPUT_NAME}" missing or not float32[${rows}]`);

@@ -20,7 +20,7 @@ import { fitPlatt, withCalibration } from '../calibration.ts';
 import { takeRows, type Dataset } from '../data/dataset.ts';
 import { selectColumns } from '../data/select-columns.ts';
 import { exportOnnx } from '../export/onnx-export.ts';
-import { loadOnnxModel, scoreRows } from '../export/onnx-session.ts';
+import { scoreOnce } from '../export/onnx-session.ts';
 import { averagePrecision } from '../metrics/average-precision.ts';
 import { rocAuc } from '../metrics/roc-auc.ts';
 import type { GbdtOptions } from '../models/gbdt-options.ts';
@@ -191,7 +191,7 @@ export async function trainModel(data: TrainingData, options: TrainOptions): Pro
   progress('evaluate', 1, 3);
 
   const onnx = exportOnnx(model, { description: `${options.name} trained ${new Date().toISOString()}` });
-  const onnxScores = await scoreOnnx(onnx, model.featureNames, test);
+  const onnxScores = await scoreOnce(onnx, model.featureNames, test.x, test.rows);
   let parityMaxAbsDiff = 0;
   for (let i = 0; i < test.rows; i++) parityMaxAbsDiff = Math.max(parityMaxAbsDiff, Math.abs(onnxScores[i]! - testScores[i]!));
   // The ONNX model is what serves: it must agree with what we evaluated.
@@ -368,15 +368,6 @@ function reportDetails(algorithm: Algorithm, runId: string | undefined, selectio
   return rows;
 }
 
-async function scoreOnnx(onnx: Uint8Array, featureNames: readonly string[], test: Dataset): Promise<Float32Array> {
-  const loaded = await loadOnnxModel(onnx, { featureNames });
-  try {
-    return await scoreRows(loaded.session, loaded.featureNames, test.x, test.rows);
-  } finally {
-    await loaded.session.release();
-  }
-}
-
 function pick(values: Int32Array, index: Uint32Array): Int32Array {
   const out = new Int32Array(index.length);
   for (let i = 0; i < index.length; i++) out[i] = values[index[i]!]!;
@@ -409,7 +400,8 @@ async function championScores(
   const entry = await registry.get(name, 'champion');
   const missing = entry.manifest.featureNames.filter((f) => !test.featureNames.includes(f));
   if (missing.length > 0) throw new ModelError(name, `champion v${entry.version} uses features this data lacks (${missing.join(', ')}); retrain both on one feature set`);
-  const scores = await scoreOnnx(await registry.readOnnx(entry), entry.manifest.featureNames, selectColumns(test, entry.manifest.featureNames));
+  const championTest = selectColumns(test, entry.manifest.featureNames);
+  const scores = await scoreOnce(await registry.readOnnx(entry), entry.manifest.featureNames, championTest.x, championTest.rows);
   return { scores, version: entry.version, thresholds: entry.manifest.thresholds };
 }
 

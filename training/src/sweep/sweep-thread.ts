@@ -2,7 +2,6 @@
  * Worker-thread entry of one sweep trial: trainModel on the data and options it is given (no registry:
  * trials are never registered). The protocol is thread-call.ts's.
  */
-import { workerData } from 'node:worker_threads';
 import { trainModel, type TrainingData, type TrainOptions, type TrainOutcome } from '../pipeline/train-model.ts';
 import { answerInThread } from '../thread-call.ts';
 
@@ -15,8 +14,7 @@ export interface TrialInput {
 /** The outcome without the model bytes and the report: those are in the trial's artifact directory. */
 export type TrialOutcome = Omit<TrainOutcome, 'onnx' | 'reportHtml'>;
 
-await answerInThread<TrialOutcome>(async (progress) => {
-  const { data, options } = workerData as TrialInput;
+await answerInThread<TrialInput, TrialOutcome>(async ({ data, options }, progress) => {
   const { onnx: _onnx, reportHtml: _report, ...outcome } = await trainModel(data, { ...options, progress });
   return outcome;
 });

@@ -15,7 +15,7 @@
 import { ModelError } from '@riskstream/shared';
 import type { DecisionThresholds, JsonValue } from '@riskstream/shared/model';
 import { takeRows } from '../data/dataset.ts';
-import { loadOnnxModel, onnxLoads, scoreRows } from '../export/onnx-session.ts';
+import { onnxLoads, scoreOnce } from '../export/onnx-session.ts';
 import { trainModel, type GateSettings, type Progress, type TrainingData } from '../pipeline/train-model.ts';
 import type { ManifestDraft } from '../registry/model-registry.ts';
 import { evaluateGate, type GateResult } from '../registry/promotion-gate.ts';
@@ -116,13 +116,10 @@ export async function runChallengerJob(input: ChallengerJobInput, progress: Prog
 }
 
 async function scoreOnnx(onnx: Uint8Array, featureNames: readonly string[], x: Float32Array, rows: number, name: string): Promise<Float32Array> {
-  const loaded = await loadOnnxModel(onnx, { featureNames, name });
   try {
-    return await scoreRows(loaded.session, loaded.featureNames, x, rows);
+    return await scoreOnce(onnx, featureNames, x, rows, name);
   } catch (err) {
-    throw new ModelError(name, `scoring the holdout failed: ${(err as Error).message}`, err);
-  } finally {
-    await loaded.session.release();
+    throw err instanceof ModelError ? err : new ModelError(name, `scoring the holdout failed: ${(err as Error).message}`, err);
   }
 }
 

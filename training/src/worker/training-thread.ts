@@ -4,8 +4,7 @@
  * would stop and the group would take the partition away mid-training. Here it blocks only this thread.
  * The protocol is thread-call.ts's.
  */
-import { workerData } from 'node:worker_threads';
 import { answerInThread } from '../thread-call.ts';
-import { runChallengerJob, type ChallengerJobInput } from './challenger-job.ts';
+import { runChallengerJob, type ChallengerJobInput, type ChallengerJobResult } from './challenger-job.ts';
 
-await answerInThread((progress) => runChallengerJob(workerData as ChallengerJobInput, progress));
+await answerInThread<ChallengerJobInput, ChallengerJobResult>((input, progress) => runChallengerJob(input, progress));
