@@ -269,22 +269,9 @@ describe('train: learners, feature selection and sweeps as tracked runs', () => 
     const csv = join(dir, 'data.csv');
     await writeSyntheticCsv(csv, { rows: 3000, seed: 7 });
     const registryDir = join(dir, 'registry');
-    const env: NodeJS.ProcessEnv = { ...process.env, ...registryEnv(registryDir) };
-    delete env['NODE_TEST_CONTEXT'];
-    const args = ['train', '--csv', csv, '--target', 'y', '--out', join(dir, 'out'), '--sweep', 'algorithm=rf rf.nEstimators=3000,3001', '--parallel', '1', '--register-best'];
-    const child = spawn(process.execPath, [fileURLToPath(new URL('../../../cli/bin/riskstream.ts', import.meta.url)), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    const args = ['--csv', csv, '--target', 'y', '--out', join(dir, 'out'), '--sweep', 'algorithm=rf rf.nEstimators=3000,3001', '--parallel', '1', '--register-best'];
     // The progress line for the sweep appears once the first trial thread is about to train.
-    let interrupted = false;
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-      if (!/sweep/.test(stderr) || interrupted) return;
-      interrupted = true;
-      setTimeout(() => child.kill('SIGINT'), 500);
-    });
-    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    const { code, stdout, stderr } = await interruptedTrain(args, registryDir, /sweep/);
     assert.equal(code, 130, `${stdout}\n${stderr}`);
     assert.match(stdout, /interrupted: 0 of 2 trials finished, 1 stopped, 1 not started; nothing registered/);
     const runs = await (await RunStore.open(registryDir)).list();
@@ -293,4 +280,39 @@ describe('train: learners, feature selection and sweeps as tracked runs', () => 
     assert.deepEqual(await (await ModelRegistry.open(registryDir)).models(), []);
     assert.ok(!existsSync(join(dir, 'out', 'model.onnx')));
   });
+
+  test('Ctrl-C during a plain train: its run is failed as interrupted at the next read, not left running', async (t) => {
+    const dir = await tempDir(t, 'train-sigint');
+    const csv = join(dir, 'data.csv');
+    await writeSyntheticCsv(csv, { rows: 3000, seed: 8 });
+    const registryDir = join(dir, 'registry');
+    const args = ['--csv', csv, '--target', 'y', '--out', join(dir, 'out'), '--algorithm', 'rf', '--set', 'rf.nEstimators=3000'];
+    const { code, signal } = await interruptedTrain(args, registryDir, /fit|train/);
+    assert.ok(code === 130 || signal === 'SIGINT', `exit ${code} ${signal}`);
+    const r = await runCli(['runs', 'list', '--json'], registryEnv(registryDir));
+    assert.equal(r.code, 0, r.stderr);
+    const runs = JSON.parse(r.stdout) as Array<{ status: string; error?: string }>;
+    assert.equal(runs.length, 1);
+    assert.equal(runs[0]!.status, 'failed');
+    assert.match(runs[0]!.error ?? '', /^interrupted: its process \(pid \d+ on .+\) ended before the run did$/);
+  });
 });
+
+/** `riskstream train ARGS` in a child process, sent SIGINT half a second after its stderr first matches `when`. */
+async function interruptedTrain(args: string[], registryDir: string, when: RegExp): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...registryEnv(registryDir) };
+  delete env['NODE_TEST_CONTEXT'];
+  const child = spawn(process.execPath, [fileURLToPath(new URL('../../../cli/bin/riskstream.ts', import.meta.url)), 'train', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  let sent = false;
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => {
+    stderr += c.toString();
+    if (sent || !when.test(stderr)) return;
+    sent = true;
+    setTimeout(() => child.kill('SIGINT'), 500);
+  });
+  const [code, signal] = await new Promise<[number | null, string | null]>((resolve) => child.on('exit', (c, sig) => resolve([c, sig])));
+  return { code, signal, stdout, stderr };
+}

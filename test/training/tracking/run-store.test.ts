@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
@@ -98,6 +98,42 @@ describe('RunStore', () => {
     assert.ok(performance.now() - started > 500, 'the save went through while the other process held the file');
     assert.equal((await store.get('held01')).id, 'held01');
     await exited;
+  });
+
+  it('a running run whose process ended is failed as interrupted on the next read; a live process keeps its own', async (t) => {
+    const own = await mkdtemp(join(tmpdir(), 'rs-runs-abandoned-'));
+    t.after(() => rm(own, { recursive: true, force: true }));
+    const abandon = `import { RunStore } from ${JSON.stringify(new URL('../../../training/src/tracking/run-store.ts', import.meta.url).href)};
+const s = await RunStore.open(process.argv[1]);
+await s.save(JSON.parse(process.argv[2]));
+process.kill(process.pid, 'SIGKILL');`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', abandon, own, JSON.stringify(run('dead01', { status: 'running', endedAt: undefined, outcome: undefined }))], { cwd: REPO_ROOT, stdio: 'inherit', env: childEnv() });
+    const [code, signal] = await new Promise<[number | null, string | null]>((resolve) => child.once('exit', (c, sig) => resolve([c, sig])));
+    assert.equal(signal, 'SIGKILL', `the child exited with ${code} instead of being killed`);
+    const mine = await RunStore.open(own);
+    await mine.save(run('live01', { status: 'running', endedAt: undefined, outcome: undefined }));
+    const dead = await mine.get('dead01');
+    assert.equal(dead.status, 'failed');
+    assert.equal(dead.error, `interrupted: its process (pid ${child.pid} on ${hostname()}) ended before the run did`);
+    assert.deepEqual(dead.outcome, { status: 'failed', reasons: [dead.error] });
+    assert.deepEqual((await mine.list({ filter: 'status = running' })).map((r) => r.id), ['live01']);
+  });
+
+  it('opens a file written before runs had an owner, and keeps its runs', async (t) => {
+    const old = await mkdtemp(join(tmpdir(), 'rs-runs-old-'));
+    t.after(() => rm(old, { recursive: true, force: true }));
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const db = await DuckDBInstance.create(join(old, 'runs.duckdb'));
+    const con = await db.connect();
+    await con.run(`CREATE TABLE runs (id VARCHAR PRIMARY KEY, parent_id VARCHAR, model VARCHAR NOT NULL, kind VARCHAR NOT NULL, status VARCHAR NOT NULL,
+      started_at TIMESTAMP NOT NULL, ended_at TIMESTAMP, params JSON NOT NULL, data JSON, metrics JSON NOT NULL, artifacts JSON NOT NULL, outcome JSON,
+      code_version VARCHAR, error VARCHAR)`);
+    await con.run(`INSERT INTO runs VALUES ('old001', NULL, 'fraud', 'train', 'finished', TIMESTAMP '2026-12-01 10:00:00', NULL, '{}', NULL, '{"ap":0.4}', '{}', NULL, NULL, NULL)`);
+    con.closeSync();
+    db.closeSync();
+    const reopened = await RunStore.open(old);
+    await reopened.save(run('new001', { status: 'running', endedAt: undefined }));
+    assert.deepEqual((await reopened.list()).map((r) => [r.id, r.status]), [['new001', 'running'], ['old001', 'finished']]);
   });
 
   it('shares one open file between concurrent operations of a process', async () => {

@@ -8,6 +8,7 @@
  * the file held by another process retries for a few seconds instead of failing.
  */
 import { mkdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { DependencyError, NotFoundError, UsageError, loadDuckDB } from '@riskstream/shared';
@@ -31,8 +32,15 @@ const SCHEMA = `CREATE TABLE IF NOT EXISTS runs (
   artifacts JSON NOT NULL,
   outcome JSON,
   code_version VARCHAR,
-  error VARCHAR
+  error VARCHAR,
+  owner VARCHAR
 )`;
+
+/** Files created before runs had an owner. */
+const MIGRATIONS = ['ALTER TABLE runs ADD COLUMN IF NOT EXISTS owner VARCHAR'];
+
+/** host:pid of the process saving a running run: how a later reader tells that nobody will finish it. */
+const OWNER = `${hostname()}:${process.pid}`;
 
 const COLUMNS = 'id, parent_id, model, kind, status, started_at, ended_at, params, data, metrics, artifacts, outcome, code_version, error';
 
@@ -76,7 +84,7 @@ export class RunStore {
   /** Inserts or replaces the run (a run is saved when it starts and again when it ends). */
   async save(run: TrackedRun): Promise<void> {
     await this.#with((con) =>
-      con.run(`INSERT OR REPLACE INTO runs (${COLUMNS}) VALUES (?, ?, ?, ?, ?, CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP), ?, ?, ?, ?, ?, ?, ?)`, [
+      con.run(`INSERT OR REPLACE INTO runs (${COLUMNS}, owner) VALUES (?, ?, ?, ?, ?, CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP), ?, ?, ?, ?, ?, ?, ?, ?)`, [
         run.id,
         run.parentId ?? null,
         run.model,
@@ -91,6 +99,7 @@ export class RunStore {
         run.outcome ? JSON.stringify(run.outcome) : null,
         run.codeVersion ?? null,
         run.error ?? null,
+        run.status === 'running' ? OWNER : null,
       ]),
     );
   }
@@ -110,15 +119,19 @@ export class RunStore {
     const order = orderBy(options.sort ?? 'started:desc', params);
     const limit = options.limit !== undefined ? ` LIMIT ${Math.max(0, Math.floor(options.limit))}` : '';
     const sql = `SELECT ${COLUMNS} FROM runs${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order}, id${limit}`;
-    return this.#with(async (con) => (await con.runAndReadAll(sql, params)).getRowObjectsJS().map(fromRow));
+    return this.#with(async (con) => {
+      await failAbandoned(con);
+      return (await con.runAndReadAll(sql, params)).getRowObjectsJS().map(fromRow);
+    });
   }
 
   /** A run by id or by a unique prefix of its id (like git's short hashes). */
   async get(idOrPrefix: string): Promise<TrackedRun> {
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(idOrPrefix)) throw new UsageError(`not a run id: ${JSON.stringify(idOrPrefix)}`);
-    const rows = await this.#with(async (con) =>
-      (await con.runAndReadAll(`SELECT ${COLUMNS} FROM runs WHERE id = ? OR starts_with(id, ?) ORDER BY id = ? DESC LIMIT 3`, [idOrPrefix, idOrPrefix, idOrPrefix])).getRowObjectsJS(),
-    );
+    const rows = await this.#with(async (con) => {
+      await failAbandoned(con);
+      return (await con.runAndReadAll(`SELECT ${COLUMNS} FROM runs WHERE id = ? OR starts_with(id, ?) ORDER BY id = ? DESC LIMIT 3`, [idOrPrefix, idOrPrefix, idOrPrefix])).getRowObjectsJS();
+    });
     if (rows.length === 0) throw new NotFoundError('run', `no run ${idOrPrefix} (riskstream runs list shows them)`);
     if (rows.length > 1 && rows[0]!['id'] !== idOrPrefix) throw new UsageError(`run id prefix ${idOrPrefix} is ambiguous: give more characters`);
     return fromRow(rows[0]!);
@@ -168,6 +181,7 @@ async function create(path: string, lockWaitMs: number): Promise<DuckDBInstance>
     const con = await instance.connect();
     try {
       await con.run(SCHEMA);
+      for (const m of MIGRATIONS) await con.run(m);
     } finally {
       con.closeSync();
     }
@@ -191,6 +205,36 @@ async function openFile(path: string, lockWaitMs: number): Promise<DuckDBInstanc
       }
       await new Promise((r) => setTimeout(r, Math.min(250, 20 * 2 ** attempt)));
     }
+  }
+}
+
+/**
+ * Runs still `running` whose process on this host has ended (killed, crashed, or a plain `train`
+ * interrupted mid-fit, when no handler can run) become failed, so a list never shows a run nobody will
+ * finish. Runs of other hosts are left alone: their processes cannot be checked from here.
+ */
+async function failAbandoned(con: DuckDBConnection): Promise<void> {
+  const host = `${hostname()}:`;
+  const rows = (await con.runAndReadAll(`SELECT id, owner FROM runs WHERE status = 'running' AND starts_with(owner, ?)`, [host])).getRowObjectsJS();
+  for (const r of rows) {
+    const pid = Number(String(r['owner']).slice(host.length));
+    if (!Number.isInteger(pid) || processAlive(pid)) continue;
+    const reason = `interrupted: its process (pid ${pid} on ${hostname()}) ended before the run did`;
+    await con.run(`UPDATE runs SET status = 'failed', error = ?, outcome = ?, owner = NULL WHERE id = ? AND status = 'running'`, [
+      reason,
+      JSON.stringify({ status: 'failed', reasons: [reason] }),
+      String(r['id']),
+    ]);
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists, as another user's process.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
