@@ -74,19 +74,45 @@ export async function assertTimedProperty<Ts extends [unknown, ...unknown[]]>(
   // or a reference run) and the whole case is not timed here.
   const clock = options.clock ?? new CaseClock();
   let warm = false;
+  let slowest: Ts | undefined;
+  const timed = async (args: Ts) => {
+    if (options.clock) await check(...args);
+    else await clock.time(() => check(...args));
+  };
   const property = fc.asyncProperty(...arbitraries, async (...args: Ts) => {
-    if (!warm || options.clock) {
+    if (!warm && !options.clock) {
       warm = true;
       await check(...args);
       return;
     }
-    await clock.time(() => check(...args));
+    const before = clock.max;
+    await timed(args);
+    if (clock.max > before) slowest = args;
   });
   await fc.assert(property, { numRuns: options.numRuns ?? NUM_RUNS });
   options.diagnostic?.(`${name}: ${clock.cases} timed cases, slowest ${clock.max.toFixed(2)} ms CPU, ${clock.maxWall.toFixed(2)} ms wall`);
-  assert.ok(clock.max < CASE_BUDGET_MS, `${name}: slowest case took ${clock.max.toFixed(1)} ms of CPU (budget ${CASE_BUDGET_MS} ms)`);
+  const cpuMs = clock.max >= CASE_BUDGET_MS && slowest ? await fastestOf(RETIMES, () => timed(slowest!), clock) : clock.max;
+  assert.ok(cpuMs < CASE_BUDGET_MS, `${name}: slowest case took ${cpuMs.toFixed(1)} ms of CPU each of ${RETIMES} times again (budget ${CASE_BUDGET_MS} ms)`);
   assert.ok(clock.maxWall < CASE_WALL_LIMIT_MS, `${name}: slowest case took ${clock.maxWall.toFixed(1)} ms (a hang; limit ${CASE_WALL_LIMIT_MS} ms)`);
   return clock;
+}
+
+/**
+ * A case over the budget is timed again: a garbage collection or a burst of load on this shared machine
+ * lands in one case's CPU time now and then, while an input that really costs that much costs it every time.
+ */
+const RETIMES = 3;
+
+async function fastestOf(times: number, run: () => Promise<void>, clock: CaseClock): Promise<number> {
+  const { max, maxWall } = clock;
+  let fastest = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < times; i++) {
+    clock.max = 0;
+    await run();
+    fastest = Math.min(fastest, clock.max);
+  }
+  Object.assign(clock, { max, maxWall });
+  return fastest;
 }
 
 /** What a route handler answered. */
