@@ -50,6 +50,14 @@ const BENCHES: readonly Bench[] = [
   },
   { name: 'simulator', script: 'training/bench/simulate-bench.ts', args: ['--no-csv'] },
   {
+    name: 'startup-checks',
+    script: 'bench/startup/startup-checks-bench.ts',
+    targets: [
+      { path: 'dependencyPatches.medianMs', op: '<=', value: 20, what: 'kafkajs patch check at every service start (ms, median)' },
+      { path: 'uciDataChecks.medianMs', op: '<=', value: 500, what: 'checkData on the UCI dataset, 30,000 x 23 (ms, median)' },
+    ],
+  },
+  {
     // About 25 minutes: --select-features auto vs every feature on UCI (5 splits) and the handbook's 4
     // prequential folds, and the three learners with --algorithm auto's choice on UCI. Reported, not gated:
     // the figures are in the README.
