@@ -18,6 +18,7 @@ export {
 } from './errors.ts';
 export { DependencyPatchError, assertDependencyPatches, missingPatches, readPatchList } from './dependency-patches.ts';
 export type { DependencyPatch, MissingPatch, PatchCheckOptions } from './dependency-patches.ts';
+export { processAlive } from './process-alive.ts';
 export type { ErrorCode, AppErrorOptions, ConfigIssue, ValidationIssue } from './errors.ts';
 export { field, loadConfig, describeConfig, connectionSchema, checkConnectionConfig, serviceSchema } from './config.ts';
 export type { Field, Schema, ConfigOf, ConnectionConfig } from './config.ts';

@@ -1,5 +1,6 @@
 import { readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import { basename } from 'node:path';
+import { processAlive } from '@riskstream/shared';
 
 /**
  * A pid file records a process `stack up` started. It is JSON rather than a bare number so that a later
@@ -50,22 +51,12 @@ export function removePidFile(path: string): void {
   rmSync(path, { force: true });
 }
 
-/** Signal 0 checks existence; EPERM still means the pid exists. Zombies count as dead (see processState). */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  return readProcState(pid) !== 'Z';
-}
-
 /**
  * True when `record.pid` is alive and is still the program we started. Without /proc (macOS) we can only
  * trust the pid.
  */
 export function isOurs(record: PidRecord): boolean {
-  if (!isAlive(record.pid)) return false;
+  if (!processAlive(record.pid)) return false;
   const argv0 = readCmdlineArgv0(record.pid);
   if (argv0 === undefined) return true;
   // redis-server rewrites its argv[0] to a title such as "redis-server 127.0.0.1:6379".
@@ -81,16 +72,3 @@ function readCmdlineArgv0(pid: number): string | undefined {
   }
 }
 
-/**
- * A process we started from an earlier CLI run is reparented to pid 1; in containers whose init does not
- * reap, it lingers as a zombie that kill(pid, 0) still reports as existing.
- */
-function readProcState(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Field 3, after the parenthesised command name (which may itself contain spaces or parentheses).
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
-  } catch {
-    return undefined;
-  }
-}

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, renameSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isAlive, isOurs, readPidFile, removePidFile, writePidFile, type PidRecord } from './pid-file.ts';
+import { processAlive } from '@riskstream/shared';
+import { isOurs, readPidFile, removePidFile, writePidFile, type PidRecord } from './pid-file.ts';
 
 /** What to run for a component; `prepare` builds it, the supervisor runs it. */
 export interface LaunchSpec {
@@ -77,7 +78,7 @@ export function managedState(pidFile: string): ManagedState {
  * just the pid, because a component may fork helpers that would otherwise keep its port.
  */
 export async function stopProcess(pid: number, graceMs: number): Promise<'terminated' | 'killed' | 'not running'> {
-  if (!isAlive(pid)) return 'not running';
+  if (!processAlive(pid)) return 'not running';
   signal(pid, 'SIGTERM');
   if (await waitUntilDead(pid, graceMs)) return 'terminated';
   signal(pid, 'SIGKILL');
@@ -108,10 +109,10 @@ function signal(pid: number, sig: NodeJS.Signals): void {
 async function waitUntilDead(pid: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (!isAlive(pid)) return true;
+    if (!processAlive(pid)) return true;
     await sleep(100);
   }
-  return !isAlive(pid);
+  return !processAlive(pid);
 }
 
 export interface Health {

@@ -1,7 +1,7 @@
 import { closeSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { StackError } from '@riskstream/shared';
-import { isAlive } from './pid-file.ts';
+import { StackError, processAlive } from '@riskstream/shared';
+
 
 /**
  * One `stack up` / `stack down` at a time per stack directory. Two concurrent `stack up`s (two terminals,
@@ -22,7 +22,7 @@ export async function withStackLock<T>(
     if (owner === undefined) break;
     // No pid yet: its owner is between creating and writing it, unless that was long ago (a crash).
     const orphaned = owner === 0 && Date.now() - mtimeMs(lockFile) > 2000;
-    if (orphaned || (owner > 0 && !isAlive(owner))) {
+    if (orphaned || (owner > 0 && !processAlive(owner))) {
       rmSync(lockFile, { force: true });
       continue;
     }

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isAlive } from '../../../cli/src/stack/pid-file.ts';
+import { processAlive } from '@riskstream/shared';
+
 import { managedState, rotateLog, spawnDetached, stopManaged, waitForHealth } from '../../../cli/src/stack/process-supervisor.ts';
 
 function tempDir(t: { after(fn: () => void): void }): string {
@@ -20,7 +21,7 @@ test('a detached child gets its own process group, a pid file and a log; stop te
   // identity check (rightly) call the process a stranger.
   const started = await spawnDetached({ command: 'sh', args: ['-c', 'echo hello from $$; sleep 60; true'], cwd: dir }, logFile, pidFile);
   t.after(() => {
-    if (isAlive(started.record.pid)) process.kill(started.record.pid, 'SIGKILL');
+    if (processAlive(started.record.pid)) process.kill(started.record.pid, 'SIGKILL');
   });
   assert.equal(started.record.command, 'sh');
   const state = managedState(pidFile);
@@ -35,7 +36,7 @@ test('a detached child gets its own process group, a pid file and a log; stop te
   const stopped = await stopManaged(pidFile, 5000);
   assert.deepEqual(stopped, { pid: started.record.pid, outcome: 'terminated' });
   assert.equal(existsSync(pidFile), false);
-  assert.equal(isAlive(started.record.pid), false);
+  assert.equal(processAlive(started.record.pid), false);
   assert.equal(managedState(pidFile).kind, 'none');
 });
 
@@ -51,7 +52,7 @@ test('stop escalates to SIGKILL when the process ignores SIGTERM', async (t) => 
   await waitForHealth(async () => ({ healthy: readFileSync(logFile, 'utf8').includes('ready'), detail: '' }), { timeoutMs: 5000, intervalMs: 20 });
   const stopped = await stopManaged(pidFile, 300);
   assert.deepEqual(stopped, { pid: started.record.pid, outcome: 'killed' });
-  assert.equal(isAlive(started.record.pid), false);
+  assert.equal(processAlive(started.record.pid), false);
 });
 
 test('waitForHealth stops waiting as soon as the process exits', async (t) => {

@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { link, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DependencyError } from '@riskstream/shared';
+import { DependencyError, processAlive } from '@riskstream/shared';
 
 export interface LockOptions {
   /** Give up (DependencyError, retriable) after this long. */
@@ -89,15 +89,6 @@ async function readOwner(lockPath: string): Promise<{ owner?: LockOwner; mtimeMs
     }
   } catch {
     return {};
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -11,7 +11,7 @@ import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { DependencyError, NotFoundError, UsageError, loadDuckDB } from '@riskstream/shared';
+import { DependencyError, NotFoundError, UsageError, loadDuckDB, processAlive } from '@riskstream/shared';
 import { compileField, compileFilter } from './run-filter.ts';
 import type { TrackedRun } from './tracked-run.ts';
 
@@ -225,16 +225,6 @@ async function failAbandoned(con: DuckDBConnection): Promise<void> {
       JSON.stringify({ status: 'failed', reasons: [reason] }),
       String(r['id']),
     ]);
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists, as another user's process.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
