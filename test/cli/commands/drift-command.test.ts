@@ -13,6 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { selectFeatures } from '../../../services/drift-monitor/src/feature-selection.ts';
 import { DAYS, DRIFT_DAY, TRAIN_DAYS, dayIso, driftStore, type DriftStore } from '../drift-report/drift-report-fixtures.ts';
 import { runCli, tempDir } from './cli-io.ts';
+import { startUiFixture } from '../ui/ui-fixtures.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 
@@ -81,6 +82,21 @@ describe('drift report on an imported offline store', () => {
     assert.equal(before.code, 0, before.stderr);
     assert.match(before.html, /<tr><td class="l">TX_AMOUNT<\/td>/, 'TX_AMOUNT is not drifted before the shift');
     assert.doesNotMatch(before.stdout, /\bTX_AMOUNT\b/);
+  });
+
+  test('the web UI serves the same report for a version and a window (riskstream ui, /models/NAME/VERSION/drift-report)', async () => {
+    const ui = await startUiFixture({ driftReports: { registryDir: store.registry, offlineStoreDir: store.root } });
+    try {
+      const res = await fetch(`${ui.url}/models/fraud/1/drift-report?from=${dayIso(DRIFT_DAY)}&to=${dayIso(DAYS)}`);
+      const html = await res.text();
+      assert.equal(res.status, 200, html.slice(0, 500));
+      assert.match(res.headers.get('content-type') ?? '', /^text\/html/);
+      assert.match(html, /<span class="badge drift">DATASET DRIFT<\/span>/);
+      assert.match(html, /<tr class="drifted"><td class="l">TX_AMOUNT<\/td>/);
+      for (const name of monitored) assert.match(html, new RegExp(`<div class="feature" data-feature="${name}">`), `${name} has a distribution`);
+    } finally {
+      await ui.close();
+    }
   });
 
   test('the page: every monitored feature, the excluded ones with their reason, scores computed here, labels joined, self-contained', async () => {

@@ -43,6 +43,8 @@ export interface UiFixtureOptions {
   readonly topicNamespace?: string;
   /** Promote and rollback announce on Kafka (KAFKA_BROKERS and TOPIC_NAMESPACE of the fixture); default: they do not. */
   readonly publish?: boolean;
+  /** Where drift reports are built from; default: the fixture's registry and an empty offline store. */
+  readonly driftReports?: { readonly registryDir: string; readonly offlineStoreDir: string };
 }
 
 
@@ -95,7 +97,7 @@ export async function startUiFixture(o: UiFixtureOptions = {}): Promise<UiFixtur
     dashboardsDir: DASHBOARDS_DIR,
     grafanaUrl: 'http://grafana.test:3000',
     driftMonitorUrl: 'http://127.0.0.1:1',
-    driftReports: { registryDir, offlineStoreDir: offline, monitor: loadDriftSettings({}) },
+    driftReports: { registryDir, offlineStoreDir: offline, ...o.driftReports, monitor: loadDriftSettings({}) },
     commandEnv: o.publish ? { KAFKA_BROKERS: env.KAFKA_BROKERS, TOPIC_NAMESPACE: env.TOPIC_NAMESPACE } : { RISKSTREAM_NO_PUBLISH: '1' },
     metrics: createMetricsRegistry('ui-test', { defaultMetrics: false }),
     logger,
