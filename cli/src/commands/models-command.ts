@@ -53,17 +53,14 @@ export const modelsCommand: Command = {
       case 'show':
         return show(registry, rest[0], values.json === true, io);
       case 'promote':
-        return promote(registry, rest[0], rest[1], io);
+        if (!rest[0] || !rest[1] || !/^\d+$/.test(rest[1])) throw new UsageError('promote needs NAME VERSION');
+        return promoteModel(registry, rest[0], Number(rest[1]), io);
       case 'serve':
         // `models --registry DIR serve ...`: options given before the verb.
         return serve([...optionArgs({ registry: values.registry, port: values.port, host: values.host }), ...rest], io);
-      case 'rollback': {
+      case 'rollback':
         if (!rest[0]) throw new UsageError('rollback needs NAME');
-        const before = (await registry.aliases(rest[0])).champion;
-        const doc = await registry.rollback(rest[0], 'manual rollback (riskstream models rollback)');
-        io.stdout.write(`${rest[0]}: champion is now v${doc.champion}\n`);
-        return announce(io, 'ROLLED_BACK', await registry.get(rest[0], doc.champion!), before, ['manual rollback']);
-      }
+        return rollbackModel(registry, rest[0], io);
       default:
         throw new UsageError(`unknown models command "${verb}"`);
     }
@@ -126,9 +123,12 @@ async function show(registry: ModelRegistry, ref: string | undefined, json: bool
   return 0;
 }
 
-async function promote(registry: ModelRegistry, name: string | undefined, version: string | undefined, io: CommandIo): Promise<number> {
-  if (!name || !version || !/^\d+$/.test(version)) throw new UsageError('promote needs NAME VERSION');
-  const entry = await registry.get(name, Number(version));
+/**
+ * `models promote NAME VERSION` (also the web UI's promote button): refused (exit 1) unless the version's
+ * recorded gate was judged against the current champion; then promoted and announced.
+ */
+export async function promoteModel(registry: ModelRegistry, name: string, version: number, io: CommandIo): Promise<number> {
+  const entry = await registry.get(name, version);
   const aliases = await registry.aliases(name);
   const config = entry.manifest.trainingConfig as { gateResult?: GateResult } | null;
   const gate = config?.gateResult;
@@ -143,6 +143,14 @@ async function promote(registry: ModelRegistry, name: string | undefined, versio
   await registry.promote(name, entry.version, gate, 'manual promotion (riskstream models promote)');
   io.stdout.write(`${name}: v${entry.version} is the champion\n`);
   return announce(io, 'PROMOTED', entry, aliases.champion, gate.reasons);
+}
+
+/** `models rollback NAME` (also the web UI's rollback button): the previous champion again, announced. */
+export async function rollbackModel(registry: ModelRegistry, name: string, io: CommandIo): Promise<number> {
+  const before = (await registry.aliases(name)).champion;
+  const doc = await registry.rollback(name, 'manual rollback (riskstream models rollback)');
+  io.stdout.write(`${name}: champion is now v${doc.champion}\n`);
+  return announce(io, 'ROLLED_BACK', await registry.get(name, doc.champion!), before, ['manual rollback']);
 }
 
 /** Tells scoring instances (models.lifecycle.v1); the registry change itself is already durable. */

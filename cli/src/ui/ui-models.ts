@@ -1,15 +1,15 @@
 /**
  * The registry as the UI shows it (every model: versions with headline metrics, aliases and their
- * history, the experiment), the report file of a version, and promote/rollback. Promote and rollback run
- * `riskstream models promote|rollback` itself, so the UI refuses, records and announces exactly as the
- * CLI does (gate check, alias history, models.lifecycle.v1).
+ * history, the experiment), the report file of a version, and promote/rollback. Promote and rollback are
+ * the CLI's own (promoteModel, rollbackModel of `riskstream models`), so the UI refuses, records and
+ * announces exactly as the CLI does (gate check, alias history, models.lifecycle.v1).
  */
 import { Writable } from 'node:stream';
 import { NotFoundError, UsageError } from '@riskstream/shared';
 import type { ExperimentSpec } from '@riskstream/shared/model';
 import type { ModelRegistry, RegisteredModel } from '@riskstream/training';
 import type { CommandIo } from '../command.ts';
-import { modelsCommand } from '../commands/models-command.ts';
+import { promoteModel, rollbackModel } from '../commands/models-command.ts';
 
 /** aliases.json as the registry reads it. */
 type AliasesDocument = Awaited<ReturnType<ModelRegistry['aliases']>>;
@@ -108,8 +108,8 @@ export interface RegistryChangeResult {
 }
 
 /**
- * `riskstream models promote NAME VERSION` or `models rollback NAME` in-process, against this registry,
- * with the UI's environment (Kafka settings, TOPIC_NAMESPACE, RISKSTREAM_NO_PUBLISH) for the announcement.
+ * What `riskstream models promote NAME VERSION` or `models rollback NAME` does, against this registry, with
+ * the UI's environment (Kafka settings, TOPIC_NAMESPACE, RISKSTREAM_NO_PUBLISH) for the announcement.
  */
 export async function changeRegistry(
   registry: ModelRegistry,
@@ -119,10 +119,9 @@ export async function changeRegistry(
   await requireModel(registry, change.name);
   const stdout = textSink();
   const stderr = textSink();
-  const io: CommandIo = { stdout: stdout.stream, stderr: stderr.stream, env: { ...env, MODEL_REGISTRY_DIR: registry.root } };
-  const args = change.verb === 'promote' ? ['promote', change.name, String(change.version)] : ['rollback', change.name];
+  const io: CommandIo = { stdout: stdout.stream, stderr: stderr.stream, env };
   const before = (await registry.aliases(change.name)).champion ?? null;
-  const exitCode = await modelsCommand.run([...args, '--registry', registry.root], io);
+  const exitCode = change.verb === 'promote' ? await promoteModel(registry, change.name, change.version, io) : await rollbackModel(registry, change.name, io);
   const champion = (await registry.aliases(change.name)).champion ?? null;
   const announced = exitCode === 0 && env['RISKSTREAM_NO_PUBLISH'] !== '1';
   return { exitCode, champion, changed: champion !== before, announced, output: stdout.text(), errors: stderr.text() };
