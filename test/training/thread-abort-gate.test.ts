@@ -13,16 +13,26 @@ async function settled(p: Promise<unknown>): Promise<boolean> {
 }
 
 const refused = (e: unknown) => (e as { code?: string }).code === 'SHUTDOWN';
+const never = new Promise<void>(() => undefined);
 
 describe('AbortGate', () => {
   // The thread's side is module state, so this process plays the thread, joining one gate per test.
   it('a thread that has not joined yet (still loading its modules) is stopped only once it joins', async () => {
     const gate = new AbortGate();
-    const stopped = gate.stopped(5);
+    const stopped = gate.stopped(never, 5);
     assert.equal(await settled(stopped), false, 'not stopped while loading');
     joinAbortGate(gate.buffer);
     await stopped;
     await assert.rejects(nativeSection(async () => undefined), refused, 'a stopped thread starts no section');
+  });
+
+  it('stops waiting when the thread exits inside a section (it died there and will never leave it)', async () => {
+    const gate = new AbortGate();
+    let exit!: () => void;
+    const stopped = gate.stopped(new Promise<void>((r) => (exit = r)), 5);
+    assert.equal(await settled(stopped), false);
+    exit();
+    await stopped;
   });
 
   it('stops at once outside a section, waits for a section in flight, and then lets no section start', async () => {
@@ -34,14 +44,14 @@ describe('AbortGate', () => {
     const inFlight = nativeSection(() => new Promise<void>((r) => (finish = r)));
     const nested = nativeSection(async () => 'nested');
     assert.equal(await nested, 'nested', 'a section inside a section runs');
-    const stopped = gate.stopped(5);
+    const stopped = gate.stopped(never, 5);
     assert.equal(await settled(stopped), false, 'not stopped while the section is in flight');
     await assert.rejects(nativeSection(async () => undefined), refused, 'no new section starts once a stop is requested');
     finish();
     await inFlight;
     await stopped;
     await assert.rejects(nativeSection(async () => undefined), refused, 'no section starts after the stop');
-    await gate.stopped(5);
+    await gate.stopped(never, 5);
   });
 });
 

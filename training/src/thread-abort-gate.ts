@@ -35,9 +35,14 @@ export class AbortGate {
     Atomics.store(this.#state, 0, NATIVE);
   }
 
-  /** Resolves once the thread is outside every section and can start none: terminate it then. */
-  async stopped(pollMs = 10): Promise<void> {
-    for (;;) {
+  /**
+   * Resolves once the thread is outside every section and can start none (terminate it then), or once
+   * `exited` resolves: a thread that died inside a section never leaves it.
+   */
+  async stopped(exited: Promise<void>, pollMs = 10): Promise<void> {
+    let gone = false;
+    void exited.then(() => (gone = true));
+    while (!gone) {
       const state = Atomics.compareExchange(this.#state, 0, JS, STOPPING);
       if (state === JS || state === STOPPING) return;
       if (state === NATIVE) Atomics.compareExchange(this.#state, 0, NATIVE, STOP_REQUESTED);

@@ -48,7 +48,8 @@ export function callThread<R>(entry: URL, input: unknown, o: ThreadCallOptions):
     // Settled only when the thread is gone: a caller that goes on (and lets the process exit) must not race its teardown.
     const onAbort = () =>
       settle(() => {
-        void Promise.race([gate.stopped(), exited])
+        void gate
+          .stopped(exited)
           .then(() => worker.terminate())
           .finally(() => reject(new AppError('SHUTDOWN', abort!.during)));
       });
