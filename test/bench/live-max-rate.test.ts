@@ -11,18 +11,33 @@ interface LiveMaxRateModule {
 }
 const m = (await import(new URL('../../bench/soak/live-max-rate.ts', import.meta.url).href)) as LiveMaxRateModule;
 
-/** A pipeline that scores at most `capacity` records a second, in real time (ticks of 10 ms). */
+/**
+ * A pipeline that scores at most `capacity` records a second, in wall-clock time: sent and scored are
+ * computed from the time elapsed when they are read, so a loaded machine that delays timers changes
+ * nothing (a queue with a constant drain rate, advanced at every read and every change of the send rate).
+ */
 function fakePipeline(capacity: number): LiveLoad {
   let sent = 0;
   let scored = 0;
-  const drain = setInterval(() => (scored = Math.min(sent, scored + capacity / 100)), 10);
-  drain.unref();
+  let rate = 0;
+  let at = performance.now();
+  const advance = () => {
+    const now = performance.now();
+    const dt = (now - at) / 1000;
+    at = now;
+    sent += rate * dt;
+    scored = Math.min(sent, scored + capacity * dt);
+  };
   return {
-    sent: () => Math.floor(sent),
-    scored: () => Math.floor(scored),
-    pace(rate) {
-      const sending = setInterval(() => (sent += rate / 100), 10);
-      return async () => clearInterval(sending);
+    sent: () => (advance(), Math.floor(sent)),
+    scored: () => (advance(), Math.floor(scored)),
+    pace(r) {
+      advance();
+      rate = r;
+      return async () => {
+        advance();
+        rate = 0;
+      };
     },
   };
 }
