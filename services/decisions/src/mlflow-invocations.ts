@@ -43,7 +43,10 @@ const INPUT_FORMATS = ['dataframe_split', 'dataframe_records', 'instances', 'inp
 type InputFormat = (typeof INPUT_FORMATS)[number];
 
 /** In MLflow's order (its 415 message lists them). */
-const CONTENT_TYPES: Readonly<Record<string, 'json' | 'csv'>> = { 'text/csv': 'csv', 'application/json': 'json' };
+const CONTENT_TYPES: ReadonlyMap<string, 'json' | 'csv'> = new Map([
+  ['text/csv', 'csv'],
+  ['application/json', 'json'],
+]);
 /** A champion loads, or the registry comes back, within seconds; sooner only retries into another 503. */
 const RETRY_AFTER_SECONDS = 5;
 /** The ValidationError reason of a payload that cannot be read at all (BAD_REQUEST, not a schema misfit). */
@@ -99,10 +102,11 @@ export function payloadFormat(header: string | undefined): 'json' | 'csv' | { re
     if (key.toLowerCase() !== 'charset') return { refusal: `Unrecognized content type parameters: ${clip(key)}.` };
     if (value.replace(/"/g, '').toLowerCase() !== 'utf-8') return { refusal: 'The scoring server only supports UTF-8' };
   }
-  const format = CONTENT_TYPES[mime.toLowerCase()];
+  // A Map: the header is the client's, and a plain object would answer "__proto__" with its prototype.
+  const format = CONTENT_TYPES.get(mime.toLowerCase());
   if (format) return format;
   return {
-    refusal: `This predictor only supports the following content types: Types: [${Object.keys(CONTENT_TYPES).map((t) => `'${t}'`).join(', ')}]. Got '${clip(header ?? '')}'.`,
+    refusal: `This predictor only supports the following content types: Types: [${[...CONTENT_TYPES.keys()].map((t) => `'${t}'`).join(', ')}]. Got '${clip(header ?? '')}'.`,
   };
 }
 

@@ -252,6 +252,10 @@ test('500 INTERNAL_ERROR with a generic message when the model fails (logged wit
 test('payloadFormat, parseCsv and csvTable on their own', () => {
   assert.equal(payloadFormat('application/json'), 'json');
   assert.equal(payloadFormat('text/csv;charset=utf-8'), 'csv');
+  // Found by the property test: names of Object.prototype's members are content types like any other.
+  for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+    assert.match((payloadFormat(name) as { refusal: string }).refusal, /^This predictor only supports the following content types: Types: \['text\/csv', 'application\/json'\]\. Got '/, name);
+  }
   assert.deepEqual(parseCsv('a,b\n"x, ""y""",\n\n"multi\nline",2'), [['a', 'b'], ['x, "y"', ''], ['multi\nline', '2']]);
   const table = csvTable('\uFEFFamount,merchant_risk\n1\n');
   assert.deepEqual([...table.columns.keys()], ['amount', 'merchant_risk'], 'a byte-order mark is not part of the first name');
