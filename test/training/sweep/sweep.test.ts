@@ -3,19 +3,24 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import { ModelRegistry, RunStore, runSweep, simulate, simulatedTrainingData } from '@riskstream/training';
 
 const sim = simulate({ nCustomers: 400, nTerminals: 800, nbDays: 45, seed: 5 });
 const gate = { metric: 'roc_auc' as const, margin: 0.002, iterations: 100, confidence: 0.95 };
 
+/** A run store and a registry in a temp directory (removed after the test), and the simulated data. */
+async function sweepFixture(t: TestContext): Promise<{ store: RunStore; registry: ModelRegistry; data: ReturnType<typeof simulatedTrainingData> }> {
+  const root = await mkdtemp(join(tmpdir(), 'rs-sweep-'));
+  t.after(() => rm(root, { recursive: true, force: true }));
+  const store = await RunStore.open(join(root, 'registry'));
+  const registry = await ModelRegistry.open(join(root, 'registry'));
+  return { store, registry, data: simulatedTrainingData({ seed: 5, simulation: sim }) };
+}
+
 describe('runSweep', () => {
   it('trains every configuration in worker threads as child runs, picks the best by validation AP and registers it again', async (t) => {
-    const root = await mkdtemp(join(tmpdir(), 'rs-sweep-'));
-    t.after(() => rm(root, { recursive: true, force: true }));
-    const store = await RunStore.open(join(root, 'registry'));
-    const registry = await ModelRegistry.open(join(root, 'registry'));
-    const data = simulatedTrainingData({ seed: 5, simulation: sim });
+    const { store, registry, data } = await sweepFixture(t);
     const stages: string[] = [];
     const r = await runSweep(
       data,
@@ -55,11 +60,7 @@ describe('runSweep', () => {
   });
 
   it('an interrupted sweep stops its trials in flight, starts no other, registers nothing and says how far it got', async (t) => {
-    const root = await mkdtemp(join(tmpdir(), 'rs-sweep-abort-'));
-    t.after(() => rm(root, { recursive: true, force: true }));
-    const store = await RunStore.open(join(root, 'registry'));
-    const registry = await ModelRegistry.open(join(root, 'registry'));
-    const data = simulatedTrainingData({ seed: 5, simulation: sim });
+    const { store, registry, data } = await sweepFixture(t);
     const controller = new AbortController();
     // The first trial finishes; the second is stopped while it trains; the third never starts.
     const r = await runSweep(
