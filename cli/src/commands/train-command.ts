@@ -80,7 +80,7 @@ Sweeps (each configuration is a run, children of one sweep run):
   --parallel N        trials training at once, in worker threads (default: the cores, at most the trials)
   --register-best     train the best configuration again in the registry (gated like any training)
                       Ctrl-C stops the trials in flight (recorded as failed), starts no more, registers
-                      nothing and exits 130
+                      nothing and exits 130; a second Ctrl-C quits at once
   --quiet             no progress output
   -h, --help          this help`;
 
@@ -151,7 +151,7 @@ export const trainCommand: Command = {
     const registry = values['no-register'] ? undefined : await ModelRegistry.open(registryDir);
     const options: TrainOptions = { name, seed, progress, logger, ...learner.options };
     if (sweep) {
-      const result = await untilSignal((signal) => runSweep(data, options, { ...sweep, signal, ...(values['register-best'] && registry ? { registry } : {}) }, store, progress));
+      const result = await untilSignal(io.stderr, (signal) => runSweep(data, options, { ...sweep, signal, ...(values['register-best'] && registry ? { registry } : {}) }, store, progress));
       progress.finish();
       if (values.out && result.best) await copyArtifacts(result.registered?.run ?? result.best, resolve(values.out));
       io.stdout.write(sweepSummary(result, sweep.metric ?? 'valid_ap'));
@@ -233,10 +233,16 @@ function modelNameFromFile(file: string): string {
   return (file.split('/').pop() ?? 'model').replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9_-]+/g, '-').toLowerCase();
 }
 
-/** Runs `work` with a signal that Ctrl-C (SIGINT) or SIGTERM aborts, so it can record how far it got. */
-async function untilSignal<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+/**
+ * Runs `work` with a signal that Ctrl-C (SIGINT) or SIGTERM aborts, so it can record how far it got. The
+ * handler is installed once: a second Ctrl-C gets the default action and ends the process at once.
+ */
+async function untilSignal<T>(stderr: NodeJS.WritableStream, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
-  const stop = () => controller.abort();
+  const stop = () => {
+    stderr.write('\nstopping: the trials in flight are being stopped and recorded (Ctrl-C again to quit at once)\n');
+    controller.abort();
+  };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   try {

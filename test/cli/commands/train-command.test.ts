@@ -274,6 +274,7 @@ describe('train: learners, feature selection and sweeps as tracked runs', () => 
     const { code, stdout, stderr } = await interruptedTrain(args, registryDir, /sweep/);
     assert.equal(code, 130, `${stdout}\n${stderr}`);
     assert.match(stdout, /interrupted: 0 of 2 trials finished, 1 stopped, 1 not started; nothing registered/);
+    assert.match(stderr, /stopping: the trials in flight are being stopped and recorded \(Ctrl-C again to quit at once\)/);
     const runs = await (await RunStore.open(registryDir)).list();
     assert.deepEqual(runs.map((r) => [r.kind, r.status]).sort(), [['sweep', 'failed'], ['trial', 'failed']]);
     assert.equal(runs.find((r) => r.kind === 'trial')?.error, 'interrupted while training');
